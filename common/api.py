@@ -1,0 +1,49 @@
+"""Envelopes every Skeleton endpoint shares: the error body and the list shapes."""
+
+from __future__ import annotations
+
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+T = TypeVar("T")
+
+
+class ErrorBody(BaseModel):
+    """The one error body of every Skeleton endpoint."""
+
+    error: str = Field(examples=["validation_error"])
+    message: str = Field(examples=["Invalid input"])
+    details: dict[str, str] | None = Field(default=None, examples=[{"email": "Invalid email format"}])
+
+
+class Page(BaseModel, Generic[T]):
+    """Page/limit list: ``{items, total, page, limit, has_more}``."""
+
+    items: list[T]
+    total: int
+    page: int
+    limit: int
+    has_more: bool
+
+
+class DataList(BaseModel, Generic[T]):
+    """Unpaginated list: ``{data: [...]}`` (roles, countries)."""
+
+    data: list[T]
+
+
+class Message(BaseModel):
+    """A plain acknowledgement."""
+
+    message: str
+
+
+class Strict(BaseModel):
+    """Base for request bodies: unknown fields are refused, so a typo is never ignored."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+    def provided(self) -> dict[str, object]:
+        """The fields the client actually sent (absent fields are not here; null is)."""
+        return {name: getattr(self, name) for name in self.model_fields_set}

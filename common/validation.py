@@ -1,0 +1,73 @@
+"""Field rules shared by the server and the desktop form, so both say the same thing."""
+
+from __future__ import annotations
+
+import email_validator
+import phonenumbers
+import pycountry
+
+# An office network may use ``.local`` mail domains, and the bootstrap admin is
+# ``admin@skeleton.local``; email-validator documents editing this list.
+if "local" in email_validator.SPECIAL_USE_DOMAIN_NAMES:
+    email_validator.SPECIAL_USE_DOMAIN_NAMES.remove("local")
+
+MAX_NAME = 200
+MAX_EMAIL = 254
+
+
+def normalize_email(value: str) -> str:
+    """Return the normalised address or raise ``ValueError`` with a readable reason."""
+    value = value.strip()
+    if not value:
+        raise ValueError("Email is required")
+    if len(value) > MAX_EMAIL:
+        raise ValueError(f"Email must be at most {MAX_EMAIL} characters")
+    try:
+        info = email_validator.validate_email(value, check_deliverability=False)
+    except email_validator.EmailNotValidError as exc:
+        raise ValueError(f"Invalid email format: {exc}") from None
+    return info.normalized.lower()
+
+
+def normalize_currency(value: str) -> str:
+    """Return an upper-case ISO 4217 code or raise ``ValueError``."""
+    code = value.strip().upper()
+    if len(code) != 3 or pycountry.currencies.get(alpha_3=code) is None:
+        raise ValueError(f"Unknown currency code: {value!r} (ISO 4217 expected)")
+    return code
+
+
+def normalize_phone(value: str, region: str | None = None) -> tuple[str, str]:
+    """Return ``(e164, international display form)`` or raise ``ValueError``.
+
+    Numbers without a leading ``+`` are read in ``region`` (alpha-2), if given.
+    """
+    raw = value.strip()
+    try:
+        number = phonenumbers.parse(raw, region.upper() if region else None)
+    except phonenumbers.NumberParseException:
+        raise ValueError("Invalid phone number: use the international form, e.g. +1 555 0100") from None
+    if not phonenumbers.is_possible_number(number):
+        raise ValueError("Invalid phone number: wrong number of digits")
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    display = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return e164, display
+
+
+def normalize_name(value: str, *, field: str = "Name", max_len: int = MAX_NAME) -> str:
+    """Return a stripped non-empty name or raise ``ValueError``."""
+    value = value.strip()
+    if not value:
+        raise ValueError(f"{field} must not be empty")
+    if len(value) > max_len:
+        raise ValueError(f"{field} must be at most {max_len} characters")
+    return value
+
+
+def check_password(value: str) -> str:
+    """Refuse passwords too short or too long to be sensible."""
+    if len(value) < 8:
+        raise ValueError("Password must be at least 8 characters")
+    if len(value) > 256:
+        raise ValueError("Password must be at most 256 characters")
+    return value

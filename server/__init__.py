@@ -1,0 +1,1 @@
+"""The Skeleton CRM sync server: FastAPI routers over services over SQLAlchemy."""

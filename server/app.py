@@ -1,0 +1,101 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.trustedhost import TrustedHostMiddleware
+from pydantic import BaseModel
+from sqlalchemy.exc import SQLAlchemyError
+
+from server import __doc__ as server_doc
+from server.audit.router import router as audit_router
+from server.auth.router import router as auth_router
+from server.config import Settings
+from server.context import AppContext
+from server.db import Database, make_engine
+from server.errors import ServiceUnavailable, install_error_handlers
+from server.middleware import BodySizeLimit
+from server.openapi import errors
+from server.ratelimit.storage import RateLimiter
+from server.security import PasswordHashing, TokenCodec
+from server.users.router import roles_router
+from server.users.router import router as users_router
+
+API_VERSION = "0.1.0"
+
+
+class Health(BaseModel):
+    status: str
+    database: str
+
+
+def build_context(settings: Settings, *, passwords: PasswordHashing | None = None) -> AppContext:
+    """Open the database and make the per-process services."""
+    engine = make_engine(
+        settings.resolved_database_url,
+        busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+        pool_size=settings.db_pool_size,
+    )
+    return AppContext(
+        settings=settings,
+        db=Database(engine),
+        tokens=TokenCodec(
+            secret=settings.resolve_jwt_secret(),
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            ttl_seconds=settings.access_token_ttl_seconds,
+            leeway_seconds=settings.jwt_leeway_seconds,
+        ),
+        passwords=passwords or PasswordHashing(),
+        limiter=RateLimiter(engine),
+    )
+
+
+def create_app(ctx: AppContext) -> FastAPI:
+    """Build the app around an already-migrated database."""
+    app = FastAPI(
+        title="Skeleton CRM API",
+        version=API_VERSION,
+        description=server_doc or "",
+        openapi_url="/swagger/doc.json",
+        docs_url="/swagger/index.html",
+        redoc_url=None,
+    )
+    app.state.ctx = ctx
+    install_error_handlers(app)
+
+    @app.get("/health", response_model=Health, tags=["health"], responses=errors(503))
+    def health() -> Health:
+        """200 when the database answers."""
+        try:
+            with ctx.db.engine.connect() as conn:
+                conn.execute(sa.select(1))
+        except SQLAlchemyError:
+            raise ServiceUnavailable("The database is unreachable") from None
+        return Health(status="ok", database=ctx.db.dialect)
+
+    app.include_router(auth_router)
+    app.include_router(users_router)
+    app.include_router(roles_router)
+    app.include_router(audit_router)
+
+    # Added last = outermost: the size limit sees the raw body before anything parses it.
+    settings = ctx.settings
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    if settings.trusted_hosts != ["*"]:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """uvicorn factory: settings from ``CRM_*``; the schema must already be at head."""
+    return create_app(build_context(Settings()))

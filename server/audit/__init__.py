@@ -1,0 +1,1 @@
+"""Who changed what, when, with before/after of every changed field."""

@@ -1,0 +1,116 @@
+"""``crm-server``: serve, migrate."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from pydantic import ValidationError
+
+from server.config import Settings
+
+log = logging.getLogger("crm.cli")
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err["loc"]) or "settings"
+            print(f"crm-server: invalid configuration ({where}): {err['msg']}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _prepare(settings: Settings, *, allow_upgrade: bool) -> None:
+    """Bring the schema to head (empty database, or SQLite) and make sure an admin exists."""
+    from server.app import build_context
+    from server.bootstrap import ensure_admin
+    from server.migrate import current_revision, head_revision, upgrade
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    ctx = build_context(settings)
+    try:
+        current = current_revision(ctx.db.engine)
+        head = head_revision()
+        if current != head:
+            if current is None or ctx.db.dialect == "sqlite" or allow_upgrade:
+                print(f"Creating/upgrading the database schema ({current or 'empty'} -> {head})")
+                upgrade(ctx.db.engine)
+            else:
+                print(
+                    f"crm-server: the database schema is at {current}, this server needs {head}; "
+                    "run `crm-server migrate` first",
+                    file=sys.stderr,
+                )
+                raise SystemExit(1)
+        admin = ensure_admin(ctx)
+        if admin.created and admin.generated_password:
+            print("=" * 72)
+            print(f"Created the administrator {admin.email}")
+            print(f"Generated password (shown once, write it down): {admin.generated_password}")
+            print("=" * 72)
+        elif admin.created:
+            print(f"Created the administrator {admin.email} with CRM_ADMIN_PASSWORD")
+    finally:
+        ctx.db.dispose()
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    settings = _settings()
+    _prepare(settings, allow_upgrade=False)
+    print(f"Skeleton CRM server listening on http://{args.host}:{args.port}")
+    print(f"  API:        http://{args.host}:{args.port}/api/v1")
+    print(f"  Swagger UI: http://{args.host}:{args.port}/swagger/index.html")
+    print(f"  Database:   {_safe_url(settings.resolved_database_url)}")
+    print(f"  Sign in:    POST /api/v1/auth/login as {settings.admin_email}")
+    sys.stdout.flush()
+    uvicorn.run(
+        "server.app:app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+        proxy_headers=args.proxy_headers,
+        access_log=args.access_log,
+    )
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def cmd_migrate(_args: argparse.Namespace) -> None:
+    settings = _settings()
+    _prepare(settings, allow_upgrade=True)
+    print("Database schema is up to date")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="crm-server", description="Skeleton CRM sync server")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the server (creates the schema and admin on first start)")
+    serve.add_argument("--host", default=os.environ.get("CRM_HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("CRM_PORT", "8080")))
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--log-level", default="info")
+    serve.add_argument("--proxy-headers", action="store_true", help="trust X-Forwarded-For")
+    serve.add_argument("--no-access-log", dest="access_log", action="store_false")
+    serve.set_defaults(func=cmd_serve)
+    migrate = sub.add_parser("migrate", help="upgrade the database schema to this version")
+    migrate.set_defaults(func=cmd_migrate)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,126 @@
+"""Request dependencies: the unit of work, the caller, and each endpoint's permission."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from common.permissions import has_permission, is_valid_required
+from server.auth.models import AuthSession
+from server.context import AppContext
+from server.errors import DomainError, Forbidden, Unauthorized
+from server.unit_of_work import commit, set_actor
+from server.users.models import User
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_ctx(request: Request) -> AppContext:
+    ctx: AppContext = request.app.state.ctx
+    return ctx
+
+
+CtxDep = Annotated[AppContext, Depends(get_ctx)]
+
+
+def get_session(request: Request, ctx: CtxDep) -> Iterator[Session]:
+    """One unit of work per request: committed when the endpoint returns, before the response.
+
+    Reads get a plain transaction; writes begin with the write lock on SQLite.
+    A domain error rolls back, unless it asks to keep what was written (a
+    detected refresh-token reuse must stay revoked even though the call fails).
+    """
+    write = request.method not in READ_METHODS
+    with ctx.db.session(write=write) as session:
+        try:
+            yield session
+        except DomainError as exc:
+            if getattr(exc, "keep_changes", False):
+                commit(session)
+            else:
+                session.rollback()
+            raise
+        except BaseException:
+            session.rollback()
+            raise
+        if write:
+            commit(session)
+        else:
+            session.rollback()
+
+
+# scope="function": commit before the response is sent, so a client never sees
+# success for a transaction that then fails to commit.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+_bearer = HTTPBearer(auto_error=False, description="Access token from /api/v1/auth/login")
+
+
+@dataclass
+class Principal:
+    """The authenticated caller."""
+
+    user: User
+    session_id: str | None
+    permissions: list[str] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return self.user.id
+
+    def can(self, permission: str) -> bool:
+        return has_permission(self.permissions, permission)
+
+
+def get_principal(
+    session: SessionDep,
+    ctx: CtxDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The caller of an authenticated endpoint; 401 for anything not a live access token."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("Authentication required")
+    claims = ctx.tokens.decode(credentials.credentials)
+    if claims is None:
+        raise Unauthorized("Invalid or expired access token")
+    row = session.execute(
+        sa.select(User, AuthSession.revoked_at)
+        .join(AuthSession, AuthSession.user_id == User.id)
+        .where(AuthSession.id == claims.session_id, User.id == claims.user_id)
+    ).first()
+    if row is None:
+        raise Unauthorized("Invalid or expired access token")
+    user, revoked_at = row
+    if revoked_at is not None:
+        raise Unauthorized("This session has ended; sign in again")
+    if not user.active:
+        raise Unauthorized("This account is deactivated")
+    set_actor(session, user.id)
+    return Principal(user=user, session_id=claims.session_id, permissions=user.permissions)
+
+
+CurrentUser = Annotated[Principal, Depends(get_principal)]
+
+
+def Require(permission: str) -> Any:  # noqa: N802 - reads as a declaration on the route
+    """Declare the permission an endpoint needs: ``Annotated[Principal, Require("users:read")]``."""
+    if not is_valid_required(permission):
+        raise ValueError(f"an endpoint must require a concrete permission, not {permission!r}")
+
+    def check(principal: CurrentUser) -> Principal:
+        if not principal.can(permission):
+            raise Forbidden(f"Missing permission: {permission}")
+        return principal
+
+    check.__name__ = f"require_{permission.replace(':', '_')}"
+    return Depends(check)
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"

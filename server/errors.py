@@ -1,0 +1,175 @@
+"""Domain errors and the one place that turns every failure into the documented error body."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("crm.errors")
+
+
+class DomainError(Exception):
+    """An expected failure; carries its status, code and message."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        details: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = dict(details) if details else None
+        self.headers = dict(headers) if headers else None
+
+
+class BadRequest(DomainError):
+    status, code = 400, "bad_request"
+
+
+class Unauthorized(DomainError):
+    status, code = 401, "unauthorized"
+
+    def __init__(self, message: str = "Authentication required", **kw: Any) -> None:
+        kw.setdefault("headers", {"WWW-Authenticate": "Bearer"})
+        super().__init__(message, **kw)
+
+
+class Forbidden(DomainError):
+    status, code = 403, "forbidden"
+
+
+class NotFound(DomainError):
+    status, code = 404, "not_found"
+
+
+class Conflict(DomainError):
+    status, code = 409, "conflict"
+
+
+class PayloadTooLarge(DomainError):
+    status, code = 413, "payload_too_large"
+
+
+class ValidationFailed(DomainError):
+    status, code = 422, "validation_error"
+
+    def __init__(self, details: Mapping[str, str], message: str = "Invalid input") -> None:
+        super().__init__(message, details=details)
+
+
+class RateLimited(DomainError):
+    status, code = 429, "rate_limited"
+
+
+class ServiceUnavailable(DomainError):
+    status, code = 503, "service_unavailable"
+
+
+def error_body(code: str, message: str, details: Mapping[str, str] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"error": code, "message": message}
+    if details:
+        body["details"] = dict(details)
+    return body
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    details: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    return JSONResponse(error_body(code, message, details), status_code=status, headers=headers)
+
+
+def _field_name(loc: Sequence[int | str]) -> str:
+    # Drop the "body"/"query"/"path" prefix; keep nested names as a.b.c.
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def _message(err: Mapping[str, Any]) -> str:
+    msg = str(err.get("msg", "Invalid value"))
+    # pydantic prefixes messages raised by our validators with "Value error, ".
+    return msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+
+
+def validation_details(errors: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """One readable message per bad field."""
+    details: dict[str, str] = {}
+    for err in errors:
+        if err.get("type") == "extra_forbidden":
+            details.setdefault(_field_name(err["loc"]), "Unknown field")
+            continue
+        details.setdefault(_field_name(err["loc"]), _message(err))
+    return details
+
+
+_STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map every failure class to the error body; nothing ever shows a stack trace."""
+
+    @app.exception_handler(DomainError)
+    async def _domain(_req: Request, exc: DomainError) -> JSONResponse:
+        return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_req: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return error_response(400, "bad_request", "Malformed JSON in request body")
+        missing_body = [e for e in errors if e.get("type") == "missing" and tuple(e["loc"]) == ("body",)]
+        if missing_body:
+            return error_response(400, "bad_request", "A JSON request body is required")
+        return error_response(422, "validation_error", "Invalid input", validation_details(errors))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_req: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _STATUS_CODES.get(exc.status_code, "bad_request" if exc.status_code < 500 else "internal_error")
+        message = {404: "Resource not found", 405: "Method not allowed"}.get(
+            exc.status_code, str(exc.detail)
+        )
+        return error_response(exc.status_code, code, message, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(_req: Request, exc: IntegrityError) -> JSONResponse:
+        # A race the service's own check lost (two requests creating the same email at once).
+        log.info("integrity error mapped to 409: %s", exc.orig)
+        return error_response(409, "conflict", "The change conflicts with existing data")
+
+    @app.exception_handler(OperationalError)
+    async def _operational(_req: Request, exc: OperationalError) -> JSONResponse:
+        log.error("database unavailable: %s", exc.orig)
+        return error_response(503, "service_unavailable", "The database is unavailable, try again")
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_req: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return error_response(500, "internal_error", "Internal server error")

@@ -1,0 +1,94 @@
+"""The one list helper: filter, search, sort and page a query the same way everywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, Literal, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from server.errors import ValidationFailed
+
+T = TypeVar("T")
+MAX_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """What the client asked for; checked against the endpoint's own sort fields."""
+
+    page: int = 1
+    limit: int = 20
+    sort_by: str | None = None
+    sort_order: Literal["asc", "desc"] = "asc"
+    search: str | None = None
+
+
+@dataclass(frozen=True)
+class PageResult(Generic[T]):
+    items: list[T]
+    total: int
+    page: int
+    limit: int
+
+    @property
+    def has_more(self) -> bool:
+        return self.page * self.limit < self.total
+
+
+def like_pattern(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, with LIKE's own wildcards escaped."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def search_clause(columns: Sequence[sa.ColumnElement[Any]], text: str) -> sa.ColumnElement[bool]:
+    """Case-insensitive substring match on any of ``columns``."""
+    pattern = like_pattern(text.strip().lower())
+    return sa.or_(*(sa.func.lower(c).like(pattern, escape="\\") for c in columns))
+
+
+def check_page(req: PageRequest, sortable: Mapping[str, Any]) -> None:
+    """Refuse a page request the endpoint cannot serve, naming each bad field."""
+    details: dict[str, str] = {}
+    if req.page < 1:
+        details["page"] = "Page must be at least 1"
+    if not 1 <= req.limit <= MAX_LIMIT:
+        details["limit"] = f"Limit must be between 1 and {MAX_LIMIT}"
+    if req.sort_by is not None and req.sort_by not in sortable:
+        details["sort_by"] = "Unknown sort field; use one of: " + ", ".join(sorted(sortable))
+    if req.sort_order not in ("asc", "desc"):
+        details["sort_order"] = "Sort order must be asc or desc"
+    if details:
+        raise ValidationFailed(details)
+
+
+def paginate(
+    session: Session,
+    stmt: sa.Select[tuple[T]],
+    req: PageRequest,
+    *,
+    sortable: Mapping[str, sa.ColumnElement[Any]],
+    default_sort: str,
+    tiebreak: sa.ColumnElement[Any],
+    search_columns: Sequence[sa.ColumnElement[Any]] = (),
+    filters: Sequence[sa.ColumnElement[bool]] = (),
+    transform: Callable[[Any], T] | None = None,
+) -> PageResult[T]:
+    """Apply filters, search, a stable sort and the page window; count the total."""
+    check_page(req, sortable)
+    for f in filters:
+        stmt = stmt.where(f)
+    if req.search and req.search.strip() and search_columns:
+        stmt = stmt.where(search_clause(search_columns, req.search))
+    total = session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
+    column = sortable[req.sort_by or default_sort]
+    order = column.desc() if req.sort_order == "desc" else column.asc()
+    tie = tiebreak.desc() if req.sort_order == "desc" else tiebreak.asc()
+    rows = session.scalars(
+        stmt.order_by(order, tie).limit(req.limit).offset((req.page - 1) * req.limit)
+    ).all()
+    items = [transform(r) for r in rows] if transform else list(rows)
+    return PageResult(items=items, total=int(total or 0), page=req.page, limit=req.limit)

@@ -1,0 +1,21 @@
+"""Every table, imported in one place so Alembic and the tests see the whole schema."""
+
+from server.audit.models import AuditRecord
+from server.auth.models import AuthSession, RefreshToken
+from server.db import Base
+from server.ratelimit.models import RateLimitCounter
+from server.sync.models import ChangeLog, SyncState
+from server.users.models import Role, User, user_roles
+
+__all__ = [
+    "AuditRecord",
+    "AuthSession",
+    "Base",
+    "ChangeLog",
+    "RateLimitCounter",
+    "RefreshToken",
+    "Role",
+    "SyncState",
+    "User",
+    "user_roles",
+]

@@ -1,0 +1,1 @@
+"""Rate limits whose counters live in the database, so every server process agrees."""

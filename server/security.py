@@ -1,0 +1,114 @@
+"""Password hashing, access JWTs and opaque token hashing."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from common.ids import new_id
+
+ALGORITHM = "HS256"
+ACCESS = "access"
+
+
+class PasswordHashing:
+    """argon2id hashing with a constant-cost answer for unknown users."""
+
+    def __init__(self, hasher: PasswordHasher | None = None) -> None:
+        self._hasher = hasher or PasswordHasher()
+
+    @cached_property
+    def _dummy_hash(self) -> str:
+        return self._hasher.hash(secrets.token_urlsafe(16))
+
+    def hash(self, password: str) -> str:
+        return self._hasher.hash(password)
+
+    def verify(self, password_hash: str | None, password: str) -> bool:
+        """Check a password; with no hash, spend the same time and say no."""
+        try:
+            return self._hasher.verify(password_hash or self._dummy_hash, password) and (
+                password_hash is not None
+            )
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        return self._hasher.check_needs_rehash(password_hash)
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: str
+    session_id: str
+    jti: str
+    expires_at: datetime
+
+
+class TokenCodec:
+    """Issues and checks access JWTs: HS256 pinned, issuer/audience/type checked."""
+
+    def __init__(
+        self, *, secret: str, issuer: str, audience: str, ttl_seconds: int, leeway_seconds: int
+    ) -> None:
+        self._secret = secret
+        self._issuer = issuer
+        self._audience = audience
+        self.ttl_seconds = ttl_seconds
+        self._leeway = leeway_seconds
+
+    def issue(self, *, user_id: str, session_id: str, now: datetime | None = None) -> str:
+        now = now or datetime.now(UTC)
+        claims = {
+            "sub": user_id,
+            "sid": session_id,
+            "typ": ACCESS,
+            "jti": new_id(),
+            "iss": self._issuer,
+            "aud": self._audience,
+            "iat": int(now.timestamp()),
+            "exp": int((now + timedelta(seconds=self.ttl_seconds)).timestamp()),
+        }
+        return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
+
+    def decode(self, token: str) -> AccessClaims | None:
+        """The claims of a valid access token, or None for anything else."""
+        try:
+            claims = jwt.decode(
+                token,
+                self._secret,
+                algorithms=[ALGORITHM],
+                audience=self._audience,
+                issuer=self._issuer,
+                leeway=self._leeway,
+                options={"require": ["exp", "iat", "sub", "jti", "iss", "aud"]},
+            )
+        except jwt.PyJWTError:
+            return None
+        if claims.get("typ") != ACCESS or not isinstance(claims.get("sid"), str):
+            return None
+        if not isinstance(claims["sub"], str):
+            return None
+        return AccessClaims(
+            user_id=claims["sub"],
+            session_id=claims["sid"],
+            jti=str(claims["jti"]),
+            expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
+        )
+
+
+def new_opaque_token(prefix: str = "") -> str:
+    """A random bearer secret (refresh token, API key)."""
+    return prefix + secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    """The stored form of an opaque token: SHA-256 is enough for 256-bit random secrets."""
+    return hashlib.sha256(token.encode()).hexdigest()

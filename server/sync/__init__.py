@@ -1,0 +1,1 @@
+"""The sync change log (this issue) and, later, pull/push."""

@@ -1,0 +1,208 @@
+"""The unit of work: one commit per request, with audit records and the sync change log.
+
+Services only ``flush()``. Every flush is watched: each synced record that was
+created, changed or deleted is remembered with the before/after of its changed
+columns. ``commit()`` then writes one audit record per changed record and, as
+the transaction's *last* statements, bumps the ``sync_state`` counter, stamps
+the changed rows with the new version and appends their change-log entries.
+The counter row stays locked until commit, so on PostgreSQL a later version can
+never become visible before an earlier one (see DESIGN.md, Sync, point 1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session, UOWTransaction, attributes
+
+from server.audit.models import AuditRecord
+from server.sync.models import ChangeLog, SyncedMixin, SyncState
+
+_CHANGES = "crm_changes"
+_ACTOR = "crm_actor_id"
+_FINALIZING = "crm_finalizing"
+REDACTED = "***"
+
+
+@dataclass
+class Change:
+    """What one transaction did to one record."""
+
+    obj: SyncedMixin
+    op: str  # create | update | delete
+    action: str | None = None
+    fields: dict[str, list[Any]] = field(default_factory=dict)  # name -> [before, after]
+
+
+def set_actor(session: Session, actor_id: str | None) -> None:
+    """Name the user (or API key owner) on whose behalf this session writes."""
+    session.info[_ACTOR] = actor_id
+
+
+def get_actor(session: Session) -> str | None:
+    value = session.info.get(_ACTOR)
+    return value if isinstance(value, str) else None
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _changes(session: Session) -> dict[tuple[type[Any], Any], Change]:
+    return session.info.setdefault(_CHANGES, {})  # type: ignore[no-any-return]
+
+
+def _key(obj: Any) -> tuple[type[Any], Any]:
+    # The primary key, not the identity key: new rows get theirs only after after_flush.
+    return (type(obj), obj.id)
+
+
+def note(
+    session: Session,
+    obj: SyncedMixin,
+    *,
+    action: str | None = None,
+    fields: dict[str, tuple[Any, Any]] | None = None,
+) -> None:
+    """Record a change the column history cannot see (a named command, a link table).
+
+    The record gets a change-log entry and an audit record even if none of its
+    own columns changed.
+    """
+    changes = _changes(session)
+    key = _key(obj)
+    change = changes.get(key)
+    if change is None:
+        change = changes[key] = Change(obj=obj, op="update")
+    if action:
+        change.action = action
+    for name, (before, after) in (fields or {}).items():
+        prior = change.fields.get(name)
+        change.fields[name] = [prior[0] if prior else _jsonable(before), _jsonable(after)]
+
+
+@event.listens_for(Session, "after_flush")
+def _track_flush(session: Session, _ctx: UOWTransaction) -> None:
+    # In after_flush the new/dirty/deleted sets and attribute history still show
+    # what this flush wrote, and new rows already have their ids and defaults.
+    if session.info.get(_FINALIZING):
+        return
+    changes = _changes(session)
+    for obj in session.new:
+        if isinstance(obj, SyncedMixin):
+            redact = type(obj).__audit_redact__
+            after = {
+                a.key: [None, REDACTED if a.key in redact else _jsonable(getattr(obj, a.key))]
+                for a in sa.inspect(obj).mapper.column_attrs
+                if a.key != "version"
+            }
+            changes[_key(obj)] = Change(obj=obj, op="create", fields=after)
+    for obj in session.dirty:
+        if not isinstance(obj, SyncedMixin) or not session.is_modified(obj):
+            continue
+        state = sa.inspect(obj)
+        redact = type(obj).__audit_redact__
+        diff: dict[str, tuple[Any, Any]] = {}
+        for a in state.mapper.column_attrs:
+            if a.key in ("version", "updated_at"):
+                continue
+            hist = state.attrs[a.key].history
+            if not hist.added and not hist.deleted:
+                continue
+            before = hist.deleted[0] if hist.deleted else None
+            after = hist.added[0] if hist.added else None
+            if before == after:
+                continue
+            if a.key in redact:
+                diff[a.key] = (REDACTED, REDACTED)
+            else:
+                diff[a.key] = (before, after)
+        if diff:
+            key = _key(obj)
+            existing = changes.get(key)
+            if existing is not None and existing.op == "create":
+                for name, (_, after) in diff.items():
+                    existing.fields[name] = [None, _jsonable(after)]
+            else:
+                note(session, obj, fields=diff)
+    for obj in session.deleted:
+        if isinstance(obj, SyncedMixin):
+            key = _key(obj)
+            existing = changes.get(key)
+            if existing is not None and existing.op == "create":
+                del changes[key]  # created and deleted in one transaction: nobody saw it
+                continue
+            redact = type(obj).__audit_redact__
+            before = {
+                a.key: [REDACTED if a.key in redact else _jsonable(getattr(obj, a.key)), None]
+                for a in sa.inspect(obj).mapper.column_attrs
+                if a.key != "version"
+            }
+            changes[key] = Change(obj=obj, op="delete", fields=before)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(_CHANGES, None)
+
+
+def commit(session: Session) -> int | None:
+    """Flush, write audit and change log, commit. Returns the new sync version, if any."""
+    session.flush()
+    changes = list(_changes(session).values())
+    version: int | None = None
+    if changes:
+        session.info[_FINALIZING] = True
+        try:
+            actor = get_actor(session)
+            for ch in changes:
+                session.add(
+                    AuditRecord(
+                        actor_id=actor,
+                        action=ch.action or ch.op,
+                        entity=type(ch.obj).__entity__,
+                        entity_id=ch.obj.id,  # type: ignore[attr-defined]
+                        changes=ch.fields,
+                    )
+                )
+            session.flush()
+            # From here on: the last statements of the transaction, under the counter's row lock.
+            version = session.execute(
+                sa.update(SyncState)
+                .where(SyncState.id == 1)
+                .values(version=SyncState.version + 1)
+                .returning(SyncState.version)
+            ).scalar_one()
+            for ch in changes:
+                cls = type(ch.obj)
+                entity_id = ch.obj.id  # type: ignore[attr-defined]
+                if ch.op != "delete":
+                    table = cls.__table__  # type: ignore[attr-defined]
+                    values: dict[str, Any] = {"version": version}
+                    if "updated_at" in table.c:
+                        values["updated_at"] = table.c.updated_at  # keep it: stamping is no edit
+                    session.execute(sa.update(table).where(table.c.id == entity_id).values(**values))
+                    attributes.set_committed_value(ch.obj, "version", version)
+                session.add(
+                    ChangeLog(
+                        version=version,
+                        entity=cls.__entity__,
+                        entity_id=entity_id,
+                        op="delete" if ch.op == "delete" else "upsert",
+                    )
+                )
+            session.flush()
+        finally:
+            session.info.pop(_FINALIZING, None)
+            session.info.pop(_CHANGES, None)
+    session.commit()
+    return version
