@@ -1,0 +1,260 @@
+"""Top-level fixtures: a real database per test (SQLite file and PostgreSQL), a real server on loopback.
+
+Every test that takes ``db_url`` (directly or through ``ctx``/``server``/``api``)
+runs once per backend: SQLite always, PostgreSQL when ``CRM_TEST_PG_URL``
+names a server (the README's test command starts one). Databases are built by
+the Alembic migrations once per session into a template, then copied per test.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything can create a QApplication
+
+import shutil
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+import uvicorn
+from argon2 import PasswordHasher
+from fastapi import FastAPI
+from sqlalchemy.engine import make_url
+
+from server.app import build_context, create_app
+from server.bootstrap import ensure_admin
+from server.config import Settings
+from server.context import AppContext
+from server.db import make_engine
+from server.migrate import upgrade
+from server.security import PasswordHashing
+
+PG_URL = os.environ.get("CRM_TEST_PG_URL")  # e.g. postgresql+psycopg://postgres@127.0.0.1:54329/postgres
+ADMIN_EMAIL = "admin@skeleton.local"
+ADMIN_PASSWORD = "admin-secret-pw"
+TEST_JWT_SECRET = "test-secret-" + "x" * 40
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        backends = BACKENDS
+        if metafunc.definition.get_closest_marker("postgres_only"):
+            backends = [b for b in BACKENDS if b == "postgresql"]
+            if not backends:
+                # Not a skip standing in for a feature: without a PostgreSQL server the test has nothing to run on.
+                backends = ["postgresql-unavailable"]
+        metafunc.parametrize("backend", backends, scope="session")
+
+
+def fast_passwords() -> PasswordHashing:
+    """argon2id with small costs: tests hash many passwords; production uses the defaults."""
+    return PasswordHashing(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+# ---------------------------------------------------------------- databases
+
+
+class PgAdmin:
+    """Creates and drops databases on the throwaway PostgreSQL server."""
+
+    def __init__(self, url: str) -> None:
+        self.url = make_url(url)
+        self.engine = sa.create_engine(self.url, isolation_level="AUTOCOMMIT")
+
+    def db_url(self, name: str) -> str:
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+    def create(self, name: str, template: str | None = None) -> str:
+        with self.engine.connect() as conn:
+            tmpl = f' TEMPLATE "{template}"' if template else ""
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"{tmpl}'))
+        return self.db_url(name)
+
+    def drop(self, name: str) -> None:
+        with self.engine.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def pg_admin() -> Iterator[PgAdmin]:
+    if not PG_URL:
+        pytest.fail("CRM_TEST_PG_URL is not set: run the tests with `make test`, which starts PostgreSQL")
+    admin = PgAdmin(PG_URL)
+    yield admin
+    admin.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return {"dir": tmp_path_factory.mktemp("templates")}
+
+
+def _template(backend: str, templates: dict[str, Any], request: pytest.FixtureRequest) -> str:
+    """Migrate a template database once per session and backend; return its name or path."""
+    if backend in templates:
+        return str(templates[backend])
+    if backend == "sqlite":
+        path = templates["dir"] / "template.db"
+        engine = make_engine(f"sqlite:///{path}")
+        upgrade(engine)
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        engine.dispose()
+        templates[backend] = path
+        return str(path)
+    if backend == "postgresql":
+        pg: PgAdmin = request.getfixturevalue("pg_admin")
+        name = f"crm_template_{os.getpid()}"
+        pg.drop(name)
+        url = pg.create(name)
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        templates[backend] = name
+        return name
+    pytest.fail(f"backend {backend!r} is not available: set CRM_TEST_PG_URL (make test does)")
+
+
+@pytest.fixture
+def db_url(
+    backend: str, templates: dict[str, Any], request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[str]:
+    """A fresh, fully migrated database for this test."""
+    template = _template(backend, templates, request)
+    if backend == "sqlite":
+        path = tmp_path / "crm.db"
+        shutil.copyfile(template, path)
+        yield f"sqlite:///{path}"
+        return
+    pg: PgAdmin = request.getfixturevalue("pg_admin")
+    name = f"crm_t_{uuid.uuid4().hex[:16]}"
+    url = pg.create(name, template=template)
+    yield url
+    pg.drop(name)
+
+
+@pytest.fixture
+def empty_db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with no schema at all (for the first-start and migration tests)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    if backend != "postgresql":
+        pytest.fail(f"backend {backend!r} is not available")
+    pg: PgAdmin = request.getfixturevalue("pg_admin")
+    name = f"crm_e_{uuid.uuid4().hex[:16]}"
+    url = pg.create(name)
+    yield url
+    pg.drop(name)
+
+
+# ---------------------------------------------------------------- the app
+
+
+def make_settings(db_url: str, data_dir: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "env": "test",
+        "database_url": db_url,
+        "data_dir": data_dir,
+        "admin_email": ADMIN_EMAIL,
+        "admin_password": ADMIN_PASSWORD,
+        "jwt_secret": TEST_JWT_SECRET,
+        "login_limit_per_email": "1000/minute",
+        "login_limit_per_address": "1000/minute",
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    """Override in a test module to change the server's settings."""
+    return {}
+
+
+@pytest.fixture
+def ctx(db_url: str, tmp_path: Path, settings_overrides: dict[str, Any]) -> Iterator[AppContext]:
+    context = build_context(
+        make_settings(db_url, tmp_path / "data", **settings_overrides), passwords=fast_passwords()
+    )
+    ensure_admin(context)
+    yield context
+    context.db.dispose()
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: FastAPI
+    server: uvicorn.Server
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def start_server(app: FastAPI) -> LiveServer:
+    """Run the app under uvicorn on a free loopback port, in a thread."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("test server did not start")
+        time.sleep(0.01)
+    return LiveServer(f"http://127.0.0.1:{port}", app, server, thread)
+
+
+@pytest.fixture
+def app(ctx: AppContext) -> FastAPI:
+    return create_app(ctx)
+
+
+@pytest.fixture
+def server(app: FastAPI) -> Iterator[LiveServer]:
+    live = start_server(app)
+    yield live
+    live.stop()
+
+
+class Api(httpx.Client):
+    """An HTTP client for the live server that can sign in."""
+
+    def login(self, email: str, password: str) -> dict[str, Any]:
+        r = self.post("/api/v1/auth/login", json={"email": email, "password": password})
+        assert r.status_code == 200, r.text
+        body: dict[str, Any] = r.json()
+        self.headers["Authorization"] = f"Bearer {body['access_token']}"
+        return body
+
+
+@pytest.fixture
+def api(server: LiveServer) -> Iterator[Api]:
+    """An anonymous client."""
+    with Api(base_url=server.url, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+def admin(server: LiveServer) -> Iterator[Api]:
+    """A client signed in as the bootstrap super admin."""
+    with Api(base_url=server.url, timeout=30) as client:
+        client.login(ADMIN_EMAIL, ADMIN_PASSWORD)
+        yield client
