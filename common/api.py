@@ -14,7 +14,9 @@ class ErrorBody(BaseModel):
 
     error: str = Field(examples=["validation_error"])
     message: str = Field(examples=["Invalid input"])
-    details: dict[str, str] | None = Field(default=None, examples=[{"email": "Invalid email format"}])
+    details: dict[str, str] | None = Field(
+        default=None, examples=[{"email": "Invalid email format"}]
+    )
 
 
 class Page(BaseModel, Generic[T]):

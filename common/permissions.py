@@ -15,9 +15,24 @@ _GRANT_RE = re.compile(rf"^(?:{_PART}|\*):(?:{_PART}|\*)$")
 _REQUIRED_RE = re.compile(rf"^{_PART}:{_PART}$")
 
 RESOURCES: tuple[str, ...] = (
-    "users", "roles", "customers", "parties", "countries", "invoices", "orders",
-    "accounting", "contracts", "inventory", "catalog", "files", "notifications",
-    "messenger", "audit", "clients", "deals", "api_keys",
+    "users",
+    "roles",
+    "customers",
+    "parties",
+    "countries",
+    "invoices",
+    "orders",
+    "accounting",
+    "contracts",
+    "inventory",
+    "catalog",
+    "files",
+    "notifications",
+    "messenger",
+    "audit",
+    "clients",
+    "deals",
+    "api_keys",
 )
 
 

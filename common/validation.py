@@ -46,7 +46,9 @@ def normalize_phone(value: str, region: str | None = None) -> tuple[str, str]:
     try:
         number = phonenumbers.parse(raw, region.upper() if region else None)
     except phonenumbers.NumberParseException:
-        raise ValueError("Invalid phone number: use the international form, e.g. +1 555 0100") from None
+        raise ValueError(
+            "Invalid phone number: use the international form, e.g. +1 555 0100"
+        ) from None
     if not phonenumbers.is_possible_number(number):
         raise ValueError("Invalid phone number: wrong number of digits")
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

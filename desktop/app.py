@@ -7,5 +7,7 @@ import sys
 
 def main() -> None:
     """Start the desktop app."""
-    print("crm-desktop: the desktop app arrives with the desktop issue; start the server with crm-server serve")
+    print(
+        "crm-desktop: the desktop app arrives with the desktop issue; start the server with crm-server serve"
+    )
     sys.exit(1)

@@ -15,7 +15,8 @@ def _configure(connection: sa.Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
-        render_as_batch=connection.dialect.name == "sqlite",  # SQLite ALTERs go through batch copies
+        render_as_batch=connection.dialect.name
+        == "sqlite",  # SQLite ALTERs go through batch copies
         compare_type=True,
     )
 

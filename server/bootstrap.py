@@ -41,7 +41,9 @@ def ensure_admin(ctx: AppContext) -> AdminResult:
         check_password(password)
         user = session.scalar(sa.select(User).where(User.email == email))
         if user is None:
-            user = User(email=email, name="Administrator", password_hash=ctx.passwords.hash(password))
+            user = User(
+                email=email, name="Administrator", password_hash=ctx.passwords.hash(password)
+            )
             session.add(user)
         user.roles.append(role)
         session.flush()

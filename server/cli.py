@@ -96,7 +96,9 @@ def cmd_migrate(_args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="crm-server", description="Skeleton CRM sync server")
     sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="run the server (creates the schema and admin on first start)")
+    serve = sub.add_parser(
+        "serve", help="run the server (creates the schema and admin on first start)"
+    )
     serve.add_argument("--host", default=os.environ.get("CRM_HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("CRM_PORT", "8080")))
     serve.add_argument("--workers", type=int, default=1)

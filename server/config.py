@@ -50,7 +50,9 @@ class Settings(BaseSettings):
             raise ValueError("CRM_CORS_ORIGINS must list explicit origins, not '*'")
         if self.env == "production":
             if "*" in self.trusted_hosts:
-                raise ValueError("CRM_TRUSTED_HOSTS must list the server's host names in production")
+                raise ValueError(
+                    "CRM_TRUSTED_HOSTS must list the server's host names in production"
+                )
             if self.jwt_secret is not None and len(self.jwt_secret.get_secret_value()) < 32:
                 raise ValueError("CRM_JWT_SECRET must be at least 32 characters in production")
         return self

@@ -50,7 +50,11 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+    def process_result_value(
+        self,
+        value: datetime | None,
+        dialect: sa.Dialect,  # noqa: ARG002 - TypeDecorator's signature
+    ) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -107,9 +111,7 @@ def make_engine(url: str, *, busy_timeout_ms: int = 30_000, pool_size: int = 10)
             pool_size=pool_size,
             max_overflow=pool_size,
         )
-        event.listen(
-            engine, "connect", lambda c, r: _sqlite_on_connect(c, r, busy_timeout_ms)
-        )
+        event.listen(engine, "connect", lambda c, r: _sqlite_on_connect(c, r, busy_timeout_ms))
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
     return sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)

@@ -145,14 +145,18 @@ def install_error_handlers(app: FastAPI) -> None:
         errors = exc.errors()
         if any(e.get("type") == "json_invalid" for e in errors):
             return error_response(400, "bad_request", "Malformed JSON in request body")
-        missing_body = [e for e in errors if e.get("type") == "missing" and tuple(e["loc"]) == ("body",)]
+        missing_body = [
+            e for e in errors if e.get("type") == "missing" and tuple(e["loc"]) == ("body",)
+        ]
         if missing_body:
             return error_response(400, "bad_request", "A JSON request body is required")
         return error_response(422, "validation_error", "Invalid input", validation_details(errors))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_req: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = _STATUS_CODES.get(exc.status_code, "bad_request" if exc.status_code < 500 else "internal_error")
+        code = _STATUS_CODES.get(
+            exc.status_code, "bad_request" if exc.status_code < 500 else "internal_error"
+        )
         message = {404: "Resource not found", 405: "Method not allowed"}.get(
             exc.status_code, str(exc.detail)
         )

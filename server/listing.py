@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from server.errors import ValidationFailed
 
 T = TypeVar("T")
+Column = sa.ColumnElement[Any] | QueryableAttribute[Any]
 MAX_LIMIT = 100
 
 
@@ -44,7 +45,7 @@ def like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def search_clause(columns: Sequence[sa.ColumnElement[Any]], text: str) -> sa.ColumnElement[bool]:
+def search_clause(columns: Sequence[Column], text: str) -> sa.ColumnElement[bool]:
     """Case-insensitive substring match on any of ``columns``."""
     pattern = like_pattern(text.strip().lower())
     return sa.or_(*(sa.func.lower(c).like(pattern, escape="\\") for c in columns))
@@ -67,13 +68,13 @@ def check_page(req: PageRequest, sortable: Mapping[str, Any]) -> None:
 
 def paginate(
     session: Session,
-    stmt: sa.Select[tuple[T]],
+    stmt: sa.Select[Any],
     req: PageRequest,
     *,
-    sortable: Mapping[str, sa.ColumnElement[Any]],
+    sortable: Mapping[str, Column],
     default_sort: str,
-    tiebreak: sa.ColumnElement[Any],
-    search_columns: Sequence[sa.ColumnElement[Any]] = (),
+    tiebreak: Column,
+    search_columns: Sequence[Column] = (),
     filters: Sequence[sa.ColumnElement[bool]] = (),
     transform: Callable[[Any], T] | None = None,
 ) -> PageResult[T]:
@@ -90,5 +91,5 @@ def paginate(
     rows = session.scalars(
         stmt.order_by(order, tie).limit(req.limit).offset((req.page - 1) * req.limit)
     ).all()
-    items = [transform(r) for r in rows] if transform else list(rows)
+    items: list[T] = [transform(r) for r in rows] if transform else list(rows)
     return PageResult(items=items, total=int(total or 0), page=req.page, limit=req.limit)

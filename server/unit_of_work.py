@@ -100,12 +100,12 @@ def _track_flush(session: Session, _ctx: UOWTransaction) -> None:
     for obj in session.new:
         if isinstance(obj, SyncedMixin):
             redact = type(obj).__audit_redact__
-            after = {
+            created = {
                 a.key: [None, REDACTED if a.key in redact else _jsonable(getattr(obj, a.key))]
                 for a in sa.inspect(obj).mapper.column_attrs
                 if a.key != "version"
             }
-            changes[_key(obj)] = Change(obj=obj, op="create", fields=after)
+            changes[_key(obj)] = Change(obj=obj, op="create", fields=created)
     for obj in session.dirty:
         if not isinstance(obj, SyncedMixin) or not session.is_modified(obj):
             continue
@@ -190,7 +190,9 @@ def commit(session: Session) -> int | None:
                     values: dict[str, Any] = {"version": version}
                     if "updated_at" in table.c:
                         values["updated_at"] = table.c.updated_at  # keep it: stamping is no edit
-                    session.execute(sa.update(table).where(table.c.id == entity_id).values(**values))
+                    session.execute(
+                        sa.update(table).where(table.c.id == entity_id).values(**values)
+                    )
                     attributes.set_committed_value(ch.obj, "version", version)
                 session.add(
                     ChangeLog(

@@ -38,7 +38,9 @@ from server.db import make_engine
 from server.migrate import upgrade
 from server.security import PasswordHashing
 
-PG_URL = os.environ.get("CRM_TEST_PG_URL")  # e.g. postgresql+psycopg://postgres@127.0.0.1:54329/postgres
+PG_URL = os.environ.get(
+    "CRM_TEST_PG_URL"
+)  # e.g. postgresql+psycopg://postgres@127.0.0.1:54329/postgres
 ADMIN_EMAIL = "admin@skeleton.local"
 ADMIN_PASSWORD = "admin-secret-pw"
 TEST_JWT_SECRET = "test-secret-" + "x" * 40
@@ -88,7 +90,9 @@ class PgAdmin:
 @pytest.fixture(scope="session")
 def pg_admin() -> Iterator[PgAdmin]:
     if not PG_URL:
-        pytest.fail("CRM_TEST_PG_URL is not set: run the tests with `make test`, which starts PostgreSQL")
+        pytest.fail(
+            "CRM_TEST_PG_URL is not set: run the tests with `make test`, which starts PostgreSQL"
+        )
     admin = PgAdmin(PG_URL)
     yield admin
     admin.engine.dispose()

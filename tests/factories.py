@@ -11,13 +11,18 @@ _seq = itertools.count(1)
 DEFAULT_PASSWORD = "user-secret-pw"
 
 
-def register(api: Api, *, name: str | None = None, email: str | None = None,
-             password: str = DEFAULT_PASSWORD) -> dict[str, Any]:
+def register(
+    api: Api, *, name: str | None = None, email: str | None = None, password: str = DEFAULT_PASSWORD
+) -> dict[str, Any]:
     """Register a new user (no role) and return the 201 body."""
     n = next(_seq)
     r = api.post(
         "/api/v1/auth/register",
-        json={"email": email or f"user{n}@example.com", "password": password, "name": name or f"User {n}"},
+        json={
+            "email": email or f"user{n}@example.com",
+            "password": password,
+            "name": name or f"User {n}",
+        },
     )
     assert r.status_code == 201, r.text
     body: dict[str, Any] = r.json()
@@ -34,7 +39,9 @@ def user_with_role(admin: Api, role: str | None, **kw: Any) -> tuple[Api, dict[s
     anon = Api(base_url=str(admin.base_url), timeout=30)
     body = register(anon, **kw)
     if role:
-        r = admin.post(f"/api/v1/users/{body['user']['id']}/roles", json={"role_id": role_id(admin, role)})
+        r = admin.post(
+            f"/api/v1/users/{body['user']['id']}/roles", json={"role_id": role_id(admin, role)}
+        )
         assert r.status_code == 200, r.text
     anon.headers["Authorization"] = f"Bearer {body['access_token']}"
     return anon, body

@@ -5,7 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, status
 
 from common.api import Message
-from common.users import LoginRequest, LogoutRequest, MeRead, RefreshRequest, RegisterRequest, TokenPair
+from common.users import (
+    LoginRequest,
+    LogoutRequest,
+    MeRead,
+    RefreshRequest,
+    RegisterRequest,
+    TokenPair,
+)
 from server.auth import service
 from server.deps import CtxDep, CurrentUser, SessionDep, client_address
 from server.openapi import errors
@@ -29,7 +36,9 @@ def _pair(issued: service.IssuedTokens) -> TokenPair:
     response_model=TokenPair,
     responses=errors(400, 403, 409, 422, 429),
 )
-def register(data: RegisterRequest, request: Request, session: SessionDep, ctx: CtxDep) -> TokenPair:
+def register(
+    data: RegisterRequest, request: Request, session: SessionDep, ctx: CtxDep
+) -> TokenPair:
     """Create an account with no role (an admin grants one) and sign it in."""
     issued = service.register(
         session=session,

@@ -117,7 +117,9 @@ def register(
         raise Forbidden("Registration is disabled on this server")
     _check_login_limits(ctx, email=data.email, address=address)
     if session.scalar(sa.select(User.id).where(User.email == data.email)) is not None:
-        raise Conflict("A user with this email already exists", details={"email": "Already registered"})
+        raise Conflict(
+            "A user with this email already exists", details={"email": "Already registered"}
+        )
     user = User(email=data.email, name=data.name, password_hash=ctx.passwords.hash(data.password))
     session.add(user)
     session.flush()
@@ -173,7 +175,9 @@ def revoke_all_sessions(session: Session, user_id: str, reason: str) -> None:
     )
 
 
-def logout(*, session: Session, user_id: str, session_id: str | None, refresh_token: str | None) -> None:
+def logout(
+    *, session: Session, user_id: str, session_id: str | None, refresh_token: str | None
+) -> None:
     """End the caller's current session, and the one a given refresh token belongs to."""
     if session_id:
         revoke_session(session, session_id, "logout")
@@ -181,7 +185,9 @@ def logout(*, session: Session, user_id: str, session_id: str | None, refresh_to
         sid = session.scalar(
             sa.select(RefreshToken.session_id)
             .join(AuthSession, AuthSession.id == RefreshToken.session_id)
-            .where(RefreshToken.token_hash == token_hash(refresh_token), AuthSession.user_id == user_id)
+            .where(
+                RefreshToken.token_hash == token_hash(refresh_token), AuthSession.user_id == user_id
+            )
         )
         if sid:
             revoke_session(session, sid, "logout")

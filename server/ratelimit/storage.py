@@ -23,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from server.db import WRITE_OPTION
 from server.ratelimit.models import RateLimitCounter
 
-_T = RateLimitCounter.__table__
+_T: sa.Table = RateLimitCounter.__table__  # type: ignore[assignment]
 
 
 class SQLStorage(Storage):
@@ -43,15 +43,19 @@ class SQLStorage(Storage):
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         now = time.time()
         insert = pg_insert if self._engine.dialect.name == "postgresql" else sqlite_insert
-        stmt = insert(_T).values(key=key, count=amount, expires_at=now + expiry)
         expired = _T.c.expires_at <= now
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[_T.c.key],
-            set_={
-                "count": sa.case((expired, amount), else_=_T.c.count + amount),
-                "expires_at": sa.case((expired, now + expiry), else_=_T.c.expires_at),
-            },
-        ).returning(_T.c.count)
+        stmt = (
+            insert(_T)
+            .values(key=key, count=amount, expires_at=now + expiry)
+            .on_conflict_do_update(
+                index_elements=[_T.c.key],
+                set_={
+                    "count": sa.case((expired, amount), else_=_T.c.count + amount),
+                    "expires_at": sa.case((expired, now + expiry), else_=_T.c.expires_at),
+                },
+            )
+            .returning(_T.c.count)
+        )
         with self._writer.begin() as conn:
             count = int(conn.execute(stmt).scalar_one())
             if random.random() < 0.01:  # noqa: S311 - housekeeping, not security
@@ -63,9 +67,9 @@ class SQLStorage(Storage):
             row = conn.execute(
                 sa.select(_T.c.count, _T.c.expires_at).where(_T.c.key == key)
             ).first()
-        if row is None or row.expires_at <= time.time():
+        if row is None or row[1] <= time.time():
             return None
-        return int(row.count), float(row.expires_at)
+        return int(row[0]), float(row[1])
 
     def get(self, key: str) -> int:
         row = self._row(key)

@@ -11,8 +11,12 @@ from server.sync.models import SyncedMixin
 user_roles = sa.Table(
     "user_roles",
     Base.metadata,
-    sa.Column("user_id", sa.String(36), sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("role_id", sa.String(36), sa.ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "user_id", sa.String(36), sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column(
+        "role_id", sa.String(36), sa.ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True
+    ),
     sa.Index("ix_user_roles_role_id", "role_id"),
 )
 
@@ -35,7 +39,9 @@ class User(IdMixin, TimestampMixin, SyncedMixin, Base):
     name: Mapped[str] = mapped_column(sa.String(200))
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(default=True)
-    roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="selectin", order_by=Role.name)
+    roles: Mapped[list[Role]] = relationship(
+        secondary=user_roles, lazy="selectin", order_by=Role.name
+    )
 
     @property
     def role_names(self) -> list[str]:

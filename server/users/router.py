@@ -56,7 +56,9 @@ def list_users(
     """Users, a page at a time; search matches email and name."""
     result = service.list_users(
         session=session,
-        page=PageRequest(page=page, limit=limit, sort_by=sort_by, sort_order=sort_order, search=search),
+        page=PageRequest(
+            page=page, limit=limit, sort_by=sort_by, sort_order=sort_order, search=search
+        ),
         active=active,
     )
     return Page[UserRead](
@@ -110,7 +112,9 @@ def activate_user(
     )
 
 
-@router.patch("/{user_id}/deactivate", response_model=UserRead, responses=errors(401, 403, 404, 409))
+@router.patch(
+    "/{user_id}/deactivate", response_model=UserRead, responses=errors(401, 403, 404, 409)
+)
 def deactivate_user(
     user_id: str, principal: Annotated[Principal, Require("users:write")], session: SessionDep
 ) -> UserRead:

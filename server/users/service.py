@@ -60,7 +60,9 @@ def update_user(
     if isinstance(email, str) and email != user.email:
         taken = session.scalar(sa.select(User.id).where(User.email == email, User.id != user.id))
         if taken is not None:
-            raise Conflict("Another user already has this email", details={"email": "Already in use"})
+            raise Conflict(
+                "Another user already has this email", details={"email": "Already in use"}
+            )
         user.email = email
     name = changes.get("name")
     if isinstance(name, str):
