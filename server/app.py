@@ -20,6 +20,10 @@ from server.middleware import BodySizeLimit
 from server.openapi import errors
 from server.ratelimit.storage import RateLimiter
 from server.security import PasswordHashing, TokenCodec
+from server.sync import conflicts as _conflicts  # noqa: F401 - registers the entity
+from server.sync.events import VersionWatcher
+from server.sync.router import router as sync_router
+from server.users import sync as _users_sync  # noqa: F401 - registers users and roles
 from server.users.router import roles_router
 from server.users.router import router as users_router
 
@@ -80,6 +84,8 @@ def create_app(ctx: AppContext) -> FastAPI:
     app.include_router(users_router)
     app.include_router(roles_router)
     app.include_router(audit_router)
+    app.include_router(sync_router)
+    app.state.version_watcher = VersionWatcher(ctx.db)
 
     # Added last = outermost: the size limit sees the raw body before anything parses it.
     settings = ctx.settings

@@ -93,6 +93,24 @@ def cmd_migrate(_args: argparse.Namespace) -> None:
     print("Database schema is up to date")
 
 
+def cmd_compact(args: argparse.Namespace) -> None:
+    from datetime import timedelta
+
+    from server.app import build_context
+    from server.db import utcnow
+    from server.sync.service import compact
+
+    ctx = build_context(_settings())
+    try:
+        with ctx.db.unit_of_work() as session:
+            purged = compact(session=session, older_than=utcnow() - timedelta(days=args.days))
+    finally:
+        ctx.db.dispose()
+    print(
+        f"Change log kept from version {purged + 1}; replicas older than {args.days} days will resync"
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="crm-server", description="Skeleton CRM sync server")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -108,6 +126,11 @@ def main(argv: list[str] | None = None) -> None:
     serve.set_defaults(func=cmd_serve)
     migrate = sub.add_parser("migrate", help="upgrade the database schema to this version")
     migrate.set_defaults(func=cmd_migrate)
+    compact_cmd = sub.add_parser(
+        "compact-log", help="drop sync change-log entries older than N days"
+    )
+    compact_cmd.add_argument("--days", type=int, default=90)
+    compact_cmd.set_defaults(func=cmd_compact)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Annotated, Any
 
 import sqlalchemy as sa
@@ -69,6 +70,7 @@ class Principal:
     user: User
     session_id: str | None
     permissions: list[str] = field(default_factory=list)
+    expires_at: datetime | None = None  # when the credential stops working
 
     @property
     def id(self) -> str:
@@ -102,7 +104,12 @@ def get_principal(
     if not user.active:
         raise Unauthorized("This account is deactivated")
     set_actor(session, user.id)
-    return Principal(user=user, session_id=claims.session_id, permissions=user.permissions)
+    return Principal(
+        user=user,
+        session_id=claims.session_id,
+        permissions=user.permissions,
+        expires_at=claims.expires_at,
+    )
 
 
 CurrentUser = Annotated[Principal, Depends(get_principal)]

@@ -4,7 +4,7 @@ from server.audit.models import AuditRecord
 from server.auth.models import AuthSession, RefreshToken
 from server.db import Base
 from server.ratelimit.models import RateLimitCounter
-from server.sync.models import ChangeLog, SyncState
+from server.sync.models import ChangeLog, SyncClient, SyncConflict, SyncMutation, SyncState
 from server.users.models import Role, User, user_roles
 
 __all__ = [
@@ -15,6 +15,9 @@ __all__ = [
     "RateLimitCounter",
     "RefreshToken",
     "Role",
+    "SyncClient",
+    "SyncConflict",
+    "SyncMutation",
     "SyncState",
     "User",
     "user_roles",

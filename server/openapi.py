@@ -14,7 +14,10 @@ _DESCRIPTIONS = {
     409: "Conflict with the current state",
     413: "Request body too large",
     422: "Validation failed; `details` names each bad field",
+    410: "Gone: the sync cursor cannot be served, start a fresh sync",
+    426: "The client's sync protocol is out of date",
     429: "Rate limit exceeded",
+    503: "The database is unavailable",
 }
 
 

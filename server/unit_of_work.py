@@ -11,6 +11,8 @@ never become visible before an earlier one (see DESIGN.md, Sync, point 1).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -26,6 +28,7 @@ from server.sync.models import ChangeLog, SyncedMixin, SyncState
 _CHANGES = "crm_changes"
 _ACTOR = "crm_actor_id"
 _FINALIZING = "crm_finalizing"
+_ON_VERSION = "crm_on_version"
 REDACTED = "***"
 
 
@@ -153,6 +156,28 @@ def _track_flush(session: Session, _ctx: UOWTransaction) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
     session.info.pop(_CHANGES, None)
+    session.info.pop(_ON_VERSION, None)
+
+
+@contextmanager
+def savepoint(session: Session) -> Iterator[None]:
+    """Run a block in a SAVEPOINT; if it fails, its writes and their tracked changes are undone."""
+    session.flush()
+    saved = {k: Change(v.obj, v.op, v.action, dict(v.fields)) for k, v in _changes(session).items()}
+    nested = session.begin_nested()
+    try:
+        yield
+        session.flush()
+    except BaseException:
+        nested.rollback()
+        session.info[_CHANGES] = saved
+        raise
+    nested.commit()
+
+
+def on_version(session: Session, callback: Callable[[Session, int], None]) -> None:
+    """Call ``callback(session, version)`` inside commit, once this transaction has its version."""
+    session.info.setdefault(_ON_VERSION, []).append(callback)
 
 
 def commit(session: Session) -> int | None:
@@ -203,8 +228,13 @@ def commit(session: Session) -> int | None:
                     )
                 )
             session.flush()
+            for callback in session.info.get(_ON_VERSION, []):
+                callback(session, version)
+            session.flush()
         finally:
             session.info.pop(_FINALIZING, None)
             session.info.pop(_CHANGES, None)
+            session.info.pop(_ON_VERSION, None)
+    session.info.pop(_ON_VERSION, None)
     session.commit()
     return version

@@ -1,4 +1,4 @@
-"""users, roles, auth sessions, audit log, sync change log
+"""users, roles, auth sessions, audit log, sync change log, sync clients and conflicts
 
 Revision ID: 0001
 Revises: 
@@ -105,6 +105,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('version', sa.BigInteger(), nullable=False),
     sa.Column('epoch', sa.String(length=36), nullable=False),
+    sa.Column('purged_version', sa.BigInteger(), nullable=False),
     sa.CheckConstraint('id = 1', name=op.f('ck_sync_state_single_row')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sync_state'))
     )
@@ -161,10 +162,60 @@ def upgrade() -> None:
     with op.batch_alter_table('refresh_tokens', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_refresh_tokens_session_id'), ['session_id'], unique=False)
 
+    op.create_table('sync_clients',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('user_id', sa.String(length=36), nullable=False),
+    sa.Column('last_mutation_id', sa.BigInteger(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_push_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_sync_clients_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sync_clients'))
+    )
+    with op.batch_alter_table('sync_clients', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sync_clients_user_id'), ['user_id'], unique=False)
+
+    op.create_table('sync_conflicts',
+    sa.Column('entity', sa.String(length=40), nullable=False),
+    sa.Column('entity_id', sa.String(length=36), nullable=False),
+    sa.Column('field', sa.String(length=64), nullable=False),
+    sa.Column('base', JSON, nullable=True),
+    sa.Column('mine', JSON, nullable=True),
+    sa.Column('theirs', JSON, nullable=True),
+    sa.Column('applied', sa.String(length=10), nullable=False),
+    sa.Column('user_id', sa.String(length=36), nullable=False),
+    sa.Column('theirs_by', sa.String(length=36), nullable=True),
+    sa.Column('theirs_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('resolution', sa.String(length=10), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('version', sa.BigInteger(), nullable=False),
+    sa.CheckConstraint("applied IN ('mine', 'theirs')", name=op.f('ck_sync_conflicts_applied')),
+    sa.CheckConstraint("status IN ('open', 'resolved')", name=op.f('ck_sync_conflicts_status')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_sync_conflicts_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sync_conflicts'))
+    )
+    with op.batch_alter_table('sync_conflicts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sync_conflicts_entity_id'), ['entity_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sync_conflicts_user_id'), ['user_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sync_conflicts_version'), ['version'], unique=False)
+
+    op.create_table('sync_mutations',
+    sa.Column('client_id', sa.String(length=36), nullable=False),
+    sa.Column('mutation_id', sa.BigInteger(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('version', sa.BigInteger(), nullable=True),
+    sa.Column('result', JSON, nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['client_id'], ['sync_clients.id'], name=op.f('fk_sync_mutations_client_id_sync_clients'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('client_id', 'mutation_id', name=op.f('pk_sync_mutations'))
+    )
+
     now = datetime.now(UTC)
     op.bulk_insert(
-        sa.table("sync_state", sa.column("id"), sa.column("version"), sa.column("epoch")),
-        [{"id": 1, "version": 0, "epoch": new_id()}],
+        sa.table("sync_state", sa.column("id"), sa.column("version"), sa.column("epoch"), sa.column("purged_version")),
+        [{"id": 1, "version": 0, "epoch": new_id(), "purged_version": 0}],
     )
     roles = sa.table(
         "roles",
@@ -183,6 +234,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table('sync_mutations')
+    op.drop_table('sync_conflicts')
+    op.drop_table('sync_clients')
     with op.batch_alter_table('refresh_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_refresh_tokens_session_id'))
 

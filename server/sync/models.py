@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from server.db import Base, utcnow
+from server.db import Base, IdMixin, JSONType, utcnow
 
 
 class SyncState(Base):
@@ -19,6 +19,8 @@ class SyncState(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     epoch: Mapped[str] = mapped_column(sa.String(36))
+    # Change-log entries up to this version were compacted away: older cursors must reset.
+    purged_version: Mapped[int] = mapped_column(sa.BigInteger, default=0)
 
     __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)
 
@@ -51,3 +53,61 @@ class SyncedMixin:
     __audit_redact__: ClassVar[frozenset[str]] = frozenset()
 
     version: Mapped[int] = mapped_column(sa.BigInteger, default=0, index=True)
+
+
+class SyncClient(Base):
+    """A desktop replica, bound to the user who first pushed from it."""
+
+    __tablename__ = "sync_clients"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    last_mutation_id: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_push_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class SyncMutation(Base):
+    """The stored result of one applied (or rejected) mutation, returned again on a retry."""
+
+    __tablename__ = "sync_mutations"
+
+    client_id: Mapped[str] = mapped_column(
+        sa.ForeignKey("sync_clients.id", ondelete="CASCADE"), primary_key=True
+    )
+    mutation_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
+    status: Mapped[str] = mapped_column(sa.String(10))
+    version: Mapped[int | None] = mapped_column(sa.BigInteger, default=None)
+    result: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SyncConflict(IdMixin, SyncedMixin, Base):
+    """The same field changed on two sides: both values, for the user to choose.
+
+    It is an ordinary synced record: the desktop receives it by pull and
+    resolves it with an ordinary update mutation (``status`` -> resolved).
+    """
+
+    __tablename__ = "sync_conflicts"
+    __entity__ = "conflict"
+
+    entity: Mapped[str] = mapped_column(sa.String(40))
+    entity_id: Mapped[str] = mapped_column(sa.String(36), index=True)
+    field: Mapped[str] = mapped_column(sa.String(64))
+    base: Mapped[Any] = mapped_column(JSONType, nullable=True)
+    mine: Mapped[Any] = mapped_column(JSONType, nullable=True)
+    theirs: Mapped[Any] = mapped_column(JSONType, nullable=True)
+    applied: Mapped[str] = mapped_column(sa.String(10))  # which value the record holds now
+    user_id: Mapped[str] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    theirs_by: Mapped[str | None] = mapped_column(sa.String(36), default=None)
+    theirs_at: Mapped[datetime | None] = mapped_column(default=None)
+    status: Mapped[str] = mapped_column(sa.String(10), default="open")
+    resolution: Mapped[str | None] = mapped_column(sa.String(10), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('open', 'resolved')", name="status"),
+        sa.CheckConstraint("applied IN ('mine', 'theirs')", name="applied"),
+    )

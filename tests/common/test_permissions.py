@@ -40,7 +40,9 @@ def test_resource_wildcard_covers_only_its_resource(res: str, act: str, other: s
         assert not has_permission([f"{res}:*"], f"{other}:{act}")
 
 
-@pytest.mark.parametrize("bad", ["*:*", "users:*", "*:read", "users", "", "Users:read", "users:read:x", " users:read"])
+@pytest.mark.parametrize(
+    "bad", ["*:*", "users:*", "*:read", "users", "", "Users:read", "users:read:x", " users:read"]
+)
 def test_a_required_permission_is_never_a_wildcard_or_malformed(bad: str) -> None:
     with pytest.raises(ValueError):
         has_permission(["*:*"], bad)

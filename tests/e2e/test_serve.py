@@ -30,7 +30,9 @@ class ServerProcess:
         self._fh = log.open("w")
         self.proc = subprocess.Popen(
             [CRM_SERVER, "serve", "--port", str(port), "--no-access-log"],
-            env=env, stdout=self._fh, stderr=subprocess.STDOUT,
+            env=env,
+            stdout=self._fh,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 60
         while True:
@@ -77,38 +79,62 @@ def first_start(backend: str, empty_db_url: str, tmp_path: Path) -> Iterator[Ser
     proc.stop()
 
 
-def test_first_start_on_an_empty_directory(first_start: ServerProcess, backend: str, tmp_path: Path) -> None:
+def test_first_start_on_an_empty_directory(
+    first_start: ServerProcess, backend: str, tmp_path: Path
+) -> None:
     out = first_start.output()
     password = re.search(r"Generated password \(shown once, write it down\): (\S+)", out).group(1)
     assert f"listening on {first_start.url}" in out
     if backend == "sqlite":
         assert (tmp_path / "data" / "crm.db").exists()
-    assert (tmp_path / "data" / "jwt-secret").stat().st_mode & 0o077 == 0  # secret readable by owner only
+    assert (
+        tmp_path / "data" / "jwt-secret"
+    ).stat().st_mode & 0o077 == 0  # secret readable by owner only
 
     c = httpx.Client(base_url=first_start.url, timeout=30)
-    tokens = c.post("/api/v1/auth/login", json={"email": "admin@skeleton.local", "password": password}).json()
+    tokens = c.post(
+        "/api/v1/auth/login", json={"email": "admin@skeleton.local", "password": password}
+    ).json()
     auth = {"Authorization": f"Bearer {tokens['access_token']}"}
     assert c.get("/api/v1/auth/me", headers=auth).json()["roles"] == ["super_admin"]
 
     # Refresh rotation and reuse detection.
     rotated = c.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}).json()
-    assert c.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}).status_code == 401
-    assert c.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {rotated['access_token']}"}).status_code == 401
+    assert (
+        c.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}).status_code
+        == 401
+    )
+    assert (
+        c.get(
+            "/api/v1/auth/me", headers={"Authorization": f"Bearer {rotated['access_token']}"}
+        ).status_code
+        == 401
+    )
 
     # Logout revocation.
-    tokens = c.post("/api/v1/auth/login", json={"email": "admin@skeleton.local", "password": password}).json()
+    tokens = c.post(
+        "/api/v1/auth/login", json={"email": "admin@skeleton.local", "password": password}
+    ).json()
     auth = {"Authorization": f"Bearer {tokens['access_token']}"}
     assert c.post("/api/v1/auth/logout", headers=auth).status_code == 200
     assert c.get("/api/v1/auth/me", headers=auth).status_code == 401
-    tokens = c.post("/api/v1/auth/login", json={"email": "admin@skeleton.local", "password": password}).json()
+    tokens = c.post(
+        "/api/v1/auth/login", json={"email": "admin@skeleton.local", "password": password}
+    ).json()
     auth = {"Authorization": f"Bearer {tokens['access_token']}"}
 
     # A self-registered user has no role: 403 on /users. Deactivation ends their access.
-    reg = c.post("/api/v1/auth/register", json={"email": "new@example.com", "password": "new-user-pw", "name": "New"})
+    reg = c.post(
+        "/api/v1/auth/register",
+        json={"email": "new@example.com", "password": "new-user-pw", "name": "New"},
+    )
     assert reg.status_code == 201
     user_auth = {"Authorization": f"Bearer {reg.json()['access_token']}"}
     assert c.get("/api/v1/users", headers=user_auth).status_code == 403
-    assert c.patch(f"/api/v1/users/{reg.json()['user']['id']}/deactivate", headers=auth).status_code == 200
+    assert (
+        c.patch(f"/api/v1/users/{reg.json()['user']['id']}/deactivate", headers=auth).status_code
+        == 200
+    )
     assert c.get("/api/v1/auth/me", headers=user_auth).status_code == 401
 
     # alg=none forgery.
@@ -125,35 +151,67 @@ def test_first_start_on_an_empty_directory(first_start: ServerProcess, backend: 
 
 
 def test_restart_keeps_admin_and_secret(backend: str, empty_db_url: str, tmp_path: Path) -> None:
-    env = server_env(tmp_path, None if backend == "sqlite" else empty_db_url, CRM_ADMIN_PASSWORD="chosen-admin-pw")
+    env = server_env(
+        tmp_path,
+        None if backend == "sqlite" else empty_db_url,
+        CRM_ADMIN_PASSWORD="chosen-admin-pw",
+    )
     first = ServerProcess(env, free_port(), tmp_path / "one.log")
-    tokens = httpx.post(first.url + "/api/v1/auth/login", json={"email": "admin@skeleton.local", "password": "chosen-admin-pw"}).json()
+    tokens = httpx.post(
+        first.url + "/api/v1/auth/login",
+        json={"email": "admin@skeleton.local", "password": "chosen-admin-pw"},
+    ).json()
     first.stop()
     assert "Generated password" not in first.output()
     second = ServerProcess(env, free_port(), tmp_path / "two.log")
     try:
         assert "Created the administrator" not in second.output()
         # The persisted JWT secret: a token from before the restart still works.
-        r = httpx.get(second.url + "/api/v1/auth/me", headers={"Authorization": f"Bearer {tokens['access_token']}"})
+        r = httpx.get(
+            second.url + "/api/v1/auth/me",
+            headers={"Authorization": f"Bearer {tokens['access_token']}"},
+        )
         assert r.status_code == 200
     finally:
         second.stop()
 
 
 @pytest.mark.postgres_only
-def test_migrate_then_two_processes_share_one_database(backend: str, empty_db_url: str, tmp_path: Path) -> None:
-    env = server_env(tmp_path, empty_db_url, CRM_ADMIN_PASSWORD="chosen-admin-pw", CRM_JWT_SECRET="s" * 40)
-    r = subprocess.run([CRM_SERVER, "migrate"], env=env, capture_output=True, text=True, timeout=120)
+def test_migrate_then_two_processes_share_one_database(
+    backend: str, empty_db_url: str, tmp_path: Path
+) -> None:
+    env = server_env(
+        tmp_path, empty_db_url, CRM_ADMIN_PASSWORD="chosen-admin-pw", CRM_JWT_SECRET="s" * 40
+    )
+    r = subprocess.run(
+        [CRM_SERVER, "migrate"], env=env, capture_output=True, text=True, timeout=120
+    )
     assert r.returncode == 0, r.stderr
     assert "up to date" in r.stdout
     one = ServerProcess(env, free_port(), tmp_path / "one.log")
     two = ServerProcess(env, free_port(), tmp_path / "two.log")
     try:
-        tokens = httpx.post(one.url + "/api/v1/auth/login", json={"email": "admin@skeleton.local", "password": "chosen-admin-pw"}).json()
+        tokens = httpx.post(
+            one.url + "/api/v1/auth/login",
+            json={"email": "admin@skeleton.local", "password": "chosen-admin-pw"},
+        ).json()
         # Rotate on one process, reuse on the other: the family is revoked for both.
-        rotated = httpx.post(two.url + "/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}).json()
-        assert httpx.post(one.url + "/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}).status_code == 401
-        assert httpx.get(two.url + "/api/v1/auth/me", headers={"Authorization": f"Bearer {rotated['access_token']}"}).status_code == 401
+        rotated = httpx.post(
+            two.url + "/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}
+        ).json()
+        assert (
+            httpx.post(
+                one.url + "/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}
+            ).status_code
+            == 401
+        )
+        assert (
+            httpx.get(
+                two.url + "/api/v1/auth/me",
+                headers={"Authorization": f"Bearer {rotated['access_token']}"},
+            ).status_code
+            == 401
+        )
     finally:
         one.stop()
         two.stop()

@@ -15,7 +15,10 @@ def test_concurrent_writes_all_succeed(admin: Api) -> None:
     def work(i: int) -> list[int]:
         codes = []
         with Api(base_url=base, timeout=60) as c:
-            r = c.post("/api/v1/auth/register", json={"email": f"c{i}@example.com", "password": "concurrent-pw", "name": f"C {i}"})
+            r = c.post(
+                "/api/v1/auth/register",
+                json={"email": f"c{i}@example.com", "password": "concurrent-pw", "name": f"C {i}"},
+            )
             codes.append(r.status_code)
             for j in range(3):
                 r = admin.patch(f"/api/v1/users/{users[i % 4]}", json={"name": f"name {i}-{j}"})

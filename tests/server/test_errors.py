@@ -30,7 +30,9 @@ def test_wrong_method_is_405(api: Api) -> None:
 
 
 def test_malformed_json_is_400(api: Api) -> None:
-    r = api.post("/api/v1/auth/login", content=b'{"email": ', headers={"content-type": "application/json"})
+    r = api.post(
+        "/api/v1/auth/login", content=b'{"email": ', headers={"content-type": "application/json"}
+    )
     _body(r, 400, "bad_request")
 
 
@@ -39,7 +41,9 @@ def test_missing_body_is_400(api: Api) -> None:
 
 
 def test_validation_is_422_with_details_per_field(api: Api) -> None:
-    body = _body(api.post("/api/v1/auth/login", json={"email": 5, "pasword": "x"}), 422, "validation_error")
+    body = _body(
+        api.post("/api/v1/auth/login", json={"email": 5, "pasword": "x"}), 422, "validation_error"
+    )
     assert set(body["details"]) == {"email", "password", "pasword"}
     assert body["details"]["pasword"] == "Unknown field"
 
@@ -58,7 +62,13 @@ def test_unauthenticated_is_401_and_forbidden_is_403(api: Api, admin: Api) -> No
     _body(r, 401, "unauthorized")
     assert r.headers["www-authenticate"] == "Bearer"
     viewer, _ = user_with_role(admin, "viewer")
-    _body(viewer.patch(f"/api/v1/users/{admin.get('/api/v1/auth/me').json()['id']}", json={"name": "x"}), 403, "forbidden")
+    _body(
+        viewer.patch(
+            f"/api/v1/users/{admin.get('/api/v1/auth/me').json()['id']}", json={"name": "x"}
+        ),
+        403,
+        "forbidden",
+    )
 
 
 def test_missing_record_is_404(admin: Api) -> None:
@@ -72,14 +82,20 @@ def test_conflict_is_409(admin: Api) -> None:
 
 def test_oversize_body_is_413_even_when_chunked(server: LiveServer, api: Api) -> None:
     big = b'{"email": "' + b"a" * 2_000_000 + b'"}'
-    _body(api.post("/api/v1/auth/login", content=big, headers={"content-type": "application/json"}), 413, "payload_too_large")
+    _body(
+        api.post("/api/v1/auth/login", content=big, headers={"content-type": "application/json"}),
+        413,
+        "payload_too_large",
+    )
 
     # Chunked transfer encoding: no Content-Length to check, so the bytes must be counted.
     def chunks():
         for _ in range(40):
             yield b"a" * 65536
 
-    r = api.post("/api/v1/auth/login", content=chunks(), headers={"content-type": "application/json"})
+    r = api.post(
+        "/api/v1/auth/login", content=chunks(), headers={"content-type": "application/json"}
+    )
     _body(r, 413, "payload_too_large")
     # The server is still fine afterwards.
     assert api.get("/health").status_code == 200
@@ -89,7 +105,9 @@ def test_raw_chunked_request_is_refused(server: LiveServer) -> None:
     # Hand-written HTTP, so nothing on the client side can add a Content-Length.
     url = urlsplit(server.url)
     with socket.create_connection((url.hostname, url.port), timeout=10) as s:
-        s.sendall(b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+        s.sendall(
+            b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+        )
         chunk = b"a" * 100_000
         try:
             for _ in range(20):

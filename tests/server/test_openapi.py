@@ -10,10 +10,21 @@ def test_swagger_ui_and_document(api: Api) -> None:
     assert ui.status_code == 200 and "swagger-ui" in ui.text
     doc = api.get("/swagger/doc.json").json()
     assert doc["info"]["version"] == "0.1.0"
-    for path in ["/api/v1/auth/login", "/api/v1/auth/register", "/api/v1/auth/refresh", "/api/v1/auth/logout",
-                 "/api/v1/auth/me", "/api/v1/users", "/api/v1/users/{user_id}", "/api/v1/users/{user_id}/roles",
-                 "/api/v1/users/{user_id}/activate", "/api/v1/users/{user_id}/deactivate", "/api/v1/roles",
-                 "/api/v1/audit", "/health"]:
+    for path in [
+        "/api/v1/auth/login",
+        "/api/v1/auth/register",
+        "/api/v1/auth/refresh",
+        "/api/v1/auth/logout",
+        "/api/v1/auth/me",
+        "/api/v1/users",
+        "/api/v1/users/{user_id}",
+        "/api/v1/users/{user_id}/roles",
+        "/api/v1/users/{user_id}/activate",
+        "/api/v1/users/{user_id}/deactivate",
+        "/api/v1/roles",
+        "/api/v1/audit",
+        "/health",
+    ]:
         assert path in doc["paths"], path
 
 
@@ -35,7 +46,9 @@ def test_every_response_is_modelled(api: Api) -> None:
             success = [c for c in responses if c.startswith("2")]
             assert success, f"{method} {path}"
             for code, resp in responses.items():
-                schema = resp.get("content", {}).get("application/json", {}).get("schema")
+                content = resp.get("content", {})
+                media = content.get("application/json") or content.get("text/event-stream") or {}
+                schema = media.get("schema")
                 assert schema, f"{method} {path} {code} has no schema"
                 assert schema != {}, f"{method} {path} {code} is untyped"
             if "security" in op or path.startswith("/api/v1/users"):

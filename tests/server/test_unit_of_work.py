@@ -12,7 +12,11 @@ from tests.factories import register, role_id
 
 def _log(ctx: AppContext) -> list[tuple[int, str, str, str]]:
     with ctx.db.session(write=False) as s:
-        rows = s.execute(sa.select(ChangeLog.version, ChangeLog.entity, ChangeLog.entity_id, ChangeLog.op).order_by(ChangeLog.version))
+        rows = s.execute(
+            sa.select(
+                ChangeLog.version, ChangeLog.entity, ChangeLog.entity_id, ChangeLog.op
+            ).order_by(ChangeLog.version)
+        )
         return [tuple(r) for r in rows]
 
 
@@ -46,7 +50,10 @@ def test_writes_are_audited_and_logged(ctx: AppContext, admin: Api) -> None:
     assert _version(ctx) == versions[-1]
     # The row carries the version of its last change.
     with ctx.db.session(write=False) as s:
-        assert s.scalar(sa.text("SELECT version FROM users WHERE id = :id"), {"id": uid}) == versions[-1]
+        assert (
+            s.scalar(sa.text("SELECT version FROM users WHERE id = :id"), {"id": uid})
+            == versions[-1]
+        )
 
 
 def test_failed_request_changes_nothing(ctx: AppContext, admin: Api) -> None:
@@ -54,7 +61,10 @@ def test_failed_request_changes_nothing(ctx: AppContext, admin: Api) -> None:
     other = register(Api(base_url=str(admin.base_url)), email="other@example.com")
     version = _version(ctx)
     total_audit = admin.get("/api/v1/audit").json()["total"]
-    r = admin.patch(f"/api/v1/users/{other['user']['id']}", json={"email": "taken@example.com", "name": "Changed"})
+    r = admin.patch(
+        f"/api/v1/users/{other['user']['id']}",
+        json={"email": "taken@example.com", "name": "Changed"},
+    )
     assert r.status_code == 409
     assert _version(ctx) == version
     assert admin.get("/api/v1/audit").json()["total"] == total_audit

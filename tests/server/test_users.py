@@ -13,7 +13,9 @@ def test_list_users_has_the_page_shape(admin: Api) -> None:
     assert r.status_code == 200
     body = r.json()
     assert set(body) == {"items", "total", "page", "limit", "has_more"}
-    assert body["total"] == 4 and body["page"] == 1 and body["limit"] == 2 and body["has_more"] is True
+    assert (
+        body["total"] == 4 and body["page"] == 1 and body["limit"] == 2 and body["has_more"] is True
+    )
     assert [u["email"] for u in body["items"]] == sorted(u["email"] for u in body["items"])
     last = admin.get("/api/v1/users?page=2&limit=2").json()
     assert len(last["items"]) == 2 and last["has_more"] is False
@@ -50,7 +52,13 @@ def test_patch_user_email_and_duplicate(admin: Api) -> None:
     r = admin.patch(f"/api/v1/users/{uid}", json={"password_hash": "x"})
     assert r.status_code == 422 and r.json()["details"]["password_hash"] == "Unknown field"
     # The user signs in with the new email.
-    assert anon.post("/api/v1/auth/login", json={"email": "renamed@example.com", "password": DEFAULT_PASSWORD}).status_code == 200
+    assert (
+        anon.post(
+            "/api/v1/auth/login",
+            json={"email": "renamed@example.com", "password": DEFAULT_PASSWORD},
+        ).status_code
+        == 200
+    )
 
 
 def test_activate_and_deactivate(admin: Api) -> None:
@@ -70,16 +78,23 @@ def test_roles_list_and_grant(admin: Api) -> None:
     assert set(roles) == {"data"}
     by_name = {r["name"]: r for r in roles["data"]}
     assert by_name["super_admin"]["permissions"] == ["*:*"]
-    assert {"users:read", "users:write", "roles:read", "roles:manage", "audit:read"} <= set(by_name["admin"]["permissions"])
+    assert {"users:read", "users:write", "roles:read", "roles:manage", "audit:read"} <= set(
+        by_name["admin"]["permissions"]
+    )
     assert all(p.endswith(":read") for p in by_name["viewer"]["permissions"])
     user, body = user_with_role(admin, None)
     assert user.get("/api/v1/users").status_code == 403
-    r = admin.post(f"/api/v1/users/{body['user']['id']}/roles", json={"role_id": by_name["viewer"]["id"]})
+    r = admin.post(
+        f"/api/v1/users/{body['user']['id']}/roles", json={"role_id": by_name["viewer"]["id"]}
+    )
     assert r.status_code == 200 and r.json()["roles"] == ["viewer"]
     # The grant applies to the user's existing token at once.
     assert user.get("/api/v1/users").status_code == 200
     assert user.get("/api/v1/roles").status_code == 403  # viewer lacks roles:read
-    r = admin.post(f"/api/v1/users/{body['user']['id']}/roles", json={"role_id": "01900000-0000-7000-8000-000000000000"})
+    r = admin.post(
+        f"/api/v1/users/{body['user']['id']}/roles",
+        json={"role_id": "01900000-0000-7000-8000-000000000000"},
+    )
     assert r.status_code == 404 and r.json()["error"] == "not_found"
     r = admin.delete(f"/api/v1/users/{body['user']['id']}/roles/{by_name['viewer']['id']}")
     assert r.status_code == 200 and r.json()["roles"] == []
@@ -95,14 +110,19 @@ def test_no_privilege_escalation(admin: Api) -> None:
     # Nor act on the super admin's account.
     root = admin.get("/api/v1/auth/me").json()
     assert manager.patch(f"/api/v1/users/{root['id']}/deactivate").status_code == 403
-    assert manager.patch(f"/api/v1/users/{root['id']}", json={"email": "mine@example.com"}).status_code == 403
+    assert (
+        manager.patch(f"/api/v1/users/{root['id']}", json={"email": "mine@example.com"}).status_code
+        == 403
+    )
     assert admin.get("/api/v1/auth/me").json()["email"] == ADMIN_EMAIL
     # But can grant viewer to a new user.
     _, other = user_with_role(admin, None)
-    r = manager.post(f"/api/v1/users/{other['user']['id']}/roles", json={"role_id": role_id(admin, "viewer")})
+    r = manager.post(
+        f"/api/v1/users/{other['user']['id']}/roles", json={"role_id": role_id(admin, "viewer")}
+    )
     assert r.status_code == 200
 
 
 def test_responses_never_leak_secrets(admin: Api) -> None:
     text = admin.get("/api/v1/users").text + admin.get("/api/v1/audit").text
-    assert "argon2" not in text and "password_hash\": \"$" not in text
+    assert "argon2" not in text and 'password_hash": "$' not in text

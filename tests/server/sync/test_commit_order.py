@@ -26,8 +26,12 @@ def _new_user(n: str) -> User:
 
 def _versions(ctx: AppContext, entity_ids: list[str]) -> dict[str, int]:
     with ctx.db.session(write=False) as s:
-        rows = s.execute(sa.select(ChangeLog.entity_id, ChangeLog.version).where(ChangeLog.entity_id.in_(entity_ids)))
-        return {entity_id: version for entity_id, version in rows}
+        rows = s.execute(
+            sa.select(ChangeLog.entity_id, ChangeLog.version).where(
+                ChangeLog.entity_id.in_(entity_ids)
+            )
+        )
+        return {entity_id: version for entity_id, version in rows}  # noqa: C416 - rows are Row objects
 
 
 def test_first_started_commits_last_and_gets_the_later_version(ctx: AppContext) -> None:
@@ -106,11 +110,19 @@ def test_a_reader_following_the_log_sees_contiguous_versions(ctx: AppContext) ->
         while True:
             done = stop.is_set()
             with ctx.db.session(write=False) as s:
-                new = list(s.scalars(sa.select(ChangeLog.version).where(ChangeLog.version > cursor).order_by(ChangeLog.version)))
+                new = list(
+                    s.scalars(
+                        sa.select(ChangeLog.version)
+                        .where(ChangeLog.version > cursor)
+                        .order_by(ChangeLog.version)
+                    )
+                )
             if new:
                 expected = list(range(cursor + 1, new[-1] + 1))
                 if sorted(set(new)) != expected:
-                    errors.append(f"after {cursor} saw {sorted(set(new))[:10]}..., expected {expected[:10]}...")
+                    errors.append(
+                        f"after {cursor} saw {sorted(set(new))[:10]}..., expected {expected[:10]}..."
+                    )
                 seen.extend(sorted(set(new)))
                 cursor = new[-1]
             if done:

@@ -1,0 +1,82 @@
+"""Which records replicas receive and how pushes change them: one ``EntitySpec`` per entity.
+
+Each domain registers its spec next to its models (``server/<domain>/sync.py``):
+how a row is serialised for the wire, who may read it, and the handlers a
+push calls — the same service functions the REST endpoints use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from common.sync import Row
+from server.deps import Principal
+
+# Per field: "lww" = the later push wins and the losing value is kept in a
+# conflict record; "manual" = the server value stays until the user chooses.
+Policy = Literal["lww", "manual"]
+
+Create = Callable[[Session, Principal, str, Row], Any]
+Update = Callable[[Session, Principal, Any, Row], Any]
+Delete = Callable[[Session, Principal, Any], None]
+Command = Callable[[Session, Principal, Any, Row], Any]
+
+
+@dataclass(frozen=True)
+class EntitySpec:
+    entity: str
+    model: type[Any]
+    serialize: Callable[[Any], Row]
+    read_permission: str | None
+    write_permission: str | None = None
+    # Rows a caller may read without the read permission (their own user row, their conflicts).
+    own_rows: Callable[[Principal], sa.ColumnElement[bool]] | None = None
+    create: Create | None = None
+    update: Update | None = None
+    delete: Delete | None = None
+    commands: Mapping[str, Command] = field(default_factory=dict)
+    policies: Mapping[str, Policy] = field(default_factory=dict)
+    default_policy: Policy = "lww"
+    # Fields sent as a nested object whose sub-fields merge one by one (a customer's address).
+    nested: frozenset[str] = frozenset()
+    # Fields a push may never set (computed by the server).
+    read_only: frozenset[str] = frozenset({"id", "version", "created_at", "updated_at"})
+
+    def policy(self, name: str) -> Policy:
+        top = name.split(".", 1)[0]
+        return self.policies.get(name, self.policies.get(top, self.default_policy))
+
+    def visible(self, principal: Principal) -> sa.ColumnElement[bool] | None:
+        """The row filter for this caller; None when they may read nothing."""
+        if self.read_permission and principal.can(self.read_permission):
+            return sa.true()
+        if self.own_rows is not None:
+            return self.own_rows(principal)
+        return None
+
+    def get(self, session: Session, entity_id: str) -> Any:
+        return session.get(self.model, entity_id)
+
+
+_REGISTRY: dict[str, EntitySpec] = {}
+
+
+def register(spec: EntitySpec) -> EntitySpec:
+    if spec.entity in _REGISTRY and _REGISTRY[spec.entity] is not spec:
+        raise ValueError(f"entity {spec.entity!r} registered twice")
+    _REGISTRY[spec.entity] = spec
+    return spec
+
+
+def specs() -> list[EntitySpec]:
+    """Every registered entity, in a stable order (the snapshot order)."""
+    return [_REGISTRY[k] for k in sorted(_REGISTRY)]
+
+
+def spec_for(entity: str) -> EntitySpec | None:
+    return _REGISTRY.get(entity)

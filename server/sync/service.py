@@ -1,0 +1,369 @@
+"""Pull: pages of changes after a cursor. Push: a replica's mutations, each applied at most once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import ValidationError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import Session
+
+from common.api import ErrorBody
+from common.sync import (
+    Change,
+    Mutation,
+    MutationResult,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+    Row,
+)
+from server.db import utcnow
+from server.deps import Principal
+from server.errors import (
+    BadRequest,
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    ValidationFailed,
+    validation_details,
+)
+from server.sync import merge
+from server.sync.cursor import Cursor, fingerprint
+from server.sync.models import ChangeLog, SyncClient, SyncMutation, SyncState
+from server.sync.registry import EntitySpec, spec_for, specs
+from server.unit_of_work import on_version, savepoint
+
+
+class ResetRequired(DomainError):
+    """The cursor cannot be served any more: the replica must start over from a snapshot."""
+
+    status, code = 410, "reset_required"
+
+
+def _state(session: Session) -> SyncState:
+    state = session.get(SyncState, 1)
+    assert state is not None, "sync_state row missing"
+    return state
+
+
+def _rows(
+    session: Session, spec: EntitySpec, visible: sa.ColumnElement[bool], ids: Sequence[str]
+) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for obj in session.scalars(sa.select(spec.model).where(spec.model.id.in_(chunk), visible)):
+            found[obj.id] = obj
+    return found
+
+
+def pull(*, session: Session, principal: Principal, cursor: str | None, limit: int) -> PullResponse:
+    """One page of changes the caller may read, after ``cursor`` (none: start a snapshot)."""
+    state = _state(session)
+    fp = fingerprint(principal.id, principal.permissions)
+    if cursor is None:
+        return _snapshot(
+            session,
+            principal,
+            Cursor(state.epoch, fp, "s", state.version),
+            limit,
+            state,
+            reset=True,
+        )
+    cur = Cursor.decode(cursor)
+    if cur is None:
+        raise BadRequest(
+            "Malformed sync cursor", details={"cursor": "Not a cursor this server issued"}
+        )
+    if cur.epoch != state.epoch:
+        raise ResetRequired("The server's data was replaced (new epoch); start a fresh sync")
+    if cur.fingerprint != fp:
+        raise ResetRequired("Your permissions changed; start a fresh sync")
+    if cur.version < state.purged_version:
+        raise ResetRequired(
+            "This replica was offline longer than the server keeps deletions; start a fresh sync"
+        )
+    if cur.mode == "s":
+        return _snapshot(session, principal, cur, limit, state, reset=False)
+    return _incremental(session, principal, cur, limit, state)
+
+
+def _snapshot(
+    session: Session,
+    principal: Principal,
+    cur: Cursor,
+    limit: int,
+    state: SyncState,
+    *,
+    reset: bool,
+) -> PullResponse:
+    """Copy every visible row, entity by entity in id order; resumable at any page."""
+    changes: list[Change] = []
+    all_specs = specs()
+    index, after = cur.entity_index, cur.after_id
+    while index < len(all_specs) and len(changes) < limit:
+        spec = all_specs[index]
+        visible = spec.visible(principal)
+        if visible is None:
+            index, after = index + 1, ""
+            continue
+        rows = list(
+            session.scalars(
+                sa.select(spec.model)
+                .where(visible, spec.model.id > after)
+                .order_by(spec.model.id)
+                .limit(limit - len(changes))
+            )
+        )
+        changes.extend(
+            Change(
+                entity=spec.entity, id=r.id, op="upsert", version=r.version, data=spec.serialize(r)
+            )
+            for r in rows
+        )
+        if len(changes) < limit:
+            index, after = index + 1, ""
+        else:
+            after = rows[-1].id
+    if index >= len(all_specs):
+        # Snapshot complete: continue with the changes made since it started.
+        nxt = Cursor(cur.epoch, cur.fingerprint, "i", cur.version)
+        has_more = state.version > cur.version
+    else:
+        nxt = Cursor(cur.epoch, cur.fingerprint, "s", cur.version, index, after)
+        has_more = True
+    return PullResponse(
+        changes=changes,
+        cursor=nxt.encode(),
+        has_more=has_more,
+        phase="snapshot",
+        reset=reset,
+        server_version=state.version,
+    )
+
+
+def _incremental(
+    session: Session, principal: Principal, cur: Cursor, limit: int, state: SyncState
+) -> PullResponse:
+    """The change log after the cursor, whole versions only, latest state of each record."""
+    entries = list(
+        session.execute(
+            sa.select(ChangeLog.version, ChangeLog.entity, ChangeLog.entity_id, ChangeLog.op)
+            .where(ChangeLog.version > cur.version)
+            .order_by(ChangeLog.version)
+            .limit(limit)
+        )
+    )
+    if len(entries) == limit:
+        # Never split a version across pages: take the rest of the last one.
+        last = entries[-1].version
+        entries = [e for e in entries if e.version < last]
+        entries.extend(
+            session.execute(
+                sa.select(
+                    ChangeLog.version, ChangeLog.entity, ChangeLog.entity_id, ChangeLog.op
+                ).where(ChangeLog.version == last)
+            )
+        )
+    latest: dict[tuple[str, str], tuple[int, str]] = {}
+    for version, entity, entity_id, op in entries:
+        latest[(entity, entity_id)] = (version, op)
+    by_entity: dict[str, list[str]] = {}
+    for (entity, entity_id), (_, op) in latest.items():
+        if op == "upsert":
+            by_entity.setdefault(entity, []).append(entity_id)
+    loaded: dict[tuple[str, str], Any] = {}
+    visible_by_entity: dict[str, bool] = {}
+    for entity, ids in by_entity.items():
+        spec = spec_for(entity)
+        visible = spec.visible(principal) if spec else None
+        visible_by_entity[entity] = visible is not None
+        if spec is None or visible is None:
+            continue
+        for entity_id, obj in _rows(session, spec, visible, ids).items():
+            loaded[(entity, entity_id)] = obj
+    changes: list[Change] = []
+    for (entity, entity_id), (version, op) in sorted(latest.items(), key=lambda kv: kv[1][0]):
+        spec = spec_for(entity)
+        if spec is None:
+            continue
+        if op == "delete":
+            if spec.visible(principal) is not None:
+                changes.append(Change(entity=entity, id=entity_id, op="delete", version=version))
+            continue
+        obj = loaded.get((entity, entity_id))
+        if obj is None:
+            continue  # deleted since, not visible, or not readable: a later entry says so
+        changes.append(
+            Change(
+                entity=entity,
+                id=entity_id,
+                op="upsert",
+                version=obj.version,
+                data=spec.serialize(obj),
+            )
+        )
+    last_version = entries[-1].version if entries else cur.version
+    nxt = Cursor(cur.epoch, cur.fingerprint, "i", last_version)
+    return PullResponse(
+        changes=changes,
+        cursor=nxt.encode(),
+        has_more=state.version > last_version,
+        phase="incremental",
+        server_version=state.version,
+    )
+
+
+# ---------------------------------------------------------------- push
+
+
+def _error(exc: DomainError) -> ErrorBody:
+    return ErrorBody(error=exc.code, message=exc.message, details=exc.details)
+
+
+def _client(session: Session, principal: Principal, client_id: str, dialect: str) -> SyncClient:
+    """The replica's row, made on first use and locked for this push (a doubled batch applies once)."""
+    if dialect == "postgresql":
+        session.execute(
+            pg_insert(SyncClient)
+            .values(id=client_id, user_id=principal.id, last_mutation_id=0, created_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["id"])
+        )
+        client = session.scalar(
+            sa.select(SyncClient).where(SyncClient.id == client_id).with_for_update()
+        )
+    else:  # SQLite: the write transaction already holds the database's write lock
+        client = session.get(SyncClient, client_id)
+        if client is None:
+            client = SyncClient(id=client_id, user_id=principal.id, last_mutation_id=0)
+            session.add(client)
+            session.flush()
+    assert client is not None
+    if client.user_id != principal.id:
+        raise Forbidden(
+            "This client id belongs to another user", details={"client_id": "Not yours"}
+        )
+    return client
+
+
+def push(
+    *, session: Session, principal: Principal, data: PushRequest, dialect: str
+) -> PushResponse:
+    """Apply a batch of mutations in order, each at most once; rejected ones are acknowledged too."""
+    client = _client(session, principal, data.client_id, dialect)
+    results: list[MutationResult] = []
+    fresh: list[tuple[SyncMutation, MutationResult]] = []
+    for m in data.mutations:
+        if m.mutation_id <= client.last_mutation_id:
+            stored = session.get(SyncMutation, (client.id, m.mutation_id))
+            if stored is not None:
+                results.append(MutationResult.model_validate(stored.result))
+            continue
+        if m.mutation_id != client.last_mutation_id + 1:
+            raise Conflict(
+                f"Mutation {m.mutation_id} is out of order; the server expects {client.last_mutation_id + 1}",
+                details={"mutation_id": f"expected {client.last_mutation_id + 1}"},
+            )
+        result = _apply(session, principal, m)
+        row = SyncMutation(
+            client_id=client.id,
+            mutation_id=m.mutation_id,
+            status=result.status,
+            result=result.model_dump(),
+        )
+        session.add(row)
+        fresh.append((row, result))
+        results.append(result)
+        client.last_mutation_id = m.mutation_id
+    client.last_push_at = utcnow()
+    session.flush()
+
+    def stamp(s: Session, version: int) -> None:
+        # The batch's changes carry this version; keep it with the stored results for retries.
+        for row, result in fresh:
+            if result.status != "rejected":
+                result.version = version
+                row.version = version
+                row.result = result.model_dump()
+        s.flush()
+
+    on_version(session, stamp)
+    return PushResponse(results=results, last_mutation_id=client.last_mutation_id)
+
+
+def _apply(session: Session, principal: Principal, m: Mutation) -> MutationResult:
+    spec = spec_for(m.entity)
+    try:
+        if spec is None:
+            raise BadRequest(
+                f"Unknown entity {m.entity!r}", details={"entity": "Not a synced entity"}
+            )
+        if spec.write_permission is not None and not principal.can(spec.write_permission):
+            raise Forbidden(f"Missing permission: {spec.write_permission}")
+        with savepoint(session):
+            conflicts = _dispatch(session, principal, spec, m)
+    except DomainError as exc:
+        return MutationResult(mutation_id=m.mutation_id, status="rejected", error=_error(exc))
+    except ValidationError as exc:
+        err = ValidationFailed(validation_details(exc.errors()))
+        return MutationResult(mutation_id=m.mutation_id, status="rejected", error=_error(err))
+    status = "conflict" if conflicts else "applied"
+    return MutationResult(mutation_id=m.mutation_id, status=status, conflicts=conflicts)
+
+
+def _dispatch(session: Session, principal: Principal, spec: EntitySpec, m: Mutation) -> list[str]:
+    if m.op == "create":
+        if spec.create is None:
+            raise BadRequest(f"{spec.entity} records cannot be created by sync")
+        if spec.get(session, m.id) is not None:
+            raise Conflict("A record with this id already exists", details={"id": "Already exists"})
+        spec.create(session, principal, m.id, _strip(spec, m.data or {}))
+        return []
+    obj = spec.get(session, m.id)
+    if m.op == "update":
+        if spec.update is None:
+            raise BadRequest(f"{spec.entity} records cannot be changed by sync")
+        return merge.update(session, principal, spec, obj, m)
+    if m.op == "delete":
+        if spec.delete is None:
+            raise BadRequest(f"{spec.entity} records cannot be deleted by sync")
+        return merge.delete(session, principal, spec, obj, m)
+    command = spec.commands.get(m.command or "")
+    if command is None:
+        raise BadRequest(
+            f"Unknown command {m.command!r} for {spec.entity}", details={"command": "Unknown"}
+        )
+    if obj is None:
+        raise NotFound(f"{spec.entity} not found")
+    command(session, principal, obj, m.args or {})
+    return []
+
+
+def _strip(spec: EntitySpec, data: Row) -> Row:
+    bad = sorted(k for k in data if k in spec.read_only)
+    if bad:
+        raise ValidationFailed(dict.fromkeys(bad, "Set by the server"))
+    return data
+
+
+def compact(*, session: Session, older_than: datetime) -> int:
+    """Drop change-log entries older than ``older_than``; replicas behind them must reset.
+
+    Returns the new ``purged_version``. Deletions are kept exactly as long as
+    the entries around them, so no replica can miss one and keep a deleted record.
+    """
+    state = _state(session)
+    cut = session.scalar(
+        sa.select(sa.func.max(ChangeLog.version)).where(ChangeLog.changed_at < older_than)
+    )
+    if cut is None or cut <= state.purged_version:
+        return state.purged_version
+    session.execute(sa.delete(ChangeLog).where(ChangeLog.version <= cut))
+    state.purged_version = cut
+    session.flush()
+    return cut
