@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import random
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -361,12 +362,20 @@ class SyncClient:
                 self._wait(stop_event, delay)
         finally:
             stop_event.set()
-            response = self._events_response
-            if response is not None:
-                with contextlib.suppress(Exception):
-                    response.close()
+            self._hang_up_events()
             if listener is not None:
                 listener.join(timeout=5)
+
+    def _hang_up_events(self) -> None:
+        """Unblock the event stream's read at once (it may sit up to 15 s between keepalives)."""
+        response = self._events_response
+        if response is None:
+            return
+        stream = response.extensions.get("network_stream")
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        with contextlib.suppress(OSError):
+            if sock is not None:
+                sock.shutdown(socket.SHUT_RDWR)
 
     def _wait(self, stop: threading.Event, delay: float) -> None:
         """Sleep until ``delay`` passes, a poke or local edit wakes us, or we are stopped."""
