@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("crm.errors")
@@ -167,6 +167,14 @@ def install_error_handlers(app: FastAPI) -> None:
         # A race the service's own check lost (two requests creating the same email at once).
         log.info("integrity error mapped to 409: %s", exc.orig)
         return error_response(409, "conflict", "The change conflicts with existing data")
+
+    @app.exception_handler(DataError)
+    async def _data(_req: Request, exc: DataError) -> JSONResponse:
+        # A value the database refuses (NUL in a query string, out of range): the input's fault.
+        log.info("data error mapped to 422: %s", exc.orig)
+        return error_response(
+            422, "validation_error", "A value in the request cannot be stored or searched"
+        )
 
     @app.exception_handler(OperationalError)
     async def _operational(_req: Request, exc: OperationalError) -> JSONResponse:

@@ -140,3 +140,15 @@ def test_health(api: Api) -> None:
     r = api.get("/health")
     assert r.status_code == 200
     assert r.json()["status"] == "ok"
+
+
+def test_nul_characters_are_refused_not_crashed(admin: Api) -> None:
+    r = admin.patch(
+        f"/api/v1/users/{admin.get('/api/v1/auth/me').json()['id']}", json={"name": "bad\u0000name"}
+    )
+    body = _body(r, 422, "validation_error")
+    assert "name" in body["details"]
+    r = admin.get("/api/v1/users", params={"search": "x\u0000y"})
+    assert r.status_code in (200, 422) and r.status_code != 500
+    r = admin.get("/api/v1/users/a%00b")
+    assert r.status_code in (404, 422)
