@@ -56,6 +56,17 @@ def _message(response: httpx.Response) -> str:
         return f"{response.status_code}: {response.text[:200]}"
 
 
+def _expected_mutation_id(response: httpx.Response) -> int | None:
+    """The id a 409 push answer says the server expects next (``details.mutation_id``)."""
+    if response.status_code != 409:
+        return None
+    try:
+        detail = response.json()["details"]["mutation_id"]
+        return int(str(detail).removeprefix("expected ").strip())
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
 class TokenProvider(Protocol):
     def access_token(self) -> str:
         """A current access token (signing in or refreshing if needed)."""
@@ -230,6 +241,7 @@ class SyncClient:
         the outbox: sending the same batch again is safe (the server applies each once).
         """
         acknowledged = 0
+        renumbered = False
         while True:
             batch = self.replica.pending(limit=batch_size)
             if not batch:
@@ -238,6 +250,15 @@ class SyncClient:
                 client_id=self.replica.client_id, mutations=[m.to_wire() for m in batch]
             )
             r = self._send("POST", PUSH_PATH, json=request.model_dump(mode="json"))
+            expected = _expected_mutation_id(r)
+            if expected is not None and not renumbered:
+                # The server never saw our numbers (its data was replaced): start where it expects.
+                log.warning(
+                    "sync: the server expects mutation %s; renumbering the outbox", expected
+                )
+                self.replica.renumber_outbox(first=expected)
+                renumbered = True
+                continue
             if r.status_code != 200:
                 raise ProtocolError(f"Push refused: {_message(r)}")
             response = PushResponse.model_validate(r.json())
@@ -355,6 +376,10 @@ class SyncClient:
                 except ProtocolError as exc:
                     delay = backoff.next()
                     self._report(self.status(online=True, error=str(exc)))
+                except Exception as exc:  # a bug must not end syncing silently: report, retry later
+                    log.exception("sync failed")
+                    delay = backoff.next()
+                    self._report(self.status(online=True, error=f"Sync failed: {exc}"))
                 else:
                     backoff.reset()
                     delay = interval

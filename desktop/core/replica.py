@@ -411,6 +411,23 @@ class Replica:
         with self._tx() as c:
             return self._enqueue(c, entity, id, "command", {"command": name, "args": args or {}})
 
+    def renumber_outbox(self, *, first: int) -> None:
+        """Number the pending mutations from ``first`` on (the server expects ``first`` next).
+
+        Only for a server that never saw the pending ids (its data was replaced
+        or restored from a backup): without it the queue would jam on a 409.
+        """
+        with self._tx() as c:
+            ids = [r[0] for r in c.execute("SELECT mutation_id FROM outbox ORDER BY mutation_id")]
+            if not ids or ids[0] == first:
+                return
+            offset = -ids[0] - 1_000_000_000  # through negative ids: no primary key clash
+            c.execute("UPDATE outbox SET mutation_id = mutation_id + ?", (offset,))
+            c.execute(
+                "UPDATE outbox SET mutation_id = mutation_id - ? + ?", (offset + ids[0], first)
+            )
+            self._set_meta(c, "next_mutation_id", str(first + len(ids)))
+
     # ------------------------------------------------------------ sync
 
     def apply_pull_page(self, page: PullResponse) -> None:
@@ -445,11 +462,15 @@ class Replica:
         """Drop acknowledged outbox entries; undo rejected ones and keep why, in one transaction.
 
         An applied edit stays in ``local_data`` until the next pull brings the
-        server's row, so the user never sees the old value flash back.
+        server's row, so the user never sees the old value flash back. A
+        rejected or conflicting one is recomputed from ``server_data``.
         """
         with self._tx() as c:
             touched: set[tuple[str, str]] = set()
-            rejected: set[tuple[str, str]] = set()
+            # Rejected: nothing applied. Conflict: the server may have kept its own value (a
+            # "manual" field, a refused delete) and will not resend an unchanged row. Both are
+            # shown as the server has them plus what is still pending.
+            recompute: set[tuple[str, str]] = set()
             by_id = {r.mutation_id: r for r in results}
             rows = c.execute(
                 "SELECT mutation_id, entity, id, op, payload FROM outbox WHERE mutation_id <= ?",
@@ -458,8 +479,9 @@ class Replica:
             for mutation_id, entity, id, op, payload in rows:
                 touched.add((entity, id))
                 result = by_id.get(mutation_id)
+                if result is not None and result.status != "applied":
+                    recompute.add((entity, id))
                 if result is not None and result.status == "rejected":
-                    rejected.add((entity, id))
                     error = result.error.model_dump() if result.error else {}
                     c.execute(
                         "INSERT OR REPLACE INTO rejections "
@@ -475,7 +497,7 @@ class Replica:
                     )
             c.execute("DELETE FROM outbox WHERE mutation_id <= ?", (last_mutation_id,))
             for entity, id in touched:
-                if (entity, id) in rejected:
+                if (entity, id) in recompute:
                     self._recompute(c, entity, id)
                 else:
                     dirty = c.execute(

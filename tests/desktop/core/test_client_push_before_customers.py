@@ -205,3 +205,17 @@ def test_the_outbox_and_cursor_survive_a_restart(
     second.sync_once()
     assert stored_mutations(ctx, second) == [(1, "rejected"), (2, "applied")]
     assert server_conflict(ctx, conflict_id)[0] == "resolved"
+
+
+def test_an_outbox_numbered_ahead_of_the_server_is_renumbered_not_jammed(
+    ctx: AppContext, make_client: ClientFactory, conflict_id: str
+) -> None:
+    """The server's data was replaced (or restored): it expects mutation 1 from this client."""
+    client = make_client()
+    client.sync_once()
+    client.replica._conn.execute("UPDATE meta SET value = '57' WHERE key = 'next_mutation_id'")
+    client.replica.update(entity="conflict", id=conflict_id, changes=RESOLVED)
+    client.sync_once()
+    assert client.replica.pending_count() == 0
+    assert stored_mutations(ctx, client) == [(1, "applied")]
+    assert server_conflict(ctx, conflict_id)[0] == "resolved"

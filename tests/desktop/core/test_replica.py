@@ -215,3 +215,37 @@ def test_the_replica_survives_reopening(tmp_path: Path) -> None:
     conn = sqlite3.connect(path)
     assert conn.execute("SELECT count(*) FROM outbox").fetchone()[0] == 2
     conn.close()
+
+
+def test_a_conflicting_push_shows_what_the_server_kept(replica: Replica) -> None:
+    """A refused delete (changed since) or a "manual" field: the server's row is not resent
+    because it did not change, so the replica must show it again by itself."""
+    replica.apply_pull_page(page(upsert("a", 5, **ACME), upsert("b", 5, name="B")))
+    replica.delete(entity="customer", id="a")
+    replica.update(entity="customer", id="b", changes={"name": "Mine"})
+    assert replica.get(entity="customer", id="a") is None
+    replica.ack(
+        results=[
+            MutationResult(mutation_id=1, status="conflict", version=9, conflicts=["k1"]),
+            MutationResult(mutation_id=2, status="conflict", version=9, conflicts=["k2"]),
+        ],
+        last_mutation_id=2,
+    )
+    assert replica.get(entity="customer", id="a")["name"] == "Acme"
+    assert replica.get(entity="customer", id="b")["name"] == "B"
+    assert [c[3] for c in replica.conflict_results()] == [["k1"], ["k2"]]
+
+
+def test_renumbering_the_outbox(replica: Replica) -> None:
+    replica._conn.execute("UPDATE meta SET value = '40' WHERE key = 'next_mutation_id'")
+    for i in range(3):
+        replica.create(entity="customer", data={"n": i})
+    assert [m.mutation_id for m in replica.pending()] == [40, 41, 42]
+    replica.renumber_outbox(first=7)
+    assert [(m.mutation_id, m.payload["data"]["n"]) for m in replica.pending()] == [
+        (7, 0),
+        (8, 1),
+        (9, 2),
+    ]
+    replica.create(entity="customer", data={"n": 3})
+    assert replica.pending()[-1].mutation_id == 10
