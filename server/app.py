@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.middleware.trustedhost import TrustedHostMiddleware
 from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -16,8 +15,8 @@ from server.config import Settings
 from server.context import AppContext
 from server.db import Database, make_engine
 from server.errors import ServiceUnavailable, install_error_handlers
-from server.middleware import BodySizeLimit
-from server.openapi import errors
+from server.middleware import BodySizeLimit, CatchAll, TrustedHosts
+from server.openapi import errors, use_error_body_for_422
 from server.ratelimit.storage import RateLimiter
 from server.security import PasswordHashing, TokenCodec
 from server.sync import conflicts as _conflicts  # noqa: F401 - registers the entity
@@ -69,6 +68,7 @@ def create_app(ctx: AppContext) -> FastAPI:
     )
     app.state.ctx = ctx
     install_error_handlers(app)
+    use_error_body_for_422(app)
 
     @app.get("/health", response_model=Health, tags=["health"], responses=errors(503))
     def health() -> Health:
@@ -87,6 +87,8 @@ def create_app(ctx: AppContext) -> FastAPI:
     app.include_router(sync_router)
     app.state.version_watcher = VersionWatcher(ctx.db)
 
+    # Added first = innermost: unexpected errors become the error body right at the app.
+    app.add_middleware(CatchAll)
     # Added last = outermost: the size limit sees the raw body before anything parses it.
     settings = ctx.settings
     if settings.cors_origins:
@@ -94,10 +96,16 @@ def create_app(ctx: AppContext) -> FastAPI:
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-            allow_headers=["Authorization", "Content-Type"],
+            allow_headers=["Authorization", "Content-Type", "X-CRM-Sync-Protocol"],
+            expose_headers=[
+                "Retry-After",
+                "X-RateLimit-Limit",
+                "X-RateLimit-Remaining",
+                "X-RateLimit-Reset",
+            ],
         )
-    if settings.trusted_hosts != ["*"]:
-        app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts)
+    if "*" not in settings.trusted_hosts:
+        app.add_middleware(TrustedHosts, allowed=settings.trusted_hosts)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app
 

@@ -29,7 +29,10 @@ def ensure_admin(ctx: AppContext) -> AdminResult:
         if role is None:
             raise RuntimeError("the super_admin role is missing: is the database migrated?")
         has_admin = session.scalar(
-            sa.select(User.id).join(User.roles).where(Role.id == role.id).limit(1)
+            sa.select(User.id)
+            .join(User.roles)
+            .where(Role.id == role.id, User.active.is_(True))
+            .limit(1)
         )
         if has_admin is not None:
             return AdminResult(email=email, created=False, generated_password=None)
@@ -45,6 +48,12 @@ def ensure_admin(ctx: AppContext) -> AdminResult:
                 email=email, name="Administrator", password_hash=ctx.passwords.hash(password)
             )
             session.add(user)
-        user.roles.append(role)
+        else:
+            # Never promote an account someone may have registered with this email while
+            # keeping their password: the administrator gets the configured one.
+            user.password_hash = ctx.passwords.hash(password)
+            user.active = True
+        if role not in user.roles:
+            user.roles.append(role)
         session.flush()
     return AdminResult(email=email, created=True, generated_password=generated)

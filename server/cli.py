@@ -30,8 +30,12 @@ def _prepare(settings: Settings, *, allow_upgrade: bool) -> None:
     from server.bootstrap import ensure_admin
     from server.migrate import current_revision, head_revision, upgrade
 
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    ctx = build_context(settings)
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        ctx = build_context(settings)
+    except ValueError as exc:
+        print(f"crm-server: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
     try:
         current = current_revision(ctx.db.engine)
         head = head_revision()
@@ -46,7 +50,11 @@ def _prepare(settings: Settings, *, allow_upgrade: bool) -> None:
                     file=sys.stderr,
                 )
                 raise SystemExit(1)
-        admin = ensure_admin(ctx)
+        try:
+            admin = ensure_admin(ctx)
+        except ValueError as exc:
+            print(f"crm-server: cannot create the administrator: {exc}", file=sys.stderr)
+            raise SystemExit(2) from None
         if admin.created and admin.generated_password:
             print("=" * 72)
             print(f"Created the administrator {admin.email}")

@@ -48,13 +48,12 @@ class Settings(BaseSettings):
     def _refuse_unsafe(self) -> Settings:
         if "*" in self.cors_origins:
             raise ValueError("CRM_CORS_ORIGINS must list explicit origins, not '*'")
-        if self.env == "production":
-            if "*" in self.trusted_hosts:
-                raise ValueError(
-                    "CRM_TRUSTED_HOSTS must list the server's host names in production"
-                )
-            if self.jwt_secret is not None and len(self.jwt_secret.get_secret_value()) < 32:
-                raise ValueError("CRM_JWT_SECRET must be at least 32 characters in production")
+        if self.jwt_secret is not None and len(self.jwt_secret.get_secret_value()) < 32:
+            raise ValueError(
+                "CRM_JWT_SECRET must be at least 32 characters (or unset: one is generated)"
+            )
+        if self.env == "production" and "*" in self.trusted_hosts:
+            raise ValueError("CRM_TRUSTED_HOSTS must list the server's host names in production")
         return self
 
     @property
@@ -69,15 +68,21 @@ class Settings(BaseSettings):
         if self.jwt_secret is not None:
             return self.jwt_secret.get_secret_value()
         path = self.data_dir / JWT_SECRET_FILE
-        if path.exists():
-            return path.read_text().strip()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        secret = secrets.token_urlsafe(48)
-        # O_EXCL: two processes starting at once must end up with one secret.
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return path.read_text().strip()
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secret)
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            # Write a private temp file, then link it into place: a second process
+            # starting at once either wins the link or reads the complete winner.
+            tmp = path.with_name(f".{JWT_SECRET_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(48))
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                pass
+            finally:
+                tmp.unlink()
+        secret = path.read_text().strip()
+        if len(secret) < 32:
+            raise ValueError(f"{path} holds no usable secret: delete it to have a new one made")
         return secret

@@ -164,9 +164,17 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(IntegrityError)
     async def _integrity(_req: Request, exc: IntegrityError) -> JSONResponse:
-        # A race the service's own check lost (two requests creating the same email at once).
-        log.info("integrity error mapped to 409: %s", exc.orig)
-        return error_response(409, "conflict", "The change conflicts with existing data")
+        # A unique key a race got past the service's own check (two requests creating
+        # the same email at once) is the client's conflict; any other violation is our bug.
+        orig = exc.orig
+        unique = getattr(orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(
+            orig
+        )
+        if unique:
+            log.info("unique violation mapped to 409: %s", orig)
+            return error_response(409, "conflict", "The change conflicts with existing data")
+        log.error("integrity error", exc_info=exc)
+        return error_response(500, "internal_error", "Internal server error")
 
     @app.exception_handler(DataError)
     async def _data(_req: Request, exc: DataError) -> JSONResponse:
@@ -180,8 +188,3 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _operational(_req: Request, exc: OperationalError) -> JSONResponse:
         log.error("database unavailable: %s", exc.orig)
         return error_response(503, "service_unavailable", "The database is unavailable, try again")
-
-    @app.exception_handler(Exception)
-    async def _unexpected(_req: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error", exc_info=exc)
-        return error_response(500, "internal_error", "Internal server error")

@@ -14,6 +14,7 @@ from server.errors import ValidationFailed
 T = TypeVar("T")
 Column = sa.ColumnElement[Any] | QueryableAttribute[Any]
 MAX_LIMIT = 100
+MAX_PAGE = 10_000_000  # keeps (page - 1) * limit far inside a 64-bit offset
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,8 @@ def search_clause(columns: Sequence[Column], text: str) -> sa.ColumnElement[bool
 def check_page(req: PageRequest, sortable: Mapping[str, Any]) -> None:
     """Refuse a page request the endpoint cannot serve, naming each bad field."""
     details: dict[str, str] = {}
-    if req.page < 1:
-        details["page"] = "Page must be at least 1"
+    if not 1 <= req.page <= MAX_PAGE:
+        details["page"] = f"Page must be between 1 and {MAX_PAGE}"
     if not 1 <= req.limit <= MAX_LIMIT:
         details["limit"] = f"Limit must be between 1 and {MAX_LIMIT}"
     if req.sort_by is not None and req.sort_by not in sortable:

@@ -3,10 +3,78 @@
 from __future__ import annotations
 
 import json
+import logging
 
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.errors import error_body
+
+log = logging.getLogger("crm.errors")
+
+
+async def _send_error(send: Send, status: int, code: str, message: str) -> None:
+    body = json.dumps(error_body(code, message)).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class CatchAll:
+    """The last word on an unexpected exception: the error body, and the connection kept.
+
+    Starlette's own outermost handler answers 500 but then re-raises, and the
+    server drops the kept-alive connection; the desktop would take that for
+    being offline.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            if started:
+                raise  # half a response is out: nothing better to do than to cut it
+            await _send_error(send, 500, "internal_error", "Internal server error")
+
+
+class TrustedHosts:
+    """Answer requests for unknown host names with 400 and the error body."""
+
+    def __init__(self, app: ASGIApp, *, allowed: list[str]) -> None:
+        self.app = app
+        self.exact = {h.lower() for h in allowed if not h.startswith("*.")}
+        self.suffixes = tuple(h[1:].lower() for h in allowed if h.startswith("*."))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            host = Headers(scope=scope).get("host", "").split(":")[0].lower()
+            if host not in self.exact and not (self.suffixes and host.endswith(self.suffixes)):
+                await _send_error(send, 400, "bad_request", "Invalid host header")
+                return
+        await self.app(scope, receive, send)
 
 
 class BodySizeLimit:

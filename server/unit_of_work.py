@@ -164,6 +164,7 @@ def savepoint(session: Session) -> Iterator[None]:
     """Run a block in a SAVEPOINT; if it fails, its writes and their tracked changes are undone."""
     session.flush()
     saved = {k: Change(v.obj, v.op, v.action, dict(v.fields)) for k, v in _changes(session).items()}
+    callbacks = list(session.info.get(_ON_VERSION, []))
     nested = session.begin_nested()
     try:
         yield
@@ -171,6 +172,7 @@ def savepoint(session: Session) -> Iterator[None]:
     except BaseException:
         nested.rollback()
         session.info[_CHANGES] = saved
+        session.info[_ON_VERSION] = callbacks
         raise
     nested.commit()
 

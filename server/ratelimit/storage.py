@@ -7,6 +7,7 @@ transaction, so a request that later fails still counts against the limit.
 
 from __future__ import annotations
 
+import hashlib
 import random
 import time
 from typing import Any
@@ -107,17 +108,26 @@ class RateLimiter:
     def parse(spec: str) -> RateLimitItem:
         return parse(spec)
 
+    @staticmethod
+    def _ids(identifiers: tuple[str, ...]) -> tuple[str, ...]:
+        # Hash what the client chose (an email, a key): the stored key stays short and printable.
+        kind, *rest = identifiers
+        return (
+            kind,
+            *(hashlib.sha256(r.encode("utf-8", "replace")).hexdigest()[:32] for r in rest),
+        )
+
     def hit(self, item: RateLimitItem, *identifiers: str) -> bool:
         """Count one hit; False once the limit is exceeded."""
-        return bool(self._strategy.hit(item, *identifiers))
+        return bool(self._strategy.hit(item, *self._ids(identifiers)))
 
     def test(self, item: RateLimitItem, *identifiers: str) -> bool:
-        return bool(self._strategy.test(item, *identifiers))
+        return bool(self._strategy.test(item, *self._ids(identifiers)))
 
     def window(self, item: RateLimitItem, *identifiers: str) -> tuple[float, int]:
         """(reset time as epoch seconds, remaining hits)."""
-        stats = self._strategy.get_window_stats(item, *identifiers)
+        stats = self._strategy.get_window_stats(item, *self._ids(identifiers))
         return float(stats.reset_time), int(stats.remaining)
 
     def clear(self, item: RateLimitItem, *identifiers: str) -> None:
-        self._strategy.clear(item, *identifiers)
+        self._strategy.clear(item, *self._ids(identifiers))

@@ -222,3 +222,16 @@ def test_bad_configuration_is_refused_clearly(tmp_path: Path) -> None:
     r = subprocess.run([CRM_SERVER, "serve"], env=env, capture_output=True, text=True, timeout=60)
     assert r.returncode == 2
     assert "CRM_TRUSTED_HOSTS" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_bad_admin_password_or_secret_is_refused_clearly(tmp_path: Path) -> None:
+    for extra, needle in (
+        ({"CRM_ADMIN_PASSWORD": "short"}, "at least 8 characters"),
+        ({"CRM_JWT_SECRET": ""}, "CRM_JWT_SECRET"),
+    ):
+        env = server_env(tmp_path, None, **extra)
+        r = subprocess.run(
+            [CRM_SERVER, "migrate"], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert r.returncode == 2, r.stderr
+        assert needle in r.stderr and "Traceback" not in r.stderr

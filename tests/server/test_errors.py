@@ -152,3 +152,32 @@ def test_nul_characters_are_refused_not_crashed(admin: Api) -> None:
     assert r.status_code in (200, 422) and r.status_code != 500
     r = admin.get("/api/v1/users/a%00b")
     assert r.status_code in (404, 422)
+
+
+def test_huge_page_numbers_are_422(admin: Api) -> None:
+    for page in ("99999999999999999999", str(2**62)):
+        body = _body(admin.get("/api/v1/users", params={"page": page}), 422, "validation_error")
+        assert "page" in body["details"]
+
+
+def test_the_connection_survives_a_500(app: FastAPI) -> None:
+    @app.get("/boom2")
+    def boom() -> dict[str, str]:
+        raise RuntimeError("x")
+
+    live = start_server(app)
+    try:
+        with Api(base_url=live.url) as client:
+            assert client.get("/boom2").status_code == 500
+            assert client.get("/health").status_code == 200  # same kept-alive connection
+    finally:
+        live.stop()
+
+
+def test_very_long_email_login_is_a_plain_401(api: Api) -> None:
+    email = "a" * 240 + "@example.com"
+    _body(
+        api.post("/api/v1/auth/login", json={"email": email, "password": "whatever-1"}),
+        401,
+        "unauthorized",
+    )
