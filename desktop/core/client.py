@@ -56,6 +56,16 @@ def _message(response: httpx.Response) -> str:
         return f"{response.status_code}: {response.text[:200]}"
 
 
+def _body(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and "error" in body:
+        return body
+    return {"error": str(response.status_code), "message": response.text[:500]}
+
+
 def _expected_mutation_id(response: httpx.Response) -> int | None:
     """The id a 409 push answer says the server expects next (``details.mutation_id``)."""
     if response.status_code != 409:
@@ -239,11 +249,15 @@ class SyncClient:
 
         A 5xx, timeout or connection error raises ``Offline`` and keeps everything in
         the outbox: sending the same batch again is safe (the server applies each once).
+        A batch refused with 422 (a value the server cannot store) is narrowed down to
+        the one mutation at fault, which is refused locally like a rejected one, so
+        the queue never jams on it.
         """
         acknowledged = 0
         renumbered = False
+        limit = batch_size
         while True:
-            batch = self.replica.pending(limit=batch_size)
+            batch = self.replica.pending(limit=limit)
             if not batch:
                 return acknowledged
             request = PushRequest(
@@ -259,8 +273,19 @@ class SyncClient:
                 self.replica.renumber_outbox(first=expected)
                 renumbered = True
                 continue
+            if r.status_code == 422:
+                # The server refused the whole batch for one mutation it cannot even store;
+                # nothing was applied. Find it (batches of one), refuse it here, go on.
+                if len(batch) > 1:
+                    limit = 1
+                    continue
+                self.replica.reject_unsent(mutation_id=batch[0].mutation_id, error=_body(r))
+                acknowledged += 1
+                limit = batch_size
+                continue
             if r.status_code != 200:
                 raise ProtocolError(f"Push refused: {_message(r)}")
+            limit = batch_size
             response = PushResponse.model_validate(r.json())
             before = self.replica.pending_count()
             self.replica.ack(results=response.results, last_mutation_id=response.last_mutation_id)

@@ -54,7 +54,8 @@ CREATE TABLE IF NOT EXISTS meta (
     value TEXT
 );
 CREATE TABLE IF NOT EXISTS rejections (
-    mutation_id INTEGER PRIMARY KEY,
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    mutation_id INTEGER NOT NULL,
     entity TEXT NOT NULL,
     id TEXT NOT NULL,
     op TEXT NOT NULL,
@@ -64,7 +65,8 @@ CREATE TABLE IF NOT EXISTS rejections (
     dismissed INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS conflict_results (
-    mutation_id INTEGER PRIMARY KEY,
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    mutation_id INTEGER NOT NULL,
     entity TEXT NOT NULL,
     id TEXT NOT NULL,
     conflict_ids TEXT NOT NULL,
@@ -89,6 +91,7 @@ def _loads(value: str | None) -> Any:
 class Rejection:
     """A local edit the server refused; it has been undone locally."""
 
+    seq: int
     mutation_id: int
     entity: str
     id: str
@@ -148,6 +151,20 @@ def _replay(base: Data | None, pending: Sequence[PendingMutation]) -> Data | Non
             local = None
         # "command": the server decides; its effect arrives by pull.
     return local
+
+
+def _check_text(value: Any) -> None:
+    """Refuse NUL characters at the edit: the server cannot store them (PostgreSQL)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("Text must not contain NUL characters")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _check_text(k)
+            _check_text(v)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            _check_text(v)
 
 
 class RecordNotFound(KeyError):
@@ -289,26 +306,26 @@ class Replica:
 
     def rejections(self, *, include_dismissed: bool = False) -> builtins.list[Rejection]:
         """Refused edits (already undone locally), oldest first, for the UI to explain."""
-        sql = "SELECT mutation_id, entity, id, op, payload, error, created_at FROM rejections"
+        sql = "SELECT seq, mutation_id, entity, id, op, payload, error, created_at FROM rejections"
         if not include_dismissed:
             sql += " WHERE dismissed = 0"
         with self._lock:
-            rows = self._conn.execute(sql + " ORDER BY mutation_id").fetchall()
+            rows = self._conn.execute(sql + " ORDER BY seq").fetchall()
         return [
-            Rejection(r[0], r[1], r[2], r[3], json.loads(r[4]), json.loads(r[5]), r[6])
+            Rejection(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), json.loads(r[6]), r[7])
             for r in rows
         ]
 
-    def dismiss_rejection(self, *, mutation_id: int) -> None:
+    def dismiss_rejection(self, *, seq: int) -> None:
+        """The user has read why: stop showing it."""
         with self._tx() as c:
-            c.execute("UPDATE rejections SET dismissed = 1 WHERE mutation_id = ?", (mutation_id,))
+            c.execute("UPDATE rejections SET dismissed = 1 WHERE seq = ?", (seq,))
 
     def conflict_results(self) -> builtins.list[tuple[int, str, str, builtins.list[str]]]:
         """(mutation_id, entity, id, conflict record ids) of pushes that made conflicts."""
         with self._lock:
             rows = self._conn.execute(
-                "SELECT mutation_id, entity, id, conflict_ids FROM conflict_results "
-                "ORDER BY mutation_id"
+                "SELECT mutation_id, entity, id, conflict_ids FROM conflict_results ORDER BY seq"
             ).fetchall()
         return [(r[0], r[1], r[2], json.loads(r[3])) for r in rows]
 
@@ -326,6 +343,8 @@ class Replica:
 
     def _enqueue(self, c: sqlite3.Connection, entity: str, id: str, op: Op, payload: Data) -> int:
         mutation_id = int(self._meta(c, "next_mutation_id") or "1")
+        # Refuse at the edit what the wire protocol would refuse (a pydantic ValueError).
+        PendingMutation(mutation_id, entity, id, op, payload, "").to_wire()
         c.execute(
             "INSERT INTO outbox (mutation_id, entity, id, op, payload, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
@@ -363,6 +382,7 @@ class Replica:
 
     def create(self, *, entity: str, data: Data) -> str:
         """A new record with a fresh UUIDv7 id; returns the id."""
+        _check_text(data)
         record_id = new_id()
         fields = {k: v for k, v in data.items() if k != "id"}
         with self._tx() as c:
@@ -374,6 +394,7 @@ class Replica:
         """Change some fields; the outbox keeps the values the user saw (``base``)."""
         if not changes:
             raise ValueError("an update needs at least one changed field")
+        _check_text(changes)
         with self._tx() as c:
             row = c.execute(
                 "SELECT version, local_data FROM records WHERE entity = ? AND id = ?",
@@ -408,6 +429,7 @@ class Replica:
 
     def command(self, *, entity: str, id: str, name: str, args: Data | None = None) -> int:
         """A server-validated action; its effect shows up when the server's answer is pulled."""
+        _check_text([name, args])
         with self._tx() as c:
             return self._enqueue(c, entity, id, "command", {"command": name, "args": args or {}})
 
@@ -427,6 +449,35 @@ class Replica:
                 "UPDATE outbox SET mutation_id = mutation_id - ? + ?", (offset + ids[0], first)
             )
             self._set_meta(c, "next_mutation_id", str(first + len(ids)))
+
+    def reject_unsent(self, *, mutation_id: int, error: Data) -> None:
+        """Refuse a mutation the server would not take at all (it never stored it).
+
+        It is undone and recorded like a rejection; the ones after it move down
+        one number, since the server expects ids without gaps.
+        """
+        with self._tx() as c:
+            row = c.execute(
+                "SELECT entity, id, op, payload FROM outbox WHERE mutation_id = ?", (mutation_id,)
+            ).fetchone()
+            if row is None:
+                return
+            entity, id, op, payload = row
+            c.execute(
+                "INSERT INTO rejections "
+                "(mutation_id, entity, id, op, payload, error, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (mutation_id, entity, id, op, payload, _dumps(error), _now()),
+            )
+            c.execute("DELETE FROM outbox WHERE mutation_id = ?", (mutation_id,))
+            # Through negative ids, so no step clashes with the primary key.
+            c.execute(
+                "UPDATE outbox SET mutation_id = -mutation_id WHERE mutation_id > ?", (mutation_id,)
+            )
+            c.execute("UPDATE outbox SET mutation_id = -mutation_id - 1 WHERE mutation_id < 0")
+            next_id = int(self._meta(c, "next_mutation_id") or "1")
+            self._set_meta(c, "next_mutation_id", str(next_id - 1))
+            self._recompute(c, entity, id)
 
     # ------------------------------------------------------------ sync
 
@@ -484,14 +535,14 @@ class Replica:
                 if result is not None and result.status == "rejected":
                     error = result.error.model_dump() if result.error else {}
                     c.execute(
-                        "INSERT OR REPLACE INTO rejections "
+                        "INSERT INTO rejections "
                         "(mutation_id, entity, id, op, payload, error, created_at) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?)",
                         (mutation_id, entity, id, op, payload, _dumps(error), _now()),
                     )
                 elif result is not None and result.status == "conflict":
                     c.execute(
-                        "INSERT OR REPLACE INTO conflict_results "
+                        "INSERT INTO conflict_results "
                         "(mutation_id, entity, id, conflict_ids, created_at) VALUES (?, ?, ?, ?, ?)",
                         (mutation_id, entity, id, _dumps(result.conflicts), _now()),
                     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from common.ids import new_id
 from desktop.core.client import Offline, PasswordTokenProvider, SyncClient
 from server.context import AppContext
 from server.sync.models import ChangeLog, SyncConflict, SyncMutation
@@ -219,3 +220,36 @@ def test_an_outbox_numbered_ahead_of_the_server_is_renumbered_not_jammed(
     assert client.replica.pending_count() == 0
     assert stored_mutations(ctx, client) == [(1, "applied")]
     assert server_conflict(ctx, conflict_id)[0] == "resolved"
+
+
+@pytest.mark.postgres_only
+def test_a_mutation_the_server_cannot_take_at_all_is_refused_locally(
+    ctx: AppContext, make_client: ClientFactory, conflict_id: str
+) -> None:
+    """PostgreSQL cannot store NUL in text: the server answers the whole batch 422 and applies
+    nothing (see the report on server/sync). The queue must not jam: the client narrows it
+    down to the one mutation, refuses it locally and renumbers the rest. The replica refuses
+    NUL at the edit, so the entry is written straight into the outbox (an older client's)."""
+    client = make_client()
+    client.sync_once()
+    client.replica.create(entity="widget", data={"name": "rejected by the server"})
+    client.replica.create(entity="widget", data={"name": "replaced below"})
+    # An update of a conflict the server does not have: its merge stores the changes.
+    poison = '{"base":{},"base_version":null,"changes":{"status":"re\\u0000solved"}}'
+    client.replica._conn.execute(
+        "UPDATE outbox SET entity = 'conflict', op = 'update', id = ?, payload = ? "
+        "WHERE mutation_id = 2",
+        (new_id(), poison),
+    )
+    client.replica.update(entity="conflict", id=conflict_id, changes=RESOLVED)
+    client.sync_once()
+    assert client.replica.pending_count() == 0
+    assert stored_mutations(ctx, client) == [(1, "rejected"), (2, "applied")]
+    assert server_conflict(ctx, conflict_id)[0] == "resolved"
+    assert [(r.mutation_id, r.entity, r.error["error"]) for r in client.replica.rejections()] == [
+        (1, "widget", "bad_request"),
+        (2, "conflict", "validation_error"),
+    ]
+    client.replica.create(entity="widget", data={"name": "numbering goes on"})
+    client.sync_once()
+    assert stored_mutations(ctx, client)[-1] == (3, "rejected")

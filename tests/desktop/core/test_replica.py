@@ -86,10 +86,18 @@ def test_local_edits_write_the_record_and_the_outbox(replica: Replica) -> None:
         replica.update(entity="customer", id=cid, changes={"name": "x"})
 
 
-def test_a_failed_edit_leaves_neither_row_nor_outbox(replica: Replica) -> None:
+def test_a_failed_edit_leaves_neither_row_nor_outbox(
+    replica: Replica, monkeypatch: pytest.MonkeyPatch
+) -> None:
     replica.apply_pull_page(page(upsert("a", 5, **ACME)))
-    with pytest.raises(TypeError):  # not JSON: fails after the outbox insert was prepared
-        replica.update(entity="customer", id="a", changes={"name": object()})
+
+    def crash(*_: object) -> None:
+        raise RuntimeError("killed after the outbox insert, before the row update")
+
+    monkeypatch.setattr(replica, "_recompute", crash)
+    with pytest.raises(RuntimeError):
+        replica.update(entity="customer", id="a", changes={"name": "Acme Inc"})
+    monkeypatch.undo()
     assert replica.pending_count() == 0
     assert replica.get(entity="customer", id="a")["name"] == "Acme"
     # The mutation id was not consumed either.
@@ -188,7 +196,7 @@ def test_ack_drops_applied_and_undoes_rejected(replica: Replica) -> None:
         (1, "create", "Missing permission: customers:write"),
         (2, "update", "Missing permission: customers:write"),
     ]
-    replica.dismiss_rejection(mutation_id=1)
+    replica.dismiss_rejection(seq=rejections[0].seq)
     assert [r.mutation_id for r in replica.rejections()] == [2]
     # An applied edit stays visible until the pull brings the server's row.
     replica.ack(
@@ -249,3 +257,13 @@ def test_renumbering_the_outbox(replica: Replica) -> None:
     ]
     replica.create(entity="customer", data={"n": 3})
     assert replica.pending()[-1].mutation_id == 10
+
+
+def test_text_the_server_cannot_store_is_refused_at_the_edit(replica: Replica) -> None:
+    with pytest.raises(ValueError, match="NUL"):
+        replica.create(entity="customer", data={"name": "a\x00b"})
+    with pytest.raises(ValueError, match="NUL"):
+        replica.command(entity="customer", id="a", name="note", args={"text": ["\x00"]})
+    with pytest.raises(ValueError, match="at most 40 characters"):  # the wire protocol's limit
+        replica.create(entity="x" * 41, data={})
+    assert replica.pending_count() == 0
