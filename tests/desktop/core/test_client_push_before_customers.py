@@ -253,3 +253,31 @@ def test_a_mutation_the_server_cannot_take_at_all_is_refused_locally(
     client.replica.create(entity="widget", data={"name": "numbering goes on"})
     client.sync_once()
     assert stored_mutations(ctx, client)[-1] == (3, "rejected")
+
+
+def test_the_loop_pushes_a_local_edit_as_soon_as_it_is_woken(
+    ctx: AppContext, make_client: ClientFactory, conflict_id: str
+) -> None:
+    import threading
+    import time
+
+    client = make_client()
+    stop = threading.Event()
+    loop = threading.Thread(target=client.run, args=(stop,), kwargs={"interval": 60}, daemon=True)
+    loop.start()
+    try:
+        deadline = time.monotonic() + 10
+        while client.replica.get(entity="conflict", id=conflict_id) is None:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        client.replica.update(entity="conflict", id=conflict_id, changes=RESOLVED)
+        client.wake()
+        woken = time.monotonic()
+        while client.replica.pending_count():
+            assert time.monotonic() - woken < 3, "the edit was not pushed"
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        loop.join(10)
+    assert not loop.is_alive()
+    assert server_conflict(ctx, conflict_id)[0] == "resolved"
