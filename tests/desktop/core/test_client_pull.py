@@ -185,3 +185,25 @@ def test_the_loop_backs_off_while_offline_and_catches_up(
     assert [s.online for s in statuses] == [False, False, False, True]
     assert "Cannot reach the server" in (statuses[0].error or "")
     assert client.replica.list(entity="user")
+
+
+def test_changes_made_during_an_interrupted_snapshot_arrive(
+    ctx: AppContext, admin: Api, make_client: ClientFactory
+) -> None:
+    anon = Api(base_url=str(admin.base_url))
+    for _ in range(5):
+        register(anon)
+    first = make_client(pull_limit=2)
+    first.pull_until_done(max_pages=2)  # 3 roles, then the first user (id order)
+    users = sorted(server_rows(ctx)["user"])
+    assert first.replica.get(entity="user", id=users[0]) is not None
+    first.replica.close()
+    # Meanwhile: a row already copied changes, a new one appears.
+    r = admin.patch(f"/api/v1/users/{users[0]}", json={"name": "Changed Mid-Snapshot"})
+    assert r.status_code == 200, r.text
+    fresh = register(anon)
+    resumed = make_client(pull_limit=2)
+    resumed.pull_until_done()
+    assert {u["id"] for u in resumed.replica.list(entity="user")} == server_rows(ctx)["user"]
+    assert resumed.replica.get(entity="user", id=users[0])["name"] == "Changed Mid-Snapshot"
+    assert resumed.replica.get(entity="user", id=fresh["user"]["id"]) is not None
