@@ -249,8 +249,9 @@ class SyncClient:
 
         A 5xx, timeout or connection error raises ``Offline`` and keeps everything in
         the outbox: sending the same batch again is safe (the server applies each once).
-        A batch refused with 422 (a value the server cannot store) is narrowed down to
-        the one mutation at fault, which is refused locally like a rejected one, so
+        A batch refused with 422, or 409 for something other than mutation order (a
+        value or a unique key the database refuses), is narrowed down to the one
+        mutation at fault, which is refused locally like a rejected one, so
         the queue never jams on it.
         """
         acknowledged = 0
@@ -273,9 +274,10 @@ class SyncClient:
                 self.replica.renumber_outbox(first=expected)
                 renumbered = True
                 continue
-            if r.status_code == 422:
-                # The server refused the whole batch for one mutation it cannot even store;
-                # nothing was applied. Find it (batches of one), refuse it here, go on.
+            if r.status_code == 422 or (r.status_code == 409 and expected is None):
+                # The server refused the whole batch for one mutation it cannot even store (a
+                # value or a unique key the database refuses); nothing was applied. Find it
+                # (batches of one), refuse it here, go on.
                 if len(batch) > 1:
                     limit = 1
                     continue

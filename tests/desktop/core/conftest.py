@@ -19,7 +19,8 @@ class FaultyTransport(httpx.HTTPTransport):
     ``fail(path, kind)`` queues one fault for the next request to ``path``:
     ``drop`` fails before anything is sent (the server never sees it),
     ``lose`` sends it and lets the server commit, then loses the response,
-    ``503`` answers "service unavailable" without reaching the server.
+    ``503`` answers "service unavailable" without reaching the server,
+    ``409`` answers a unique-key conflict for the whole batch without reaching the server.
     """
 
     def __init__(self) -> None:
@@ -28,7 +29,7 @@ class FaultyTransport(httpx.HTTPTransport):
         self.seen: list[tuple[str, str, int | None]] = []  # (method, path, status or None)
 
     def fail(self, path: str, kind: str, times: int = 1) -> None:
-        assert kind in ("drop", "lose", "503")
+        assert kind in ("drop", "lose", "503", "409")
         self.faults.extend([(path, kind)] * times)
 
     def _take(self, path: str) -> str | None:
@@ -49,6 +50,13 @@ class FaultyTransport(httpx.HTTPTransport):
             return httpx.Response(
                 503,
                 json={"error": "unavailable", "message": "injected outage"},
+                request=request,
+            )
+        if fault == "409":
+            self.seen.append((request.method, path, 409))
+            return httpx.Response(
+                409,
+                json={"error": "conflict", "message": "The change conflicts with existing data"},
                 request=request,
             )
         response = super().handle_request(request)

@@ -281,3 +281,26 @@ def test_the_loop_pushes_a_local_edit_as_soon_as_it_is_woken(
         loop.join(10)
     assert not loop.is_alive()
     assert server_conflict(ctx, conflict_id)[0] == "resolved"
+
+
+def test_a_batch_refused_for_a_unique_key_is_narrowed_to_the_one_mutation(
+    ctx: AppContext, make_client: ClientFactory, faulty: FaultyTransport, conflict_id: str
+) -> None:
+    """A database unique violation inside a push answers 409 for the whole batch (no
+    ``details.mutation_id``); retrying the batch would fail forever."""
+    client = make_client(transport=faulty)
+    client.sync_once()
+    clash = client.replica.create(entity="widget", data={"email": "taken@example.com"})
+    client.replica.create(entity="widget", data={"name": "fine"})
+    client.replica.update(entity="conflict", id=conflict_id, changes=RESOLVED)
+    faulty.fail(PUSH, "409", times=2)  # the batch of three, then the first alone
+    client.sync_once()
+    assert client.replica.pending_count() == 0
+    assert client.replica.get(entity="widget", id=clash) is None
+    [local] = [r for r in client.replica.rejections() if r.id == clash]
+    assert local.error == {
+        "error": "conflict",
+        "message": "The change conflicts with existing data",
+    }
+    assert stored_mutations(ctx, client) == [(1, "rejected"), (2, "applied")]
+    assert [s for _, p, s in faulty.seen if p == PUSH] == [409, 409, 200]
