@@ -14,6 +14,8 @@ from server.audit.router import router as audit_router
 from server.auth.router import router as auth_router
 from server.config import Settings
 from server.context import AppContext
+from server.countries.router import router as countries_router
+from server.customers.router import router as customers_router
 from server.db import Database, make_engine
 from server.errors import ServiceUnavailable, install_error_handlers
 from server.middleware import BodySizeLimit
@@ -80,6 +82,8 @@ def create_app(ctx: AppContext) -> FastAPI:
     app.include_router(users_router)
     app.include_router(roles_router)
     app.include_router(audit_router)
+    app.include_router(countries_router)
+    app.include_router(customers_router)
 
     # Added last = outermost: the size limit sees the raw body before anything parses it.
     settings = ctx.settings

@@ -1,0 +1,209 @@
+"""Customers: create, read, list, partial update, activation.
+
+Every write goes through here (REST, sync pushes, the demo command), so the
+rules live in one place: email unique, money integer cents >= 0, countries
+resolved from a code or an id, ``total_purchases`` never taken from a client.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from common.customers import AddressCreate, AddressUpdate, CustomerCreate, CustomerUpdate
+from common.validation import normalize_phone
+from server.countries.models import Country
+from server.countries.service import find_country
+from server.customers.models import Customer, CustomerAddress
+from server.db import utcnow
+from server.errors import Conflict, NotFound, ValidationFailed
+from server.listing import PageRequest, PageResult, paginate
+from server.unit_of_work import note
+
+CUSTOMER_SORTS = {
+    "name": Customer.name,
+    "email": Customer.email,
+    "created_at": Customer.created_at,
+    "credit_limit": Customer.credit_limit,
+    "total_purchases": Customer.total_purchases,
+}
+SEARCH_COLUMNS = (Customer.name, Customer.email, Customer.phone, Customer.company)
+ADDRESS_FIELDS = ("street", "city", "region", "postal_code")
+_LOAD = selectinload(Customer.addresses).selectinload(CustomerAddress.country)
+
+
+def get_customer(*, session: Session, customer_id: str) -> Customer:
+    customer = session.get(Customer, customer_id, options=[_LOAD])
+    if customer is None:
+        raise NotFound("Customer not found")
+    return customer
+
+
+def list_customers(
+    *, session: Session, page: PageRequest, active: bool | None = None
+) -> PageResult[Customer]:
+    """A page of customers; search is a case-insensitive substring of name/email/phone/company."""
+    filters = [Customer.active.is_(active)] if active is not None else []
+    return paginate(
+        session,
+        sa.select(Customer).options(_LOAD),
+        page,
+        sortable=CUSTOMER_SORTS,
+        default_sort="name",
+        tiebreak=Customer.id,
+        search_columns=SEARCH_COLUMNS,
+        filters=filters,
+    )
+
+
+def _resolve_country(session: Session, ref: str | None) -> Country | None:
+    """The country a code or id names; ``ValueError`` if there is none or it is inactive."""
+    if ref is None:
+        return None
+    country = find_country(session=session, ref=ref)
+    if country is None:
+        raise ValueError(f"Unknown country: {ref!r} (ISO 3166-1 alpha-2 code or country id)")
+    if not country.is_active:
+        raise ValueError(f"Country {country.code} is not active")
+    return country
+
+
+def _ensure_email_free(session: Session, email: str, except_id: str | None = None) -> None:
+    stmt = sa.select(Customer.id).where(Customer.email == email)
+    if except_id is not None:
+        stmt = stmt.where(Customer.id != except_id)
+    existing = session.scalar(stmt)
+    if existing is not None:
+        raise Conflict(
+            "Another customer already has this email", details={"email": "Already in use"}
+        )
+
+
+def _phone_pair(e164: str | None) -> tuple[str | None, str | None]:
+    if e164 is None:
+        return None, None
+    return normalize_phone(e164)
+
+
+def _new_address(session: Session, data: AddressCreate) -> CustomerAddress:
+    country = _resolve_country(session, data.country)
+    return CustomerAddress(
+        type=data.type,
+        street=data.street,
+        city=data.city,
+        region=data.region,
+        postal_code=data.postal_code,
+        country_id=country.id if country else None,
+        country=country,
+    )
+
+
+def create_customer(*, session: Session, data: CustomerCreate) -> Customer:
+    addresses: list[CustomerAddress] = []
+    details: dict[str, str] = {}
+    for i, a in enumerate(data.addresses):
+        try:
+            addresses.append(_new_address(session, a))
+        except ValueError as exc:
+            details[f"addresses.{i}.country"] = str(exc)
+    if details:
+        raise ValidationFailed(details)
+    _ensure_email_free(session, data.email)
+    phone, phone_display = _phone_pair(data.phone)
+    customer = Customer(
+        name=data.name,
+        email=data.email,
+        phone=phone,
+        phone_display=phone_display,
+        tax_id=data.tax_id,
+        website=data.website,
+        social_media=data.social_media,
+        company=data.company,
+        notes=data.notes,
+        credit_limit=data.credit_limit,
+        total_purchases=0,
+        currency=data.currency,
+        active=True,
+        addresses=addresses,
+    )
+    session.add(customer)
+    session.flush()
+    return customer
+
+
+def _address_snapshot(a: CustomerAddress | None) -> dict[str, Any] | None:
+    if a is None:
+        return None
+    snap: dict[str, Any] = {f: getattr(a, f) for f in ADDRESS_FIELDS}
+    snap["country_id"] = a.country_id
+    return snap
+
+
+def _update_billing(session: Session, customer: Customer, data: AddressUpdate | None) -> None:
+    """Apply the ``address`` sub-object to the billing address (null removes it)."""
+    billing = customer.billing_address
+    before = _address_snapshot(billing)
+    if data is None:
+        if billing is None:
+            return
+        customer.addresses.remove(billing)  # delete-orphan: the row goes, with its own audit
+        after = None
+    else:
+        changes = data.changes()
+        country: Country | None = None
+        if changes.get("country") is not None:
+            try:
+                country = _resolve_country(session, changes["country"])
+            except ValueError as exc:
+                raise ValidationFailed({"address.country": str(exc)}) from None
+        if billing is None:
+            billing = CustomerAddress(type="billing")
+            customer.addresses.append(billing)
+        for key, value in changes.items():
+            if key == "country":
+                billing.country_id = country.id if country else None
+                billing.country = country
+            else:
+                setattr(billing, key, value)
+        after = _address_snapshot(billing)
+    fields = {
+        f"address.{k}": ((before or {}).get(k), (after or {}).get(k))
+        for k in (*ADDRESS_FIELDS, "country_id")
+        if (before or {}).get(k) != (after or {}).get(k)
+    }
+    if fields or (before is None) != (after is None):
+        # The customer's own audit and change log show the address edit too.
+        customer.updated_at = utcnow()
+        note(session, customer, fields=fields)
+
+
+def update_customer(*, session: Session, customer_id: str, data: CustomerUpdate) -> Customer:
+    customer = get_customer(session=session, customer_id=customer_id)
+    changes = data.provided()
+    changes.pop("total_purchases", None)  # refused by the schema; never written from a client
+    if "address" in changes:
+        changes.pop("address")
+        _update_billing(session, customer, data.address)
+    email = changes.get("email")
+    if isinstance(email, str) and email != customer.email:
+        _ensure_email_free(session, email, except_id=customer.id)
+    if "phone" in changes:
+        customer.phone, customer.phone_display = _phone_pair(changes.pop("phone"))  # type: ignore[arg-type]
+    for key, value in changes.items():
+        setattr(customer, key, value)
+    session.flush()
+    return customer
+
+
+def set_active(*, session: Session, customer_id: str, active: bool) -> Customer:
+    customer = get_customer(session=session, customer_id=customer_id)
+    if customer.active == active:
+        raise Conflict(
+            "Customer is already active" if active else "Customer is already deactivated"
+        )
+    customer.active = active
+    session.flush()
+    note(session, customer, action="activate" if active else "deactivate")
+    return customer
