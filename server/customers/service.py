@@ -159,7 +159,7 @@ def _update_billing(session: Session, customer: Customer, data: AddressUpdate | 
             except ValueError as exc:
                 raise ValidationFailed({"address.country": str(exc)}) from None
         if billing is None:
-            billing = CustomerAddress(type="billing")
+            billing = CustomerAddress(type="billing", country=None)
             customer.addresses.append(billing)
         for key, value in changes.items():
             if key == "country":
