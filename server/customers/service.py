@@ -148,7 +148,9 @@ def _update_billing(session: Session, customer: Customer, data: AddressUpdate | 
     if data is None:
         if billing is None:
             return
-        customer.addresses.remove(billing)  # delete-orphan: the row goes, with its own audit
+        # An explicit delete, so the unit of work sees it (orphan deletes are invisible to it).
+        customer.addresses.remove(billing)
+        session.delete(billing)
         after = None
     else:
         changes = data.changes()
