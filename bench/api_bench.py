@@ -236,6 +236,7 @@ def main() -> None:
             r.raise_for_status()
             token = r.json()["access_token"]
             scenarios = {
+                "baseline GET /auth/me": "/api/v1/auth/me",
                 "list limit=20": "/api/v1/customers?limit=20",
                 "list sort_by=name page=50": "/api/v1/customers?limit=20&sort_by=name&page=50",
                 "search name 'summit'": "/api/v1/customers?limit=20&search=summit",
