@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Api
-from tests.factories import create_customer, customer_payload, expect_error
+from tests.factories import country, create_customer, customer_payload, expect_error
 
 MISSING_ID = "01972b15-8000-7000-8000-00000000dead"
 BAD_FIELDS: list[tuple[dict[str, Any], str]] = [
@@ -123,3 +123,13 @@ def test_malformed_bodies_are_4xx(admin: Api) -> None:
         r = admin.put(f"/api/v1/customers/{c['id']}", json=body)
         assert 400 <= r.status_code < 500, (body, r.text)
         assert r.json()["error"] in ("validation_error", "bad_request")
+
+
+def test_inactive_country_is_refused_for_new_addresses(admin: Api) -> None:
+    aq = country(admin, "AQ")
+    assert admin.patch(f"/api/v1/countries/{aq['id']}/deactivate").status_code == 200
+    c = create_customer(admin)
+    r = admin.put(f"/api/v1/customers/{c['id']}", json={"address": {"country": "AQ"}})
+    assert "not active" in expect_error(r, 422, "validation_error")["details"]["address.country"]
+    r = admin.post("/api/v1/customers", json=customer_payload(addresses=[{"country": aq["id"]}]))
+    assert "addresses.0.country" in expect_error(r, 422, "validation_error")["details"]
