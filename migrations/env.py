@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import context
 
+from server.migrate import include_object
 from server.models import Base
 
 config = context.config
@@ -18,6 +19,7 @@ def _configure(connection: sa.Connection) -> None:
         render_as_batch=connection.dialect.name
         == "sqlite",  # SQLite ALTERs go through batch copies
         compare_type=True,
+        include_object=include_object,
     )
 
 

@@ -13,6 +13,10 @@ from server.audit.router import router as audit_router
 from server.auth.router import router as auth_router
 from server.config import Settings
 from server.context import AppContext
+from server.countries import sync as _countries_sync  # noqa: F401 - registers the entity
+from server.countries.router import router as countries_router
+from server.customers import sync as _customers_sync  # noqa: F401 - registers the entity
+from server.customers.router import router as customers_router
 from server.db import Database, make_engine
 from server.errors import ServiceUnavailable, install_error_handlers
 from server.middleware import BodySizeLimit, CatchAll, TrustedHosts
@@ -86,6 +90,8 @@ def create_app(ctx: AppContext) -> FastAPI:
     app.include_router(audit_router)
     app.include_router(sync_router)
     app.state.version_watcher = VersionWatcher(ctx.db)
+    app.include_router(countries_router)
+    app.include_router(customers_router)
 
     # Added first = innermost: unexpected errors become the error body right at the app.
     app.add_middleware(CatchAll)

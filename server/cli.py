@@ -119,6 +119,23 @@ def cmd_compact(args: argparse.Namespace) -> None:
     )
 
 
+def cmd_demo(args: argparse.Namespace) -> None:
+    from server.app import build_context
+    from server.demo import fill_demo_customers
+
+    settings = _settings()
+    _prepare(settings, allow_upgrade=False)
+    ctx = build_context(settings)
+    try:
+        made = fill_demo_customers(ctx, args.customers)
+    except RuntimeError as exc:
+        print(f"crm-server demo: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+    finally:
+        ctx.db.dispose()
+    print(f"Added {made} demo customers")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="crm-server", description="Skeleton CRM sync server")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -139,6 +156,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     compact_cmd.add_argument("--days", type=int, default=90)
     compact_cmd.set_defaults(func=cmd_compact)
+
+    demo = sub.add_parser("demo", help="fill an empty database with demo customers")
+    demo.add_argument("--customers", type=int, default=300, help="how many (default 300)")
+    demo.set_defaults(func=cmd_demo)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -49,3 +49,18 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             if conn.dialect.name == "postgresql":
                 conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_LOCK_KEY})
                 conn.commit()
+
+
+def include_object(
+    obj: object,  # noqa: ARG001 - Alembic's hook signature
+    name: str | None,
+    type_: str,
+    reflected: bool,  # noqa: ARG001
+    compare_to: object,  # noqa: ARG001
+) -> bool:
+    """Schema comparison filter: leave out the PostgreSQL-only trigram search indexes.
+
+    Migrations create ``*_trgm`` GIN indexes on PostgreSQL only (SQLite has no
+    trigram operator class), so the models do not declare them.
+    """
+    return not (type_ == "index" and name is not None and name.endswith("_trgm"))

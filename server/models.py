@@ -2,6 +2,8 @@
 
 from server.audit.models import AuditRecord
 from server.auth.models import AuthSession, RefreshToken
+from server.countries.models import Country
+from server.customers.models import Customer, CustomerAddress
 from server.db import Base
 from server.ratelimit.models import RateLimitCounter
 from server.sync.models import ChangeLog, SyncClient, SyncConflict, SyncMutation, SyncState
@@ -12,6 +14,9 @@ __all__ = [
     "AuthSession",
     "Base",
     "ChangeLog",
+    "Country",
+    "Customer",
+    "CustomerAddress",
     "RateLimitCounter",
     "RefreshToken",
     "Role",

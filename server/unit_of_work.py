@@ -40,6 +40,7 @@ class Change:
     op: str  # create | update | delete
     action: str | None = None
     fields: dict[str, list[Any]] = field(default_factory=dict)  # name -> [before, after]
+    audited: bool = False  # an audit record was already written for what came before
 
 
 def set_actor(session: Session, actor_id: str | None) -> None:
@@ -163,7 +164,10 @@ def _forget(session: Session) -> None:
 def savepoint(session: Session) -> Iterator[None]:
     """Run a block in a SAVEPOINT; if it fails, its writes and their tracked changes are undone."""
     session.flush()
-    saved = {k: Change(v.obj, v.op, v.action, dict(v.fields)) for k, v in _changes(session).items()}
+    saved = {
+        k: Change(v.obj, v.op, v.action, dict(v.fields), v.audited)
+        for k, v in _changes(session).items()
+    }
     callbacks = list(session.info.get(_ON_VERSION, []))
     nested = session.begin_nested()
     try:
@@ -175,6 +179,27 @@ def savepoint(session: Session) -> Iterator[None]:
         session.info[_ON_VERSION] = callbacks
         raise
     nested.commit()
+    _write_audit(session)  # each savepoint (a pushed mutation) is its own audit record
+
+
+def _write_audit(session: Session) -> None:
+    """Write audit records for the changes noted so far; the change log still comes at commit."""
+    actor = get_actor(session)
+    for ch in _changes(session).values():
+        if ch.audited and not ch.fields and not ch.action:
+            continue
+        session.add(
+            AuditRecord(
+                actor_id=actor,
+                action=ch.action or ("update" if ch.op == "created" else ch.op),
+                entity=type(ch.obj).__entity__,
+                entity_id=ch.obj.id,  # type: ignore[attr-defined]
+                changes=ch.fields,
+            )
+        )
+        ch.audited, ch.action, ch.fields = True, None, {}
+        if ch.op == "create":
+            ch.op = "created"  # later edits in this transaction are updates of it
 
 
 def on_version(session: Session, callback: Callable[[Session, int], None]) -> None:
@@ -190,17 +215,7 @@ def commit(session: Session) -> int | None:
     if changes:
         session.info[_FINALIZING] = True
         try:
-            actor = get_actor(session)
-            for ch in changes:
-                session.add(
-                    AuditRecord(
-                        actor_id=actor,
-                        action=ch.action or ch.op,
-                        entity=type(ch.obj).__entity__,
-                        entity_id=ch.obj.id,  # type: ignore[attr-defined]
-                        changes=ch.fields,
-                    )
-                )
+            _write_audit(session)
             session.flush()
             # From here on: the last statements of the transaction, under the counter's row lock.
             version = session.execute(

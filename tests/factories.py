@@ -45,3 +45,52 @@ def user_with_role(admin: Api, role: str | None, **kw: Any) -> tuple[Api, dict[s
         assert r.status_code == 200, r.text
     anon.headers["Authorization"] = f"Bearer {body['access_token']}"
     return anon, body
+
+
+def expect_error(r: Any, status: int, code: str) -> dict[str, Any]:
+    """Assert the documented error body with this status and code; return it."""
+    assert r.status_code == status, r.text
+    body: dict[str, Any] = r.json()
+    assert body["error"] == code, body
+    assert isinstance(body["message"], str) and body["message"]
+    return body
+
+
+def country(admin: Api, code: str) -> dict[str, Any]:
+    """The seeded country with this alpha-2 code."""
+    r = admin.get("/api/v1/countries", params={"search": code})
+    assert r.status_code == 200, r.text
+    found: dict[str, Any] = next(c for c in r.json()["data"] if c["code"] == code)
+    return found
+
+
+def customer_payload(**overrides: Any) -> dict[str, Any]:
+    """A valid ``POST /customers`` body (the spec's example), unique email each time."""
+    n = next(_seq)
+    body: dict[str, Any] = {
+        "name": f"Acme Corporation {n}",
+        "email": f"contact{n}@acme.com",
+        "phone": "+1-555-0100",
+        "credit_limit": 50000,
+        "currency": "USD",
+        "addresses": [
+            {
+                "type": "billing",
+                "street": "123 Main St",
+                "city": "New York",
+                "state": "NY",
+                "postal_code": "10001",
+                "country": "US",
+            }
+        ],
+    }
+    body.update(overrides)
+    return body
+
+
+def create_customer(admin: Api, **overrides: Any) -> dict[str, Any]:
+    """Create a customer through the API and return the 201 body."""
+    r = admin.post("/api/v1/customers", json=customer_payload(**overrides))
+    assert r.status_code == 201, r.text
+    body: dict[str, Any] = r.json()
+    return body

@@ -56,7 +56,7 @@ def _unflatten(flat: dict[str, Any]) -> dict[str, Any]:
 
 
 def _current(spec: EntitySpec, obj: Any) -> dict[str, Any]:
-    data = spec.serialize(obj)
+    data = (spec.merge_view or spec.serialize)(obj)
     flat = dict(data)
     for name in spec.nested:
         nested = data.get(name)

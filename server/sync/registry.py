@@ -44,6 +44,10 @@ class EntitySpec:
     default_policy: Policy = "lww"
     # Fields sent as a nested object whose sub-fields merge one by one (a customer's address).
     nested: frozenset[str] = frozenset()
+    # Loader options serialize needs (relationships are lazy="raise").
+    load_options: tuple[Any, ...] = ()
+    # The values an update's ``base`` is compared with; defaults to ``serialize``.
+    merge_view: Callable[[Any], Row] | None = None
     # Fields a push may never set (computed by the server).
     read_only: frozenset[str] = frozenset({"id", "version", "created_at", "updated_at"})
 
@@ -60,7 +64,10 @@ class EntitySpec:
         return None
 
     def get(self, session: Session, entity_id: str) -> Any:
-        return session.get(self.model, entity_id)
+        return session.get(self.model, entity_id, options=list(self.load_options))
+
+    def select(self) -> sa.Select[Any]:
+        return sa.select(self.model).options(*self.load_options)
 
 
 _REGISTRY: dict[str, EntitySpec] = {}

@@ -57,7 +57,7 @@ def _rows(
     found: dict[str, Any] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        for obj in session.scalars(sa.select(spec.model).where(spec.model.id.in_(chunk), visible)):
+        for obj in session.scalars(spec.select().where(spec.model.id.in_(chunk), visible)):
             found[obj.id] = obj
     return found
 
@@ -114,7 +114,7 @@ def _snapshot(
             continue
         rows = list(
             session.scalars(
-                sa.select(spec.model)
+                spec.select()
                 .where(visible, spec.model.id > after)
                 .order_by(spec.model.id)
                 .limit(limit - len(changes))

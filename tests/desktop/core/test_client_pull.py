@@ -48,6 +48,11 @@ def test_initial_sync_gets_every_user_and_role(
     assert client.replica.cursor is not None and client.replica.last_sync_at is not None
 
 
+def record_count(replica: Replica) -> int:
+    with replica._lock:
+        return int(replica._conn.execute("SELECT count(*) FROM records").fetchone()[0])
+
+
 def test_an_interrupted_snapshot_resumes_from_the_file(
     admin: Api, server: LiveServer, tokens: PasswordTokenProvider, tmp_path: Path
 ) -> None:
@@ -55,18 +60,20 @@ def test_an_interrupted_snapshot_resumes_from_the_file(
     for _ in range(5):
         register(anon)
     a_path, b_path = tmp_path / "a.sqlite3", tmp_path / "b.sqlite3"
-    a = SyncClient(server.url, Replica(a_path), tokens, pull_limit=2)
+    a = SyncClient(server.url, Replica(a_path), tokens, pull_limit=50)
     assert a.pull_until_done(max_pages=2) == 2  # then the app is killed
-    assert len(a.replica.list(entity="role")) + len(a.replica.list(entity="user")) == 4
+    assert record_count(a.replica) == 100
     a.replica.close()
     a.close()
-    a = SyncClient(server.url, Replica(a_path), tokens, pull_limit=2)
+    a = SyncClient(server.url, Replica(a_path), tokens, pull_limit=50)
     assert a.replica.cursor is not None  # resumes there, not from scratch
     assert a.pull_until_done() >= 2
-    b = SyncClient(server.url, Replica(b_path), tokens)
+    b = SyncClient(server.url, Replica(b_path), tokens, pull_limit=2000)
     b.pull_until_done()
-    for entity in ("user", "role"):
+    assert record_count(a.replica) == record_count(b.replica) > 100
+    for entity in ("country", "user", "role"):
         assert a.replica.list(entity=entity) == b.replica.list(entity=entity)
+    assert len(a.replica.list(entity="user")) == 6
     for c in (a, b):
         c.replica.close()
         c.close()
@@ -193,10 +200,14 @@ def test_changes_made_during_an_interrupted_snapshot_arrive(
     anon = Api(base_url=str(admin.base_url))
     for _ in range(5):
         register(anon)
-    first = make_client(pull_limit=2)
-    first.pull_until_done(max_pages=2)  # 3 roles, then the first user (id order)
     users = sorted(server_rows(ctx)["user"])
-    assert first.replica.get(entity="user", id=users[0]) is not None
+    first = make_client(pull_limit=50)
+    while not first.replica.list(entity="role"):  # countries, customers, then roles, users
+        first.pull_page()
+    first.pull_limit = 2
+    while first.replica.get(entity="user", id=users[0]) is None:
+        first.pull_page()
+    assert first.replica.get(entity="user", id=users[-1]) is None  # stopped mid-snapshot
     first.replica.close()
     # Meanwhile: a row already copied changes, a new one appears.
     r = admin.patch(f"/api/v1/users/{users[0]}", json={"name": "Changed Mid-Snapshot"})

@@ -1,0 +1,1 @@
+"""Countries: the ISO 3166 reference list addresses point at."""

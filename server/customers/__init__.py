@@ -1,0 +1,1 @@
+"""Customers and their addresses: the pattern every party-like module copies."""
