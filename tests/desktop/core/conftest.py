@@ -91,14 +91,20 @@ ClientFactory = Callable[..., SyncClient]
 def make_client(
     server: LiveServer, tokens: PasswordTokenProvider, replica_path: Path
 ) -> Iterator[ClientFactory]:
-    """``make_client(transport=None, pull_limit=500)``: a fresh replica handle on the same file."""
+    """``make_client(transport=None, pull_limit=500, name=None)``: a fresh handle on the
+    replica file (``name``: another desktop's file)."""
     replica_path.parent.mkdir(parents=True, exist_ok=True)
     opened: list[SyncClient] = []
 
-    def make(transport: httpx.BaseTransport | None = None, pull_limit: int = 500) -> SyncClient:
+    def make(
+        transport: httpx.BaseTransport | None = None,
+        pull_limit: int = 500,
+        name: str | None = None,
+    ) -> SyncClient:
+        path = replica_path if name is None else replica_path.with_name(f"{name}.sqlite3")
         client = SyncClient(
             server.url,
-            Replica(replica_path),
+            Replica(path),
             tokens,
             transport=transport,
             timeout=10,
