@@ -1,10 +1,10 @@
-"""Push and the outbox against the real server, with the entities that exist before customers.
+"""Push and the outbox against the real server: transport faults, rejections, renumbering.
 
-Until a business entity (``customer``) is registered for sync, these use what
-the server has: conflict records (a user resolves their own with an ordinary
-update) and an entity the server does not know, which it acknowledges as
-``rejected`` — the path every refused edit takes. test_client_push_customers.py
-covers creates, field merges and deletes once customers sync.
+Written before customers synced, so they use entities that need no business
+module: conflict records (a user resolves their own with an ordinary update)
+and an entity the server does not know, which it acknowledges as ``rejected``
+— the path every refused edit takes. test_client_push_customers.py covers
+creates, field merges and deletes of customers.
 """
 
 from __future__ import annotations
