@@ -1,0 +1,456 @@
+"""The sync client: pushes the replica's outbox, pulls the server's changes, listens for pokes.
+
+Network only; every state it needs (cursor, outbox, client id) lives in the
+replica file, so a client that was killed resumes where it stopped. No Qt here:
+the desktop runs ``run`` on a worker thread and reads the replica for the UI.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import random
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import httpx
+
+from common.sync import PROTOCOL_HEADER, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse
+from desktop.core.replica import Replica
+
+log = logging.getLogger(__name__)
+
+PULL_PATH = "/api/v1/sync/pull"
+PUSH_PATH = "/api/v1/sync/push"
+EVENTS_PATH = "/api/v1/sync/events"
+
+
+class SyncError(Exception):
+    """Sync cannot go on; ``message`` is fit to show the user."""
+
+
+class Offline(SyncError):
+    """The server cannot be reached or answered 5xx: nothing was acknowledged, try again later."""
+
+
+class UpgradeRequired(SyncError):
+    """The server speaks another sync protocol: the app must be updated (426)."""
+
+
+class AuthenticationRequired(SyncError):
+    """The session is over (refresh refused): the user must sign in again."""
+
+
+class ProtocolError(SyncError):
+    """The server refused a request in a way retrying cannot fix."""
+
+
+def _message(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+        return f"{response.status_code} {body.get('error')}: {body.get('message')}"
+    except ValueError:
+        return f"{response.status_code}: {response.text[:200]}"
+
+
+def _body(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and "error" in body:
+        return body
+    return {"error": str(response.status_code), "message": response.text[:500]}
+
+
+def _expected_mutation_id(response: httpx.Response) -> int | None:
+    """The id a 409 push answer says the server expects next (``details.mutation_id``)."""
+    if response.status_code != 409:
+        return None
+    try:
+        detail = response.json()["details"]["mutation_id"]
+        return int(str(detail).removeprefix("expected ").strip())
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+class TokenProvider(Protocol):
+    def access_token(self) -> str:
+        """A current access token (signing in or refreshing if needed)."""
+        ...
+
+    def refresh(self) -> str:
+        """A fresh access token after the server said 401."""
+        ...
+
+
+class PasswordTokenProvider:
+    """Signs in once, then refreshes; holds the refresh token in memory only.
+
+    The desktop issue puts the refresh token into the OS keyring behind this same protocol.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        self._http = httpx.Client(base_url=base_url, transport=transport, timeout=timeout)
+        self._access: str | None = None
+        self._refresh: str | None = None
+        self._lock = threading.Lock()
+        self.user: dict[str, Any] | None = None
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _store(self, response: httpx.Response) -> str:
+        body = response.json()
+        self._access, self._refresh = body["access_token"], body["refresh_token"]
+        self.user = body.get("user")
+        return str(body["access_token"])
+
+    def login(self, email: str, password: str) -> str:
+        try:
+            r = self._http.post("/api/v1/auth/login", json={"email": email, "password": password})
+        except httpx.TransportError as exc:
+            raise Offline(f"Cannot reach the server: {exc}") from exc
+        if r.status_code != 200:
+            raise AuthenticationRequired(_message(r))
+        with self._lock:
+            return self._store(r)
+
+    def access_token(self) -> str:
+        with self._lock:
+            if self._access is None:
+                raise AuthenticationRequired("Not signed in")
+            return self._access
+
+    def refresh(self) -> str:
+        with self._lock:
+            if self._refresh is None:
+                raise AuthenticationRequired("Not signed in")
+            try:
+                r = self._http.post("/api/v1/auth/refresh", json={"refresh_token": self._refresh})
+            except httpx.TransportError as exc:
+                raise Offline(f"Cannot reach the server: {exc}") from exc
+            if r.status_code >= 500:
+                raise Offline(_message(r))
+            if r.status_code != 200:
+                self._access = self._refresh = None
+                raise AuthenticationRequired(_message(r))
+            return self._store(r)
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """What the UI shows: online or not, pending edits, last sync, the last problem."""
+
+    online: bool
+    pending: int
+    last_sync_at: str | None
+    error: str | None = None
+
+
+class SyncClient:
+    def __init__(
+        self,
+        base_url: str,
+        replica: Replica,
+        token_provider: TokenProvider,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 30.0,
+        pull_limit: int = 500,
+        on_status: Callable[[SyncStatus], None] | None = None,
+    ) -> None:
+        self.base_url = base_url
+        self.replica = replica
+        self.tokens = token_provider
+        self.pull_limit = pull_limit
+        self.on_status = on_status
+        self._transport = transport
+        self._timeout = timeout
+        self._http = httpx.Client(
+            base_url=base_url,
+            transport=transport,
+            timeout=timeout,
+            headers={PROTOCOL_HEADER: str(PROTOCOL_VERSION)},
+        )
+        self._wake = threading.Event()
+        self._events_response: httpx.Response | None = None
+
+    def close(self) -> None:
+        self._http.close()
+
+    # ------------------------------------------------------------ requests
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """One request with a bearer token; a 401 refreshes the token once and retries."""
+        for attempt in range(2):
+            token = self.tokens.access_token() if attempt == 0 else self.tokens.refresh()
+            try:
+                response = self._http.request(
+                    method, path, headers={"Authorization": f"Bearer {token}"}, **kwargs
+                )
+            except httpx.TransportError as exc:  # connection refused/reset, timeouts
+                raise Offline(f"Cannot reach the server: {exc}") from exc
+            if response.status_code == 401 and attempt == 0:
+                continue
+            if response.status_code == 401:
+                raise AuthenticationRequired(_message(response))
+            if response.status_code == 426:
+                raise UpgradeRequired(
+                    "This app is too old for the server (sync protocol "
+                    f"{PROTOCOL_VERSION}); update the app. {_message(response)}"
+                )
+            if response.status_code >= 500:
+                raise Offline(f"The server is unavailable: {_message(response)}")
+            return response
+        raise AssertionError("unreachable")
+
+    # ------------------------------------------------------------ pull / push
+
+    def pull_page(self) -> PullResponse:
+        """Pull and apply one page (with its cursor, in one local transaction)."""
+        cursor = self.replica.cursor
+        params: dict[str, Any] = {"limit": self.pull_limit}
+        if cursor is not None:
+            params["cursor"] = cursor
+        r = self._send("GET", PULL_PATH, params=params)
+        if r.status_code == 410:
+            # The cursor cannot be served: start a snapshot; its reset page replaces the records.
+            log.info("sync: %s; starting a fresh snapshot", _message(r))
+            self.replica.clear_cursor()
+            r = self._send("GET", PULL_PATH, params={"limit": self.pull_limit})
+        if r.status_code != 200:
+            raise ProtocolError(f"Pull refused: {_message(r)}")
+        page = PullResponse.model_validate(r.json())
+        self.replica.apply_pull_page(page)
+        return page
+
+    def pull_until_done(self, *, max_pages: int | None = None) -> int:
+        """Pull pages until the server has nothing more; returns the number of pages."""
+        pages = 0
+        while max_pages is None or pages < max_pages:
+            page = self.pull_page()
+            pages += 1
+            if not page.has_more:
+                break
+        return pages
+
+    def push_pending(self, batch_size: int = 200) -> int:
+        """Send the outbox in mutation id order; returns how many mutations were acknowledged.
+
+        A 5xx, timeout or connection error raises ``Offline`` and keeps everything in
+        the outbox: sending the same batch again is safe (the server applies each once).
+        A batch refused with 422, or 409 for something other than mutation order (a
+        value or a unique key the database refuses), is narrowed down to the one
+        mutation at fault, which is refused locally like a rejected one, so
+        the queue never jams on it.
+        """
+        acknowledged = 0
+        renumbered = False
+        limit = batch_size
+        while True:
+            batch = self.replica.pending(limit=limit)
+            if not batch:
+                return acknowledged
+            request = PushRequest(
+                client_id=self.replica.client_id, mutations=[m.to_wire() for m in batch]
+            )
+            r = self._send("POST", PUSH_PATH, json=request.model_dump(mode="json"))
+            expected = _expected_mutation_id(r)
+            if expected is not None and not renumbered:
+                # The server never saw our numbers (its data was replaced): start where it expects.
+                log.warning(
+                    "sync: the server expects mutation %s; renumbering the outbox", expected
+                )
+                self.replica.renumber_outbox(first=expected)
+                renumbered = True
+                continue
+            if r.status_code == 422 or (r.status_code == 409 and expected is None):
+                # The server refused the whole batch for one mutation it cannot even store (a
+                # value or a unique key the database refuses); nothing was applied. Find it
+                # (batches of one), refuse it here, go on.
+                if len(batch) > 1:
+                    limit = 1
+                    continue
+                self.replica.reject_unsent(mutation_id=batch[0].mutation_id, error=_body(r))
+                acknowledged += 1
+                limit = batch_size
+                continue
+            if r.status_code != 200:
+                raise ProtocolError(f"Push refused: {_message(r)}")
+            limit = batch_size
+            response = PushResponse.model_validate(r.json())
+            before = self.replica.pending_count()
+            self.replica.ack(results=response.results, last_mutation_id=response.last_mutation_id)
+            done = before - self.replica.pending_count()
+            acknowledged += done
+            if done == 0:
+                raise ProtocolError(
+                    f"The server acknowledged nothing (last_mutation_id {response.last_mutation_id}, "
+                    f"first pending {batch[0].mutation_id})"
+                )
+
+    def sync_once(self) -> None:
+        """Push, then pull (so the pull brings the server's view of what was just pushed)."""
+        self.push_pending()
+        self.pull_until_done()
+        self.replica.mark_synced()
+
+    # ------------------------------------------------------------ the loop
+
+    def wake(self) -> None:
+        """Sync now (after a local edit, or on a poke)."""
+        self._wake.set()
+
+    def status(self, *, online: bool, error: str | None = None) -> SyncStatus:
+        return SyncStatus(
+            online=online,
+            pending=self.replica.pending_count(),
+            last_sync_at=self.replica.last_sync_at,
+            error=error,
+        )
+
+    def _report(self, status: SyncStatus) -> None:
+        if self.on_status is not None:
+            try:
+                self.on_status(status)
+            except Exception:
+                log.exception("sync status callback failed")
+
+    def _listen(self, stop: threading.Event, backoff: Backoff) -> None:
+        """Read the server's event stream; each ``poke`` wakes the loop. Reconnects on its own."""
+        with httpx.Client(
+            base_url=self.base_url,
+            transport=self._transport,
+            timeout=httpx.Timeout(self._timeout, read=60.0),
+            headers={PROTOCOL_HEADER: str(PROTOCOL_VERSION)},
+        ) as http:
+            refresh = False
+            while not stop.is_set():
+                try:
+                    token = self.tokens.refresh() if refresh else self.tokens.access_token()
+                    refresh = False
+                    with http.stream(
+                        "GET", EVENTS_PATH, headers={"Authorization": f"Bearer {token}"}
+                    ) as response:
+                        if response.status_code == 401:
+                            refresh = True
+                            continue
+                        if response.status_code != 200:
+                            raise Offline(_message(response))
+                        self._events_response = response
+                        backoff.reset()
+                        for line in response.iter_lines():
+                            if stop.is_set():
+                                return
+                            if line == "event: poke":
+                                self._wake.set()
+                            elif line == "event: expired":
+                                refresh = True
+                                break
+                except (httpx.HTTPError, SyncError, RuntimeError) as exc:
+                    if stop.is_set():
+                        return
+                    log.debug("sync events: %s", exc)
+                    stop.wait(backoff.next())
+                finally:
+                    self._events_response = None
+
+    def run(
+        self,
+        stop_event: threading.Event,
+        *,
+        interval: float = 30.0,
+        backoff_base: float = 1.0,
+        backoff_cap: float = 60.0,
+        listen: bool = True,
+    ) -> None:
+        """Sync until ``stop_event`` is set: push then pull, on a poke, a local edit or a timer.
+
+        While offline it retries with capped exponential backoff and jitter. An
+        out-of-date app (426) or an ended session stops the loop with the error reported.
+        """
+        backoff = Backoff(backoff_base, backoff_cap)
+        listener: threading.Thread | None = None
+        if listen:
+            listener = threading.Thread(
+                target=self._listen,
+                args=(stop_event, Backoff(backoff_base, backoff_cap)),
+                name="crm-sync-events",
+                daemon=True,
+            )
+            listener.start()
+        try:
+            while not stop_event.is_set():
+                self._wake.clear()
+                try:
+                    self.sync_once()
+                except Offline as exc:
+                    delay = backoff.next()
+                    self._report(self.status(online=False, error=str(exc)))
+                except (UpgradeRequired, AuthenticationRequired) as exc:
+                    self._report(self.status(online=False, error=str(exc)))
+                    raise
+                except ProtocolError as exc:
+                    delay = backoff.next()
+                    self._report(self.status(online=True, error=str(exc)))
+                except Exception as exc:  # a bug must not end syncing silently: report, retry later
+                    log.exception("sync failed")
+                    delay = backoff.next()
+                    self._report(self.status(online=True, error=f"Sync failed: {exc}"))
+                else:
+                    backoff.reset()
+                    delay = interval
+                    self._report(self.status(online=True))
+                self._wait(stop_event, delay)
+        finally:
+            stop_event.set()
+            self._hang_up_events()
+            if listener is not None:
+                listener.join(timeout=5)
+
+    def _hang_up_events(self) -> None:
+        """Unblock the event stream's read at once (it may sit up to 15 s between keepalives)."""
+        response = self._events_response
+        if response is None:
+            return
+        stream = response.extensions.get("network_stream")
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        with contextlib.suppress(OSError):
+            if sock is not None:
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def _wait(self, stop: threading.Event, delay: float) -> None:
+        """Sleep until ``delay`` passes, a poke or local edit wakes us, or we are stopped."""
+        step = 0.05
+        waited = 0.0
+        while waited < delay and not stop.is_set():
+            if self._wake.wait(min(step, delay - waited)):
+                return
+            waited += step
+
+
+class Backoff:
+    """Capped exponential backoff with full jitter."""
+
+    def __init__(self, base: float, cap: float) -> None:
+        self.base, self.cap = base, cap
+        self.failures = 0
+
+    def next(self) -> float:
+        delay = min(self.cap, self.base * 2.0**self.failures)
+        self.failures = min(self.failures + 1, 30)
+        jitter: float = random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not security
+        return delay * jitter
+
+    def reset(self) -> None:
+        self.failures = 0

@@ -1,0 +1,560 @@
+"""The local SQLite replica: synced records, the outbox of local edits, the sync cursor.
+
+One file per server + user profile. What the user sees (``local_data``) is the
+last state pulled from the server (``server_data``) with the still-pending
+local edits of the outbox replayed on top. Every local edit writes its record
+row and its outbox entry in one transaction; every pulled page is applied
+together with its cursor in one transaction, so a crash at any point leaves a
+replica that either has the page and its cursor or neither (docs/sync-protocol.md).
+
+No Qt here: the desktop runs these calls on a single-worker executor.
+"""
+
+from __future__ import annotations
+
+import builtins
+import copy
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from common.ids import new_id
+from common.sync import Mutation, MutationResult, PullResponse
+
+Op = Literal["create", "update", "delete", "command"]
+Data = dict[str, Any]
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (
+    entity TEXT NOT NULL,
+    id TEXT NOT NULL,
+    version INTEGER,
+    server_data TEXT,
+    local_data TEXT,
+    dirty INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (entity, id)
+);
+CREATE TABLE IF NOT EXISTS outbox (
+    mutation_id INTEGER PRIMARY KEY,
+    entity TEXT NOT NULL,
+    id TEXT NOT NULL,
+    op TEXT NOT NULL CHECK (op IN ('create', 'update', 'delete', 'command')),
+    payload TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS outbox_record ON outbox (entity, id, mutation_id);
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT
+);
+CREATE TABLE IF NOT EXISTS rejections (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    mutation_id INTEGER NOT NULL,
+    entity TEXT NOT NULL,
+    id TEXT NOT NULL,
+    op TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    error TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    dismissed INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS conflict_results (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    mutation_id INTEGER NOT NULL,
+    entity TEXT NOT NULL,
+    id TEXT NOT NULL,
+    conflict_ids TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+"""
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+def _loads(value: str | None) -> Any:
+    return None if value is None else json.loads(value)
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A local edit the server refused; it has been undone locally."""
+
+    seq: int
+    mutation_id: int
+    entity: str
+    id: str
+    op: str
+    payload: Data
+    error: Data
+    created_at: str
+
+
+@dataclass(frozen=True)
+class PendingMutation:
+    mutation_id: int
+    entity: str
+    id: str
+    op: Op
+    payload: Data
+    created_at: str
+
+    def to_wire(self) -> Mutation:
+        p = self.payload
+        return Mutation(
+            mutation_id=self.mutation_id,
+            entity=self.entity,
+            op=self.op,
+            id=self.id,
+            data=p.get("data"),
+            changes=p.get("changes"),
+            base=p.get("base"),
+            base_version=p.get("base_version"),
+            command=p.get("command"),
+            args=p.get("args"),
+        )
+
+
+def _apply_changes(target: Data, changes: Data) -> Data:
+    """``target`` with ``changes`` on top; nested objects (an address) merge field by field."""
+    out = copy.deepcopy(target)
+    for name, value in changes.items():
+        current = out.get(name)
+        if isinstance(value, dict) and isinstance(current, dict):
+            out[name] = {**current, **copy.deepcopy(value)}
+        else:
+            out[name] = copy.deepcopy(value)
+    return out
+
+
+def _replay(base: Data | None, pending: Sequence[PendingMutation]) -> Data | None:
+    """What the user sees: ``base`` with the pending edits replayed in order."""
+    local = copy.deepcopy(base)
+    for m in pending:
+        if m.op == "create":
+            local = {**copy.deepcopy(m.payload["data"]), "id": m.id}
+        elif m.op == "update":
+            if local is not None:
+                local = _apply_changes(local, m.payload["changes"])
+        elif m.op == "delete":
+            local = None
+        # "command": the server decides; its effect arrives by pull.
+    return local
+
+
+def _check_text(value: Any) -> None:
+    """Refuse NUL characters at the edit: the server cannot store them (PostgreSQL)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("Text must not contain NUL characters")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _check_text(k)
+            _check_text(v)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            _check_text(v)
+
+
+class RecordNotFound(KeyError):
+    """No such record in the replica (or it was deleted locally)."""
+
+
+class Replica:
+    """The replica file. Thread-safe: every call takes one lock and runs in its own transaction."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        self._conn = sqlite3.connect(
+            self.path, isolation_level=None, check_same_thread=False, timeout=30
+        )
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        # FULL: what the user was shown as saved survives a power loss.
+        self._conn.execute("PRAGMA synchronous=FULL")
+        self._conn.execute("PRAGMA foreign_keys=ON")
+        with self._tx() as c:
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    c.execute(statement)
+            if self._meta(c, "client_id") is None:
+                self._set_meta(c, "client_id", new_id())
+                self._set_meta(c, "next_mutation_id", "1")
+
+    # ------------------------------------------------------------ plumbing
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> Replica:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: everything in it commits together or not at all."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    @staticmethod
+    def _meta(c: sqlite3.Connection, key: str) -> str | None:
+        row = c.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0]) if row[0] is not None else None
+
+    @staticmethod
+    def _set_meta(c: sqlite3.Connection, key: str, value: str | None) -> None:
+        c.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    def _get_meta(self, key: str) -> str | None:
+        with self._lock:
+            return self._meta(self._conn, key)
+
+    @property
+    def client_id(self) -> str:
+        value = self._get_meta("client_id")
+        assert value is not None
+        return value
+
+    @property
+    def cursor(self) -> str | None:
+        return self._get_meta("cursor")
+
+    @property
+    def last_sync_at(self) -> str | None:
+        return self._get_meta("last_sync_at")
+
+    def clear_cursor(self) -> None:
+        """Forget the cursor: the next pull starts a snapshot (after a 410 reset_required)."""
+        with self._tx() as c:
+            self._set_meta(c, "cursor", None)
+
+    def mark_synced(self) -> None:
+        with self._tx() as c:
+            self._set_meta(c, "last_sync_at", _now())
+
+    # ------------------------------------------------------------ reading
+
+    def get(self, *, entity: str, id: str) -> Data | None:
+        """The record as the user sees it; None when unknown or deleted locally."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT local_data FROM records WHERE entity = ? AND id = ?", (entity, id)
+            ).fetchone()
+        return None if row is None else _loads(row[0])
+
+    def list(self, *, entity: str) -> builtins.list[Data]:
+        """Every record of ``entity`` the user sees, in id order (UUIDv7: creation order)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT local_data FROM records WHERE entity = ? AND local_data IS NOT NULL "
+                "ORDER BY id",
+                (entity,),
+            ).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def server_version(self, *, entity: str, id: str) -> int | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT version FROM records WHERE entity = ? AND id = ?", (entity, id)
+            ).fetchone()
+        return None if row is None else row[0]
+
+    def is_dirty(self, *, entity: str, id: str) -> bool:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT dirty FROM records WHERE entity = ? AND id = ?", (entity, id)
+            ).fetchone()
+        return bool(row and row[0])
+
+    def pending_count(self) -> int:
+        with self._lock:
+            return int(self._conn.execute("SELECT count(*) FROM outbox").fetchone()[0])
+
+    def pending(self, *, limit: int | None = None) -> builtins.list[PendingMutation]:
+        """The outbox in mutation id order (the order the user made the edits)."""
+        sql = "SELECT mutation_id, entity, id, op, payload, created_at FROM outbox ORDER BY mutation_id"
+        with self._lock:
+            if limit is None:
+                rows = self._conn.execute(sql).fetchall()
+            else:
+                rows = self._conn.execute(sql + " LIMIT ?", (limit,)).fetchall()
+        return [PendingMutation(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5]) for r in rows]
+
+    def rejections(self, *, include_dismissed: bool = False) -> builtins.list[Rejection]:
+        """Refused edits (already undone locally), oldest first, for the UI to explain."""
+        sql = "SELECT seq, mutation_id, entity, id, op, payload, error, created_at FROM rejections"
+        if not include_dismissed:
+            sql += " WHERE dismissed = 0"
+        with self._lock:
+            rows = self._conn.execute(sql + " ORDER BY seq").fetchall()
+        return [
+            Rejection(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), json.loads(r[6]), r[7])
+            for r in rows
+        ]
+
+    def dismiss_rejection(self, *, seq: int) -> None:
+        """The user has read why: stop showing it."""
+        with self._tx() as c:
+            c.execute("UPDATE rejections SET dismissed = 1 WHERE seq = ?", (seq,))
+
+    def conflict_results(self) -> builtins.list[tuple[int, str, str, builtins.list[str]]]:
+        """(mutation_id, entity, id, conflict record ids) of pushes that made conflicts."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT mutation_id, entity, id, conflict_ids FROM conflict_results ORDER BY seq"
+            ).fetchall()
+        return [(r[0], r[1], r[2], json.loads(r[3])) for r in rows]
+
+    # ------------------------------------------------------------ local edits
+
+    def _pending_for(
+        self, c: sqlite3.Connection, entity: str, id: str
+    ) -> builtins.list[PendingMutation]:
+        rows = c.execute(
+            "SELECT mutation_id, entity, id, op, payload, created_at FROM outbox "
+            "WHERE entity = ? AND id = ? ORDER BY mutation_id",
+            (entity, id),
+        ).fetchall()
+        return [PendingMutation(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5]) for r in rows]
+
+    def _enqueue(self, c: sqlite3.Connection, entity: str, id: str, op: Op, payload: Data) -> int:
+        mutation_id = int(self._meta(c, "next_mutation_id") or "1")
+        # Refuse at the edit what the wire protocol would refuse (a pydantic ValueError).
+        PendingMutation(mutation_id, entity, id, op, payload, "").to_wire()
+        c.execute(
+            "INSERT INTO outbox (mutation_id, entity, id, op, payload, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (mutation_id, entity, id, op, _dumps(payload), _now()),
+        )
+        self._set_meta(c, "next_mutation_id", str(mutation_id + 1))
+        return mutation_id
+
+    def _recompute(self, c: sqlite3.Connection, entity: str, id: str) -> None:
+        """local_data = server_data + the pending edits of this record; drop rows nobody holds."""
+        row = c.execute(
+            "SELECT server_data, local_data FROM records WHERE entity = ? AND id = ?",
+            (entity, id),
+        ).fetchone()
+        pending = self._pending_for(c, entity, id)
+        if row is None and not pending:
+            return
+        server = _loads(row[0]) if row else None
+        base = server
+        if server is None and row is not None and pending:
+            # Deleted on the server while an edit here is pending: keep showing the edit
+            # (the push makes a conflict record; nothing is lost silently).
+            base = _loads(row[1])
+        local = _replay(base, pending)
+        if server is None and not pending:
+            c.execute("DELETE FROM records WHERE entity = ? AND id = ?", (entity, id))
+            return
+        c.execute(
+            "INSERT INTO records (entity, id, version, server_data, local_data, dirty) "
+            "VALUES (?, ?, NULL, NULL, ?, ?) "
+            "ON CONFLICT (entity, id) DO UPDATE SET local_data = excluded.local_data, "
+            "dirty = excluded.dirty",
+            (entity, id, None if local is None else _dumps(local), 1 if pending else 0),
+        )
+
+    def create(self, *, entity: str, data: Data) -> str:
+        """A new record with a fresh UUIDv7 id; returns the id."""
+        _check_text(data)
+        record_id = new_id()
+        fields = {k: v for k, v in data.items() if k != "id"}
+        with self._tx() as c:
+            self._enqueue(c, entity, record_id, "create", {"data": fields})
+            self._recompute(c, entity, record_id)
+        return record_id
+
+    def update(self, *, entity: str, id: str, changes: Data) -> int:
+        """Change some fields; the outbox keeps the values the user saw (``base``)."""
+        if not changes:
+            raise ValueError("an update needs at least one changed field")
+        _check_text(changes)
+        with self._tx() as c:
+            row = c.execute(
+                "SELECT version, local_data FROM records WHERE entity = ? AND id = ?",
+                (entity, id),
+            ).fetchone()
+            if row is None or row[1] is None:
+                raise RecordNotFound(f"{entity} {id}")
+            local: Data = json.loads(row[1])
+            base: Data = {}
+            for name, value in changes.items():
+                seen = local.get(name)
+                if isinstance(value, dict) and isinstance(seen, dict):
+                    base[name] = {sub: seen.get(sub) for sub in value}
+                else:
+                    base[name] = copy.deepcopy(seen)
+            payload = {"changes": changes, "base": base, "base_version": row[0]}
+            mutation_id = self._enqueue(c, entity, id, "update", payload)
+            self._recompute(c, entity, id)
+        return mutation_id
+
+    def delete(self, *, entity: str, id: str) -> int:
+        with self._tx() as c:
+            row = c.execute(
+                "SELECT version, local_data FROM records WHERE entity = ? AND id = ?",
+                (entity, id),
+            ).fetchone()
+            if row is None or row[1] is None:
+                raise RecordNotFound(f"{entity} {id}")
+            mutation_id = self._enqueue(c, entity, id, "delete", {"base_version": row[0]})
+            self._recompute(c, entity, id)
+        return mutation_id
+
+    def command(self, *, entity: str, id: str, name: str, args: Data | None = None) -> int:
+        """A server-validated action; its effect shows up when the server's answer is pulled."""
+        _check_text([name, args])
+        with self._tx() as c:
+            return self._enqueue(c, entity, id, "command", {"command": name, "args": args or {}})
+
+    def renumber_outbox(self, *, first: int) -> None:
+        """Number the pending mutations from ``first`` on (the server expects ``first`` next).
+
+        Only for a server that never saw the pending ids (its data was replaced
+        or restored from a backup): without it the queue would jam on a 409.
+        """
+        with self._tx() as c:
+            ids = [r[0] for r in c.execute("SELECT mutation_id FROM outbox ORDER BY mutation_id")]
+            if not ids or ids[0] == first:
+                return
+            offset = -ids[0] - 1_000_000_000  # through negative ids: no primary key clash
+            c.execute("UPDATE outbox SET mutation_id = mutation_id + ?", (offset,))
+            c.execute(
+                "UPDATE outbox SET mutation_id = mutation_id - ? + ?", (offset + ids[0], first)
+            )
+            self._set_meta(c, "next_mutation_id", str(first + len(ids)))
+
+    def reject_unsent(self, *, mutation_id: int, error: Data) -> None:
+        """Refuse a mutation the server would not take at all (it never stored it).
+
+        It is undone and recorded like a rejection; the ones after it move down
+        one number, since the server expects ids without gaps.
+        """
+        with self._tx() as c:
+            row = c.execute(
+                "SELECT entity, id, op, payload FROM outbox WHERE mutation_id = ?", (mutation_id,)
+            ).fetchone()
+            if row is None:
+                return
+            entity, id, op, payload = row
+            c.execute(
+                "INSERT INTO rejections "
+                "(mutation_id, entity, id, op, payload, error, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (mutation_id, entity, id, op, payload, _dumps(error), _now()),
+            )
+            c.execute("DELETE FROM outbox WHERE mutation_id = ?", (mutation_id,))
+            # Through negative ids, so no step clashes with the primary key.
+            c.execute(
+                "UPDATE outbox SET mutation_id = -mutation_id WHERE mutation_id > ?", (mutation_id,)
+            )
+            c.execute("UPDATE outbox SET mutation_id = -mutation_id - 1 WHERE mutation_id < 0")
+            next_id = int(self._meta(c, "next_mutation_id") or "1")
+            self._set_meta(c, "next_mutation_id", str(next_id - 1))
+            self._recompute(c, entity, id)
+
+    # ------------------------------------------------------------ sync
+
+    def apply_pull_page(self, page: PullResponse) -> None:
+        """Apply one pulled page and store its cursor, in one transaction."""
+        with self._tx() as c:
+            if page.reset:
+                c.execute("DELETE FROM records")
+                # Pending creates stay visible; edits of other records reappear with their rows.
+                for entity, id in c.execute("SELECT DISTINCT entity, id FROM outbox").fetchall():
+                    self._recompute(c, entity, id)
+            for change in page.changes:
+                if change.op == "upsert":
+                    c.execute(
+                        "INSERT INTO records (entity, id, version, server_data, local_data, dirty) "
+                        "VALUES (?, ?, ?, ?, NULL, 0) "
+                        "ON CONFLICT (entity, id) DO UPDATE SET version = excluded.version, "
+                        "server_data = excluded.server_data",
+                        (change.entity, change.id, change.version, _dumps(change.data)),
+                    )
+                else:
+                    c.execute(
+                        "UPDATE records SET server_data = NULL, version = ? "
+                        "WHERE entity = ? AND id = ?",
+                        (change.version, change.entity, change.id),
+                    )
+                self._recompute(c, change.entity, change.id)
+            self._set_meta(c, "cursor", page.cursor)
+            self._set_meta(c, "server_version", str(page.server_version))
+            self._set_meta(c, "last_pull_at", _now())
+
+    def ack(self, *, results: Sequence[MutationResult], last_mutation_id: int) -> None:
+        """Drop acknowledged outbox entries; undo rejected ones and keep why, in one transaction.
+
+        An applied edit stays in ``local_data`` until the next pull brings the
+        server's row, so the user never sees the old value flash back. A
+        rejected or conflicting one is recomputed from ``server_data``.
+        """
+        with self._tx() as c:
+            touched: set[tuple[str, str]] = set()
+            # Rejected: nothing applied. Conflict: the server may have kept its own value (a
+            # "manual" field, a refused delete) and will not resend an unchanged row. Both are
+            # shown as the server has them plus what is still pending.
+            recompute: set[tuple[str, str]] = set()
+            by_id = {r.mutation_id: r for r in results}
+            rows = c.execute(
+                "SELECT mutation_id, entity, id, op, payload FROM outbox WHERE mutation_id <= ?",
+                (last_mutation_id,),
+            ).fetchall()
+            for mutation_id, entity, id, op, payload in rows:
+                touched.add((entity, id))
+                result = by_id.get(mutation_id)
+                if result is not None and result.status != "applied":
+                    recompute.add((entity, id))
+                if result is not None and result.status == "rejected":
+                    error = result.error.model_dump() if result.error else {}
+                    c.execute(
+                        "INSERT INTO rejections "
+                        "(mutation_id, entity, id, op, payload, error, created_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (mutation_id, entity, id, op, payload, _dumps(error), _now()),
+                    )
+                elif result is not None and result.status == "conflict":
+                    c.execute(
+                        "INSERT INTO conflict_results "
+                        "(mutation_id, entity, id, conflict_ids, created_at) VALUES (?, ?, ?, ?, ?)",
+                        (mutation_id, entity, id, _dumps(result.conflicts), _now()),
+                    )
+            c.execute("DELETE FROM outbox WHERE mutation_id <= ?", (last_mutation_id,))
+            for entity, id in touched:
+                if (entity, id) in recompute:
+                    self._recompute(c, entity, id)
+                else:
+                    dirty = c.execute(
+                        "SELECT count(*) FROM outbox WHERE entity = ? AND id = ?", (entity, id)
+                    ).fetchone()[0]
+                    c.execute(
+                        "UPDATE records SET dirty = ? WHERE entity = ? AND id = ?",
+                        (1 if dirty else 0, entity, id),
+                    )
