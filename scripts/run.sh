@@ -2,7 +2,7 @@
 # Set up and run the product: the server on an embedded SQLite file in .run-data/, with demo data.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-EXTRAS=dev scripts/setup.sh
+EXTRAS=dev,desktop scripts/setup.sh
 export CRM_DATA_DIR=${CRM_DATA_DIR:-$PWD/.run-data}
 # The local demo signs in with the API document's demo password; a real server
 # never has a default (unset, crm-server generates one and prints it once).
