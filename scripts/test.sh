@@ -15,7 +15,7 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     fi
 fi
 
-EXTRAS=dev scripts/setup.sh
+EXTRAS=dev,desktop scripts/setup.sh
 
 export QT_QPA_PLATFORM=offscreen
 pgdir=$(mktemp -d /tmp/crm-pg.XXXXXX)
