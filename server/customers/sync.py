@@ -25,6 +25,10 @@ from server.sync.registry import EntitySpec, register
 def serialize(c: Customer) -> Row:
     data: Row = customer_read(c).model_dump(mode="json")
     data["version"] = c.version
+    address = data.get("address")
+    if isinstance(address, dict):
+        # The key an update uses (AddressUpdate.country), so a replica can send what it saw.
+        address["country"] = address.get("country_code")
     return data
 
 

@@ -78,6 +78,7 @@ async def stream(
 ) -> AsyncIterator[str]:
     async with watcher.subscribe():
         yield POKE  # pull once on connect: something may have changed while disconnected
+        poked = watcher.version
         while not await request.is_disconnected():
             if expires_at is not None and datetime.now(UTC) >= expires_at:
                 yield EXPIRED
@@ -87,4 +88,13 @@ async def stream(
                 remaining = min(
                     keepalive, max(0.05, (expires_at - datetime.now(UTC)).total_seconds())
                 )
-            yield POKE if await watcher.wait(remaining) else KEEPALIVE
+            if watcher.version != poked:
+                # It moved while this stream was busy sending: don't wait for the next change.
+                poked = watcher.version
+                yield POKE
+                continue
+            if await watcher.wait(remaining):
+                poked = watcher.version
+                yield POKE
+            else:
+                yield KEEPALIVE

@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session
 from common.sync import Mutation, Row
 from server.audit.models import AuditRecord
 from server.deps import Principal
-from server.errors import ValidationFailed
-from server.sync.models import SyncConflict
+from server.errors import NotFound, ValidationFailed
+from server.sync.models import ChangeLog, SyncConflict
 from server.sync.registry import EntitySpec
 
 DELETED = "_deleted"
@@ -66,6 +66,21 @@ def _current(spec: EntitySpec, obj: Any) -> dict[str, Any]:
         else:
             flat.pop(name, None)
     return flat
+
+
+def _was_deleted(session: Session, spec: EntitySpec, entity_id: str) -> bool:
+    return (
+        session.scalar(
+            sa.select(ChangeLog.version)
+            .where(
+                ChangeLog.entity == spec.entity,
+                ChangeLog.entity_id == entity_id,
+                ChangeLog.op == "delete",
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def _last_writer(session: Session, spec: EntitySpec, entity_id: str) -> tuple[str | None, Any]:
@@ -121,6 +136,8 @@ def update(
     if bad:
         raise ValidationFailed(dict.fromkeys(bad, "Set by the server"))
     if obj is None:
+        if not _was_deleted(session, spec, m.id):
+            raise NotFound(f"No {spec.entity} with this id", details={"id": "Unknown"})
         # Edited here, deleted there: keep the user's edit in a conflict record.
         return [
             _conflict(

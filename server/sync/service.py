@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from common.api import ErrorBody
@@ -193,7 +194,9 @@ def _incremental(
         if spec is None:
             continue
         if op == "delete":
-            if spec.visible(principal) is not None:
+            # Only whoever may read every row of the entity learns of deletions: own-row
+            # readers would otherwise see ids of records that were never theirs.
+            if spec.read_permission and principal.can(spec.read_permission):
                 changes.append(Change(entity=entity, id=entity_id, op="delete", version=version))
             continue
         obj = loaded.get((entity, entity_id))
@@ -312,6 +315,16 @@ def _apply(session: Session, principal: Principal, m: Mutation) -> MutationResul
     except ValidationError as exc:
         err = ValidationFailed(validation_details(exc.errors()))
         return MutationResult(mutation_id=m.mutation_id, status="rejected", error=_error(err))
+    except (IntegrityError, DataError) as exc:
+        # The database refused this one mutation (a unique key a race got past, a value it
+        # cannot store): its savepoint is rolled back; reject it so the queue moves on.
+        # Anything else (the database is down) fails the batch and acknowledges nothing.
+        refused: DomainError = (
+            Conflict("The change conflicts with existing data")
+            if isinstance(exc, IntegrityError)
+            else ValidationFailed({"data": "A value cannot be stored"})
+        )
+        return MutationResult(mutation_id=m.mutation_id, status="rejected", error=_error(refused))
     status = "conflict" if conflicts else "applied"
     return MutationResult(mutation_id=m.mutation_id, status=status, conflicts=conflicts)
 

@@ -226,10 +226,9 @@ def test_an_outbox_numbered_ahead_of_the_server_is_renumbered_not_jammed(
 def test_a_mutation_the_server_cannot_take_at_all_is_refused_locally(
     ctx: AppContext, make_client: ClientFactory, conflict_id: str
 ) -> None:
-    """PostgreSQL cannot store NUL in text: the server answers the whole batch 422 and applies
-    nothing (see the report on server/sync). The queue must not jam: the client narrows it
-    down to the one mutation, refuses it locally and renumbers the rest. The replica refuses
-    NUL at the edit, so the entry is written straight into the outbox (an older client's)."""
+    """A mutation the server cannot take (here: NUL text for an unknown conflict, written
+    straight into the outbox as an older client might) is rejected on its own; the queue
+    does not jam and the mutations after it apply."""
     client = make_client()
     client.sync_once()
     client.replica.create(entity="widget", data={"name": "rejected by the server"})
@@ -244,15 +243,15 @@ def test_a_mutation_the_server_cannot_take_at_all_is_refused_locally(
     client.replica.update(entity="conflict", id=conflict_id, changes=RESOLVED)
     client.sync_once()
     assert client.replica.pending_count() == 0
-    assert stored_mutations(ctx, client) == [(1, "rejected"), (2, "applied")]
+    assert stored_mutations(ctx, client) == [(1, "rejected"), (2, "rejected"), (3, "applied")]
     assert server_conflict(ctx, conflict_id)[0] == "resolved"
     assert [(r.mutation_id, r.entity, r.error["error"]) for r in client.replica.rejections()] == [
         (1, "widget", "bad_request"),
-        (2, "conflict", "validation_error"),
+        (2, "conflict", "not_found"),
     ]
     client.replica.create(entity="widget", data={"name": "numbering goes on"})
     client.sync_once()
-    assert stored_mutations(ctx, client)[-1] == (3, "rejected")
+    assert stored_mutations(ctx, client)[-1] == (4, "rejected")
 
 
 def test_the_loop_pushes_a_local_edit_as_soon_as_it_is_woken(

@@ -357,3 +357,44 @@ def test_gaps_and_foreign_client_ids(admin: Api) -> None:
     assert r.status_code == 403
     r = admin.post("/api/v1/sync/push", json={"client_id": "short", "mutations": []})
     assert r.status_code == 422
+
+
+def test_unknown_ids_are_not_found_and_db_refusals_do_not_jam(admin: Api) -> None:
+    rep = Replica(admin)
+    res = rep.push(
+        rep.mutation(
+            entity="customer",
+            op="update",
+            id=new_id(),
+            changes={"notes": "x"},
+            base={"notes": None},
+        ),
+        rep.mutation(entity="conflict", op="update", id=new_id(), changes={"status": "resolved"}),
+    )
+    assert [r["status"] for r in res["results"]] == ["rejected", "rejected"]
+    assert res["results"][0]["error"]["error"] == "not_found"
+    cid = _create(rep)
+    # Changing the billing country: the base the replica saw is the code it pulled.
+    pulled = next(c for c in pull_all(admin)[0] if c["id"] == cid)
+    assert pulled["data"]["address"] is None
+    rep.push(
+        rep.mutation(
+            entity="customer",
+            op="update",
+            id=cid,
+            changes={"address": {"country": "US", "city": "Austin"}},
+            base={"address": {"country": None, "city": None}},
+        )
+    )
+    pulled = next(c for c in pull_all(admin)[0] if c["id"] == cid)
+    assert pulled["data"]["address"]["country"] == "US"
+    res = rep.push(
+        rep.mutation(
+            entity="customer",
+            op="update",
+            id=cid,
+            changes={"address": {"country": "DE"}},
+            base={"address": {"country": pulled["data"]["address"]["country"]}},
+        )
+    )
+    assert res["results"][0]["status"] == "applied", res
