@@ -20,7 +20,7 @@ from server.countries.service import find_country
 from server.customers.models import Customer, CustomerAddress
 from server.db import utcnow
 from server.errors import Conflict, NotFound, ValidationFailed
-from server.listing import PageRequest, PageResult, paginate, search_clause
+from server.listing import PageRequest, PageResult, like_pattern, paginate, search_clause
 from server.unit_of_work import note
 
 CUSTOMER_SORTS = {
@@ -76,6 +76,10 @@ def _search_filter(session: Session, text: str) -> sa.ColumnElement[bool]:
     if session.get_bind().dialect.name != "sqlite":
         return search_clause(SEARCH_COLUMNS, term)  # lower() LIKE, on pg_trgm GIN indexes
     if len(term) < FTS_MIN_CHARS:
+        if term.isascii():
+            # SQLite's LIKE folds ASCII case itself: lower() would only triple the cost.
+            pattern = like_pattern(term)
+            return sa.or_(*(c.like(pattern, escape="\\") for c in SEARCH_COLUMNS))
         return sa.or_(
             *(c.op("GLOB", is_comparison=True)(_glob_pattern(term)) for c in SEARCH_COLUMNS)
         )
