@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -15,6 +16,8 @@ import migrations
 
 # Any constant works; it only has to be the same in every server process.
 _PG_LOCK_KEY = 0x5C4_0C8
+# An FTS5 table named *_fts and the shadow tables SQLite keeps for it.
+_FTS_TABLE = re.compile(r".+_fts(_(data|idx|docsize|config|content))?")
 
 
 def alembic_config() -> Config:
@@ -58,9 +61,16 @@ def include_object(
     reflected: bool,  # noqa: ARG001
     compare_to: object,  # noqa: ARG001
 ) -> bool:
-    """Schema comparison filter: leave out the PostgreSQL-only trigram search indexes.
+    """Schema comparison filter: leave out the search indexes the models do not declare.
 
     Migrations create ``*_trgm`` GIN indexes on PostgreSQL only (SQLite has no
-    trigram operator class), so the models do not declare them.
+    trigram operator class), and on SQLite an FTS5 table ``*_fts`` instead, which
+    SQLite backs with shadow tables ``*_fts_data``, ``*_fts_idx`` and so on.
     """
-    return not (type_ == "index" and name is not None and name.endswith("_trgm"))
+    if name is None:
+        return True
+    if type_ == "index":
+        return not name.endswith("_trgm")
+    if type_ == "table":
+        return _FTS_TABLE.fullmatch(name) is None
+    return True

@@ -7,6 +7,7 @@ resolved from a code or an id, ``total_purchases`` never taken from a client.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,7 +20,7 @@ from server.countries.service import find_country
 from server.customers.models import Customer, CustomerAddress
 from server.db import utcnow
 from server.errors import Conflict, NotFound, ValidationFailed
-from server.listing import PageRequest, PageResult, paginate
+from server.listing import PageRequest, PageResult, like_pattern, paginate, search_clause
 from server.unit_of_work import note
 
 CUSTOMER_SORTS = {
@@ -32,6 +33,66 @@ CUSTOMER_SORTS = {
 SEARCH_COLUMNS = (Customer.name, Customer.email, Customer.phone, Customer.company)
 ADDRESS_FIELDS = ("street", "city", "region", "postal_code")
 LOAD = selectinload(Customer.addresses).selectinload(CustomerAddress.country)
+# SQLite: customers_fts (migration 0005) is an FTS5 trigram index over these columns.
+# A trigram index cannot answer a term shorter than three characters; such a term
+# matches most of the table anyway, so scanning it costs little more.
+FTS_MIN_CHARS = 3
+
+
+@cache
+def _upper_forms() -> dict[str, str]:
+    """Each lowercase character and the single characters that lower() maps to it."""
+    forms: dict[str, str] = {}
+    for code in range(0x10000):  # the Basic Multilingual Plane: every script in common use
+        ch = chr(code)
+        low = ch.lower()
+        if low != ch and len(low) == 1:
+            forms[low] = forms.get(low, "") + ch
+    return forms
+
+
+def _glob_pattern(term: str) -> str:
+    """A case-blind GLOB pattern for ``term`` anywhere: ``öK*`` -> ``*[öÖ][kK…][*]*``.
+
+    SQLite's lower() and LIKE fold ASCII only; a character class per letter
+    folds as PostgreSQL's lower() does (``Ö``, ``Ї``, ``ẞ``).
+    """
+    forms = _upper_forms()
+    parts = []
+    for ch in term.lower():
+        variants = forms.get(ch, "")
+        if variants:
+            parts.append(f"[{ch}{variants}]")  # letters only: nothing special inside a class
+        elif ch in "*?[":
+            parts.append(f"[{ch}]")
+        else:
+            parts.append(ch)
+    return "*" + "".join(parts) + "*"
+
+
+def _search_filter(session: Session, text: str) -> sa.ColumnElement[bool]:
+    """Case-insensitive substring of name, email, phone or company: the same rows on both backends."""
+    term = text.strip()
+    if session.get_bind().dialect.name != "sqlite":
+        return search_clause(SEARCH_COLUMNS, term)  # lower() LIKE, on pg_trgm GIN indexes
+    if len(term) < FTS_MIN_CHARS:
+        if term.isascii():
+            # SQLite's LIKE folds ASCII case itself: lower() would only triple the cost.
+            pattern = like_pattern(term)
+            return sa.or_(*(c.like(pattern, escape="\\") for c in SEARCH_COLUMNS))
+        return sa.or_(
+            *(c.op("GLOB", is_comparison=True)(_glob_pattern(term)) for c in SEARCH_COLUMNS)
+        )
+    # One FTS5 phrase: the trigram tokenizer turns it into consecutive trigrams, so it
+    # matches exactly the rows with the term as a substring of one column, case-folded.
+    # Inside double quotes nothing is query syntax (AND, NEAR, *, :, ^); a quote doubles.
+    phrase = '"' + term.replace('"', '""') + '"'
+    matches: sa.Select[Any] = (
+        sa.select(sa.literal_column("rowid"))
+        .select_from(sa.table("customers_fts"))
+        .where(sa.text("customers_fts MATCH :fts_phrase").bindparams(fts_phrase=phrase))
+    )
+    return sa.literal_column("customers.rowid").in_(matches)
 
 
 def get_customer(*, session: Session, customer_id: str) -> Customer:
@@ -45,9 +106,12 @@ def list_customers(
     *, session: Session, page: PageRequest, active: bool | None = None
 ) -> PageResult[Customer]:
     """A page of customers; search is a case-insensitive substring of name/email/phone/company."""
-    filters = [Customer.active.is_(active)] if active is not None else []
+    filters: list[sa.ColumnElement[bool]] = []
+    if active is not None:
+        filters.append(Customer.active.is_(active))
     sortable: dict[str, Any] = dict(CUSTOMER_SORTS)
     if page.search and page.search.strip():
+        filters.append(_search_filter(session, page.search))
         # With a search, walking the sort index and filtering row by row can read most
         # of the table before it finds a page of matches (all "summit"s sort late).
         # coalesce(c, c) sorts the same but hides the index, so the database collects
@@ -60,7 +124,6 @@ def list_customers(
         sortable=sortable,
         default_sort="name",
         tiebreak=Customer.id,
-        search_columns=SEARCH_COLUMNS,
         filters=filters,
     )
 
