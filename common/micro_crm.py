@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema, field_validator
 
 from common.api import _has_nul
 
@@ -79,4 +79,6 @@ def _plain_number(value: float) -> Any:
 
 
 # A JSON number; written without ".0" when whole.
-Number = Annotated[float, PlainSerializer(_plain_number, return_type=float)]
+Number = Annotated[
+    float, PlainSerializer(_plain_number, return_type=Any), WithJsonSchema({"type": "number"})
+]
