@@ -98,3 +98,18 @@ def test_deals_need_their_permissions(admin: Api) -> None:
     assert res["results"][0]["error"]["message"] == "Missing permission: deals:write"
     nobody, _ = user_with_role(admin, None)
     assert not _deals(pull_all(nobody)[0])
+
+
+def test_a_customer_with_deals_is_not_deleted(admin: Api) -> None:
+    client = create_client(admin)
+    deal = create_deal(admin, client["id"])
+    rep = Replica(admin)
+    res = rep.push(
+        rep.mutation(entity="customer", op="delete", id=client["id"]),
+        rep.mutation(entity="deal", op="delete", id=deal["id"]),
+        rep.mutation(entity="customer", op="delete", id=client["id"]),
+    )
+    first, _, third = res["results"]
+    assert first["status"] == "rejected" and first["error"]["error"] == "conflict"
+    assert third["status"] == "applied"
+    assert admin.get(f"/api/v1/customers/{client['id']}").status_code == 404
