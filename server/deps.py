@@ -119,7 +119,9 @@ def get_principal(
     )
 
 
-def _api_key_principal(request: Request, session: Session, ctx: CtxDep, secret: str) -> Principal:
+def _api_key_principal(
+    request: Request, session: Session, ctx: AppContext, secret: str
+) -> Principal:
     """An API key acts for its owner with what both hold now; every use counts against its limit."""
     # Both run before the session's first statement (see api_keys.service.authenticate).
     count_request(
