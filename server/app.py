@@ -9,8 +9,11 @@ from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 
 from server import __doc__ as server_doc
+from server.api_keys.ratelimit import RateLimitHeaders
+from server.api_keys.router import router as api_keys_router
 from server.audit.router import router as audit_router
 from server.auth.router import router as auth_router
+from server.clients.router import router as clients_router
 from server.config import Settings
 from server.context import AppContext
 from server.countries import sync as _countries_sync  # noqa: F401 - registers the entity
@@ -18,6 +21,8 @@ from server.countries.router import router as countries_router
 from server.customers import sync as _customers_sync  # noqa: F401 - registers the entity
 from server.customers.router import router as customers_router
 from server.db import Database, make_engine
+from server.deals import sync as _deals_sync  # noqa: F401 - registers the entity
+from server.deals.router import router as deals_router
 from server.errors import ServiceUnavailable, install_error_handlers
 from server.middleware import BodySizeLimit, CatchAll, TrustedHosts
 from server.openapi import errors, use_error_body_for_422
@@ -92,9 +97,14 @@ def create_app(ctx: AppContext) -> FastAPI:
     app.state.version_watcher = VersionWatcher(ctx.db)
     app.include_router(countries_router)
     app.include_router(customers_router)
+    app.include_router(api_keys_router)
+    app.include_router(clients_router)
+    app.include_router(deals_router)
 
     # Added first = innermost: unexpected errors become the error body right at the app.
     app.add_middleware(CatchAll)
+    # Outside CatchAll: an API key's rate-limit headers go on every answer, a 500 too.
+    app.add_middleware(RateLimitHeaders)
     # Added last = outermost: the size limit sees the raw body before anything parses it.
     settings = ctx.settings
     if settings.cors_origins:

@@ -121,6 +121,7 @@ def cmd_compact(args: argparse.Namespace) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> None:
     from server.app import build_context
+    from server.deals.demo import fill_demo_deals
     from server.demo import fill_demo_customers
 
     settings = _settings()
@@ -128,12 +129,13 @@ def cmd_demo(args: argparse.Namespace) -> None:
     ctx = build_context(settings)
     try:
         made = fill_demo_customers(ctx, args.customers)
+        deals = fill_demo_deals(ctx, args.deals)
     except RuntimeError as exc:
         print(f"crm-server demo: {exc}", file=sys.stderr)
         raise SystemExit(1) from None
     finally:
         ctx.db.dispose()
-    print(f"Added {made} demo customers")
+    print(f"Added {made} demo customers and {deals} deals")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -159,6 +161,7 @@ def main(argv: list[str] | None = None) -> None:
 
     demo = sub.add_parser("demo", help="fill an empty database with demo customers")
     demo.add_argument("--customers", type=int, default=300, help="how many (default 300)")
+    demo.add_argument("--deals", type=int, default=60, help="how many deals (default 60)")
     demo.set_defaults(func=cmd_demo)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")

@@ -12,7 +12,10 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from common.api_keys import is_api_key
 from common.permissions import has_permission, is_valid_required
+from server.api_keys.ratelimit import count_request
+from server.api_keys.service import authenticate
 from server.auth.models import AuthSession
 from server.context import AppContext
 from server.errors import DomainError, Forbidden, Unauthorized
@@ -71,6 +74,7 @@ class Principal:
     session_id: str | None
     permissions: list[str] = field(default_factory=list)
     expires_at: datetime | None = None  # when the credential stops working
+    api_key_id: str | None = None  # set when an API key acts for ``user``
 
     @property
     def id(self) -> str:
@@ -81,13 +85,16 @@ class Principal:
 
 
 def get_principal(
+    request: Request,
     session: SessionDep,
     ctx: CtxDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """The caller of an authenticated endpoint; 401 for anything not a live access token."""
+    """The caller of an authenticated endpoint; 401 for anything not a live access token or API key."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("Authentication required")
+    if is_api_key(credentials.credentials):
+        return _api_key_principal(request, session, ctx, credentials.credentials)
     claims = ctx.tokens.decode(credentials.credentials)
     if claims is None:
         raise Unauthorized("Invalid or expired access token")
@@ -109,6 +116,24 @@ def get_principal(
         session_id=claims.session_id,
         permissions=user.permissions,
         expires_at=claims.expires_at,
+    )
+
+
+def _api_key_principal(
+    request: Request, session: Session, ctx: AppContext, secret: str
+) -> Principal:
+    """An API key acts for its owner with what both hold now; every use counts against its limit."""
+    # Both run before the session's first statement (see api_keys.service.authenticate).
+    count_request(
+        request=request,
+        limiter=ctx.limiter,
+        per_minute=ctx.settings.api_key_rate_limit,
+        secret=secret,
+    )
+    auth = authenticate(session=session, engine=ctx.db.engine, secret=secret)
+    set_actor(session, auth.owner.id)
+    return Principal(
+        user=auth.owner, session_id=None, permissions=auth.permissions, api_key_id=auth.key_id
     )
 
 

@@ -26,6 +26,7 @@ class PageRequest:
     sort_by: str | None = None
     sort_order: Literal["asc", "desc"] = "asc"
     search: str | None = None
+    offset: int | None = None  # limit/offset lists (Micro CRM): rows to skip, instead of page
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,8 @@ def check_page(req: PageRequest, sortable: Mapping[str, Any]) -> None:
     details: dict[str, str] = {}
     if not 1 <= req.page <= MAX_PAGE:
         details["page"] = f"Page must be between 1 and {MAX_PAGE}"
+    if req.offset is not None and not 0 <= req.offset <= MAX_PAGE * MAX_LIMIT:
+        details["offset"] = f"Offset must be between 0 and {MAX_PAGE * MAX_LIMIT}"
     if not 1 <= req.limit <= MAX_LIMIT:
         details["limit"] = f"Limit must be between 1 and {MAX_LIMIT}"
     if req.sort_by is not None and req.sort_by not in sortable:
@@ -89,8 +92,7 @@ def paginate(
     column = sortable[req.sort_by or default_sort]
     order = column.desc() if req.sort_order == "desc" else column.asc()
     tie = tiebreak.desc() if req.sort_order == "desc" else tiebreak.asc()
-    rows = session.scalars(
-        stmt.order_by(order, tie).limit(req.limit).offset((req.page - 1) * req.limit)
-    ).all()
+    skip = req.offset if req.offset is not None else (req.page - 1) * req.limit
+    rows = session.scalars(stmt.order_by(order, tie).limit(req.limit).offset(skip)).all()
     items: list[T] = [transform(r) for r in rows] if transform else list(rows)
     return PageResult(items=items, total=int(total or 0), page=req.page, limit=req.limit)

@@ -64,7 +64,11 @@ class EntitySpec:
         return None
 
     def get(self, session: Session, entity_id: str) -> Any:
-        return session.get(self.model, entity_id, options=list(self.load_options))
+        # populate_existing: after a rejected mutation's savepoint rolled back, the row is
+        # still in the identity map but expired, and its lazy="raise" relations unloaded.
+        return session.get(
+            self.model, entity_id, options=list(self.load_options), populate_existing=True
+        )
 
     def select(self) -> sa.Select[Any]:
         return sa.select(self.model).options(*self.load_options)

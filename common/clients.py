@@ -1,0 +1,69 @@
+"""Micro CRM clients: the integration view of customers (DESIGN.md, "clients are customers")."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field, field_validator
+
+from common.micro_crm import MicroRead, MicroRequest
+
+
+def _required_text(value: Any, label: str, limit: int) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ValueError(f"{label} is required")
+    if not isinstance(value, str):
+        raise ValueError(f"{label} must be a string")
+    text = value.strip()
+    if len(text) > limit:
+        raise ValueError(f"{label} must be at most {limit} characters")
+    return text
+
+
+def _optional_text(value: Any, label: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{label} must be a string")
+    return value.strip() or None
+
+
+class CreateClientRequest(MicroRequest):
+    """``POST /clients``: a lead from a form. Field rules are the customers' rules."""
+
+    name: str = Field(description="Client name (required)", examples=["Jane Smith"])
+    email: str | None = Field(
+        default=None,
+        description="Email address (a customer needs one, so it is required here)",
+        json_schema_extra={"format": "email"},
+        examples=["jane@example.com"],
+    )
+    phone: str | None = Field(default=None, description="Phone number", examples=["+1 555-0456"])
+    company: str | None = Field(default=None, description="Company name", examples=["Tech Corp"])
+    notes: str | None = Field(
+        default=None, description="Additional notes", examples=["Interested in premium plan"]
+    )
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _name(cls, v: Any) -> str:
+        return _required_text(v, "Name", 200)
+
+    @field_validator("email", "phone", "company", "notes", mode="before")
+    @classmethod
+    def _text(cls, v: Any, info: Any) -> str | None:
+        return _optional_text(v, info.field_name.capitalize())
+
+
+class Client(MicroRead):
+    """A client as Micro CRM shows it."""
+
+    id: str = Field(description="Unique identifier")
+    name: str = Field(description="Client name")
+    email: str | None = Field(description="Email address", json_schema_extra={"format": "email"})
+    phone: str | None = Field(description="Phone number (international format)")
+    company: str | None = Field(description="Company name")
+    notes: str | None = Field(description="Additional notes")
+    created_at: datetime = Field(alias="createdAt", description="Creation timestamp")
+    updated_at: datetime = Field(alias="updatedAt", description="Last update timestamp")

@@ -1,0 +1,1 @@
+"""Micro CRM clients: the integration view of customers."""

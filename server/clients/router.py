@@ -1,0 +1,77 @@
+"""``/api/v1/clients`` as the Micro CRM document specifies it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from common.clients import Client, CreateClientRequest
+from common.micro_crm import DataEnvelope, ListEnvelope, Pagination
+from server.clients import service
+from server.customers.models import Customer
+from server.deps import Principal, Require, SessionDep
+from server.listing import MAX_LIMIT
+from server.micro_crm import MicroCrmRoute, micro_errors
+
+router = APIRouter(prefix="/api/v1/clients", tags=["Clients"], route_class=MicroCrmRoute)
+
+Reader = Annotated[Principal, Require("clients:read")]
+Writer = Annotated[Principal, Require("clients:write")]
+
+
+def client_read(c: Customer) -> Client:
+    return Client(
+        id=c.id,
+        name=c.name,
+        email=c.email,
+        phone=c.phone_display,
+        company=c.company,
+        notes=c.notes,
+        created_at=c.created_at,
+        updated_at=c.updated_at,
+    )
+
+
+@router.get(
+    "",
+    response_model=ListEnvelope[Client],
+    operation_id="listClients",
+    responses=micro_errors(400, 401, 403, 429),
+)
+def list_clients(
+    _: Reader,
+    session: SessionDep,
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_LIMIT, description="Maximum number of clients to return (max 100)")
+    ] = 50,
+    offset: Annotated[int, Query(ge=0, description="Number of clients to skip for pagination")] = 0,
+    search: Annotated[
+        str | None, Query(description="Search clients by name, email, or company")
+    ] = None,
+) -> ListEnvelope[Client]:
+    """Retrieve a paginated list of clients (the customers of the CRM)."""
+    result = service.list_clients(session=session, limit=limit, offset=offset, search=search)
+    return ListEnvelope[Client](
+        data=[client_read(c) for c in result.items],
+        pagination=Pagination(
+            total=result.total,
+            limit=limit,
+            offset=offset,
+            has_more=offset + len(result.items) < result.total,
+        ),
+    )
+
+
+@router.post(
+    "",
+    response_model=DataEnvelope[Client],
+    status_code=201,
+    operation_id="createClient",
+    responses=micro_errors(400, 401, 403, 409, 429),
+)
+def create_client(
+    data: CreateClientRequest, _: Writer, session: SessionDep
+) -> DataEnvelope[Client]:
+    """Create a client, e.g. from a lead capture form; 409 with ``existingId`` for a known email."""
+    return DataEnvelope[Client](data=client_read(service.create_client(session=session, data=data)))

@@ -1,0 +1,1 @@
+"""Deals in the sales pipeline (Micro CRM ``/deals``), synced like every business entity."""
