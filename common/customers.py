@@ -121,7 +121,7 @@ class CustomerCreate(_NoTotalPurchases):
     """``POST /customers``."""
 
     name: str = Field(max_length=200, examples=["Acme Corporation"])
-    email: str = Field(max_length=254, examples=["contact@acme.com"])
+    email: str | None = Field(default=None, max_length=254, examples=["contact@acme.com"])
     phone: str | None = Field(default=None, examples=["+1-555-0100"])
     tax_id: str | None = None
     website: str | None = None
@@ -133,7 +133,12 @@ class CustomerCreate(_NoTotalPurchases):
     addresses: list[AddressCreate] = Field(default_factory=list, max_length=20)
 
     _name = field_validator("name")(normalize_name)
-    _email = field_validator("email")(normalize_email)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, v: str | None) -> str | None:
+        return normalize_email(v) if v is not None else None
+
     _currency = field_validator("currency")(normalize_currency)
     _phone = field_validator("phone")(_phone)
     _website = field_validator("website")(check_website)
@@ -246,7 +251,7 @@ class AddressRead(BaseModel):
 class CustomerRead(BaseModel):
     id: str
     name: str
-    email: str
+    email: str | None
     phone: str | None = Field(description="E.164")
     phone_display: str | None = Field(description="International format for people")
     tax_id: str | None

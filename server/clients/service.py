@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from common.clients import CreateClientRequest
 from common.customers import CustomerCreate
-from common.validation import normalize_email
+from common.validation import normalize_email, normalize_phone
 from server.customers import service as customers
 from server.customers.models import Customer
 from server.errors import BadRequest
@@ -41,24 +41,36 @@ def list_clients(
 
 def create_client(*, session: Session, data: CreateClientRequest) -> Customer:
     """A new customer from a lead; 409 naming the existing one if the email is taken."""
-    if data.email is None:
-        # A customer needs an email (the desktop and Skeleton API require one).
-        raise BadRequest("Email is required")
-    try:
-        email = normalize_email(data.email)
-    except ValueError as exc:
-        raise BadRequest(str(exc)) from None
-    existing = session.scalar(sa.select(Customer.id).where(Customer.email == email))
-    if existing is not None:
-        raise DuplicateClient(existing)
+    email: str | None = None
+    if data.email is not None:
+        try:
+            email = normalize_email(data.email)
+        except ValueError as exc:
+            raise BadRequest(str(exc)) from None
+        existing = session.scalar(sa.select(Customer.id).where(Customer.email == email))
+        if existing is not None:
+            raise DuplicateClient(existing)
+    # A lead form's phone is kept even when it is not a dialable number (the
+    # document's own example "+1 555-0123" is too short): shown as typed, no E.164.
+    phone: str | None = data.phone
+    raw_phone: str | None = None
+    if data.phone is not None and data.phone.strip():
+        try:
+            normalize_phone(data.phone)
+        except ValueError:
+            phone, raw_phone = None, data.phone.strip()[:40]
     try:
         create = CustomerCreate(
             name=data.name,
             email=email,
-            phone=data.phone,
+            phone=phone,
             company=data.company,
             notes=data.notes,
         )
     except ValidationError as exc:
         raise BadRequest(validation_message(exc.errors())) from None
-    return customers.create_customer(session=session, data=create)
+    customer = customers.create_customer(session=session, data=create)
+    if raw_phone is not None:
+        customer.phone_display = raw_phone
+        session.flush()
+    return customer

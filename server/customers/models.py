@@ -21,7 +21,8 @@ class Customer(IdMixin, TimestampMixin, SyncedMixin, Base):
     __entity__ = "customer"
 
     name: Mapped[str] = mapped_column(sa.String(200))
-    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    # Optional (a lead may leave only a phone); unique when given (NULLs never collide).
+    email: Mapped[str | None] = mapped_column(sa.String(254), unique=True)
     phone: Mapped[str | None] = mapped_column(sa.String(20))  # E.164
     phone_display: Mapped[str | None] = mapped_column(sa.String(40))
     tax_id: Mapped[str | None] = mapped_column(sa.String(64))

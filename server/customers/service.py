@@ -183,7 +183,8 @@ def create_customer(
             details[f"addresses.{i}.country"] = str(exc)
     if details:
         raise ValidationFailed(details)
-    _ensure_email_free(session, data.email)
+    if data.email is not None:
+        _ensure_email_free(session, data.email)
     phone, phone_display = _phone_pair(data.phone)
     customer = Customer(
         **({"id": customer_id} if customer_id else {}),
