@@ -10,7 +10,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QCoreApplication, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QByteArray,
+    QCoreApplication,
+    QSettings,
+    QSignalBlocker,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -315,11 +323,15 @@ class MainWindow(QMainWindow):
         self._check_rejections()
 
     def on_pulled(self, entities: list[str]) -> None:
+        if self._closing:
+            return
         self._refresh_timer.start()
         if "conflict" in entities:
             self._check_conflicts()
 
     def on_sync_failed(self, kind: str, message: str) -> None:
+        if self._closing:
+            return
         self.state.online = False
         self.state.error = message
         self.sync_button.show_state(self.state)
@@ -340,8 +352,11 @@ class MainWindow(QMainWindow):
             self.worker.wake()
 
     def set_working_offline(self, offline: bool) -> None:
+        if offline == self.state.working_offline:
+            return
         self.state.working_offline = offline
-        self.offline_action.setChecked(offline)
+        with QSignalBlocker(self.offline_action):
+            self.offline_action.setChecked(offline)
         if offline:
             if self.worker is not None:
                 self.worker.stop()
@@ -512,6 +527,13 @@ class MainWindow(QMainWindow):
         if self.profile.directory.exists():
             self.save_ui_state()
         if self.worker is not None:
+            for signal in (
+                self.worker.status_changed,
+                self.worker.pulled,
+                self.worker.snapshot_progress,
+                self.worker.failed,
+            ):
+                signal.disconnect()
             self.worker.stop()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name

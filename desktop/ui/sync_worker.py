@@ -83,8 +83,13 @@ class SyncWorker(QThread):
         self._client: SyncClient | None = None
         self._client_lock = threading.Lock()
 
-    def run(self) -> None:
+    def start(self, priority: QThread.Priority = QThread.Priority.InheritPriority) -> None:
+        """Start (again): the stop flag is cleared here, before the thread exists, so a
+        ``stop()`` right after ``start()`` is never lost."""
         self._stop.clear()
+        super().start(priority)
+
+    def run(self) -> None:
         replica = Replica(self.replica_path)
         client = _ReportingClient(
             self,
