@@ -9,6 +9,7 @@ from what the record holds, and an update of each conflict to
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable
 from typing import Any, Literal
 
@@ -201,7 +202,9 @@ class CompareDialog(QDialog):
         for (entity, entity_id), items in by_record(conflicts).items():
             record = replica.get(entity=entity, id=entity_id)
             name = (record or {}).get("name") or entity_id
-            heading = QLabel(f"<b>{entity_label(entity)}: {name}</b>")
+            heading = QLabel(
+                f"<b>{html.escape(entity_label(entity))}: {html.escape(str(name))}</b>"
+            )
             heading.setTextFormat(Qt.TextFormat.RichText)
             grid.addWidget(heading, row, 0, 1, 3)
             row += 1
