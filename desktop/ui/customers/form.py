@@ -496,6 +496,8 @@ class CustomerForm(QWidget):
             except ValidationError as exc:
                 problems["name"] = _translate(_message(exc))
         for field, label in self.errors.items():
+            if field == "currency":
+                continue  # shares the credit limit's label, filled below
             message = problems.get(field)
             if field == "credit_limit":
                 message = problems.get("credit_limit") or problems.get("currency")

@@ -23,13 +23,16 @@ from PySide6.QtWidgets import QApplication, QStyle
 from desktop.core.customers import PAGE_SIZE, CustomerList, CustomerRow, ListQuery, SortKey
 from desktop.ui.customers.money import money_text
 
-# Looked up once: resolving the enum inside data() costs more than the rest of the call.
-DISPLAY_ROLE = Qt.ItemDataRole.DisplayRole
-DECORATION_ROLE = Qt.ItemDataRole.DecorationRole
-TOOLTIP_ROLE = Qt.ItemDataRole.ToolTipRole
-FOREGROUND_ROLE = Qt.ItemDataRole.ForegroundRole
-ALIGNMENT_ROLE = Qt.ItemDataRole.TextAlignmentRole
-USER_ROLE = Qt.ItemDataRole.UserRole
+# Looked up once, as plain ints: resolving or comparing the enums inside data() costs more
+# than the rest of the call (ENVIRONMENT.md measured 2.8x on filtering).
+DISPLAY_ROLE = int(Qt.ItemDataRole.DisplayRole)
+DECORATION_ROLE = int(Qt.ItemDataRole.DecorationRole)
+TOOLTIP_ROLE = int(Qt.ItemDataRole.ToolTipRole)
+FOREGROUND_ROLE = int(Qt.ItemDataRole.ForegroundRole)
+ALIGNMENT_ROLE = int(Qt.ItemDataRole.TextAlignmentRole)
+USER_ROLE = int(Qt.ItemDataRole.UserRole)
+_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+_NO_FLAGS = Qt.ItemFlag.NoItemFlags
 
 ID_ROLE = USER_ROLE + 1  # the customer id (str)
 ROW_ROLE = USER_ROLE + 2  # the whole CustomerRow
@@ -182,12 +185,8 @@ class CustomerTableModel(QAbstractTableModel):
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
+            return _NO_FLAGS
+        return _FLAGS
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = DISPLAY_ROLE) -> Any:
         if not index.isValid():

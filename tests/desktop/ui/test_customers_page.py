@@ -157,6 +157,8 @@ def test_a_validation_error_shows_inline_and_nothing_is_saved(
     assert "2 decimals" in page.form.errors["credit_limit"].text()
 
     assert page.save() is False
+    assert page.form.errors["credit_limit"].isVisible()
+    assert page.form.errors["email"].isVisible()
     assert replica.pending() == []
     assert "Broken Email Ltd" not in names(page.model)
 
