@@ -97,7 +97,6 @@ class MainWindow(QMainWindow):
         self.sidebar.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         for spec in self.specs:
             page = spec.factory(replica)
-            page.setObjectName(f"page:{spec.key}")
             self.pages[spec.key] = page
             self.stack.addWidget(page)
             item = QListWidgetItem(QCoreApplication.translate("pages", spec.title))

@@ -27,12 +27,8 @@ class PageSpec:
 
 
 def _customers(replica: Replica) -> QWidget:
-    try:
-        from desktop.ui.customers.page import CustomersPage
-    except ImportError:  # TEMPORARY until the desktop-customers branch is merged
-        from desktop.ui.placeholder import PlaceholderCustomersPage
+    from desktop.ui.customers.page import CustomersPage
 
-        return PlaceholderCustomersPage(replica)
     return CustomersPage(replica)
 
 

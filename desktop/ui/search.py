@@ -19,16 +19,8 @@ ENTITY_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
 def _search_customers(replica: Replica, text: str, limit: int) -> list[dict[str, Any]]:
-    try:
-        from desktop.core.customers import search_customers
-    except ImportError:  # TEMPORARY until the desktop-customers branch is merged
-        needle = text.casefold()
-        rows = [
-            r
-            for r in replica.list(entity="customer")
-            if needle in f"{r.get('name')} {r.get('email')} {r.get('company')}".casefold()
-        ]
-        return rows[:limit]
+    from desktop.core.customers import search_customers
+
     return search_customers(replica, text, limit)
 
 

@@ -16,7 +16,7 @@ from desktop.core.credentials import MemoryStore
 from desktop.core.profile import last_profile
 from desktop.ui.main_window import MainWindow
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Api, LiveServer
-from tests.desktop.ui.shell_support import close, make_app, page_names, sign_in
+from tests.desktop.ui.shell_support import close, make_app, page_names, sign_in, wait_synced
 
 
 def new_customer(admin: Api, name: str, email: str) -> dict:
@@ -142,12 +142,11 @@ def test_ctrl_k_searches_the_replica_and_enter_opens_the_record(
         popup = window.search.completer_.popup()
         qtbot.waitUntil(lambda: popup.isVisible() and window.search.results.rowCount() == 1)
         assert "Globex Corporation" in window.search.results.item(0).text()
-        opened: list[str] = []
         page = window.pages["customers"]
-        page.open_record = opened.append  # what the page is asked to do
         qtbot.keyClick(window.search, Qt.Key.Key_Return)
-        assert opened == [target["id"]]
         assert window.stack.currentWidget() is page
+        assert page.form.raw_values()["name"] == "Globex Corporation"  # the record is open
+        assert page.form.raw_values()["email"] == target["email"]
     finally:
         close(app)
 
@@ -297,3 +296,46 @@ def test_the_token_provider_rotates_and_stores_the_refresh_token(
     later = StoredTokenProvider(server.url, store, "k")
     assert later.access_token()
     assert store.get("k") != second
+
+
+def type_into(qtbot: QtBot, page, field: str, text: str) -> None:
+    editor = page.form.editors[field]
+    editor.setFocus()
+    editor.selectAll()
+    qtbot.keyClicks(editor, text)
+
+
+def test_create_and_edit_a_customer_with_the_window_shortcuts_reaches_the_server(
+    qtbot: QtBot, server: LiveServer, admin: Api, tmp_path: Path
+) -> None:
+    app = make_app(qtbot, tmp_path / "desk")
+    try:
+        window = sign_in(qtbot, app, server.url)
+        page = window.pages["customers"]
+        window.new_action.trigger()  # Ctrl+N
+        type_into(qtbot, page, "name", "Nimbus Analytics")
+        type_into(qtbot, page, "email", "team@nimbus.example")
+        window.save_action.trigger()  # Ctrl+S
+        assert "Nimbus Analytics" in page_names(window)  # at once, before any network
+        wait_synced(qtbot, window)
+        r = admin.get("/api/v1/customers", params={"search": "Nimbus"})
+        [created] = [c for c in r.json()["items"] if c["name"] == "Nimbus Analytics"]
+
+        type_into(qtbot, page, "name", "Nimbus Analytics GmbH")
+        assert page.has_unsaved_changes()
+        window.save_action.trigger()
+        assert "Nimbus Analytics GmbH" in page_names(window)
+        qtbot.waitUntil(
+            lambda: (
+                admin.get(f"/api/v1/customers/{created['id']}").json()["name"]
+                == "Nimbus Analytics GmbH"
+            ),
+            timeout=10_000,
+        )
+        assert [a.shortcut().toString() for a in (window.new_action, window.save_action)] == [
+            "Ctrl+N",
+            "Ctrl+S",
+        ]
+        assert window.search_action.shortcut().toString() == "Ctrl+K"
+    finally:
+        close(app)
