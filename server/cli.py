@@ -86,6 +86,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
         log_level=args.log_level,
         proxy_headers=args.proxy_headers,
         access_log=args.access_log,
+        # Open live-poke streams never end by themselves: don't let them hold up a stop.
+        timeout_graceful_shutdown=5,
     )
 
 

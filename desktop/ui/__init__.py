@@ -1,0 +1,1 @@
+"""The PySide6 user interface; desktop/core holds everything that does not need Qt."""

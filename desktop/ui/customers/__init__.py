@@ -1,0 +1,1 @@
+"""The customers screens: list, form and the page that joins them."""
