@@ -230,7 +230,7 @@ class SyncClient:
             r = self._send("GET", PULL_PATH, params={"limit": self.pull_limit})
         if r.status_code != 200:
             raise ProtocolError(f"Pull refused: {_message(r)}")
-        page = PullResponse.model_validate(r.json())
+        page = PullResponse.model_validate_json(r.content)
         self.replica.apply_pull_page(page)
         return page
 
