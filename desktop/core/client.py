@@ -230,7 +230,7 @@ class SyncClient:
             r = self._send("GET", PULL_PATH, params={"limit": self.pull_limit})
         if r.status_code != 200:
             raise ProtocolError(f"Pull refused: {_message(r)}")
-        page = PullResponse.model_validate(r.json())
+        page = PullResponse.model_validate_json(r.content)
         self.replica.apply_pull_page(page)
         return page
 
@@ -290,10 +290,14 @@ class SyncClient:
             limit = batch_size
             response = PushResponse.model_validate(r.json())
             before = self.replica.pending_count()
-            self.replica.ack(results=response.results, last_mutation_id=response.last_mutation_id)
+            # Never drop a mutation this batch did not carry: its result is still to come.
+            last = min(response.last_mutation_id, batch[-1].mutation_id)
+            self.replica.ack(results=response.results, last_mutation_id=last)
             done = before - self.replica.pending_count()
             acknowledged += done
-            if done == 0:
+            head = self.replica.pending(limit=1)
+            if done == 0 and head and head[0].mutation_id <= batch[0].mutation_id:
+                # (Another handle on the same file may have taken the same answer first.)
                 raise ProtocolError(
                     f"The server acknowledged nothing (last_mutation_id {response.last_mutation_id}, "
                     f"first pending {batch[0].mutation_id})"

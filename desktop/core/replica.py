@@ -489,7 +489,19 @@ class Replica:
                 # Pending creates stay visible; edits of other records reappear with their rows.
                 for entity, id in c.execute("SELECT DISTINCT entity, id FROM outbox").fetchall():
                     self._recompute(c, entity, id)
+            pending = set(c.execute("SELECT DISTINCT entity, id FROM outbox").fetchall())
+            # A record with no pending edit shows exactly the server's row: those (nearly all
+            # of a snapshot) go in with one executemany; the others are replayed one by one.
+            upserts: builtins.list[tuple[str, str, int, str, str]] = []
+            deletes: builtins.list[tuple[str, str]] = []
             for change in page.changes:
+                if (change.entity, change.id) not in pending:
+                    if change.op == "upsert":
+                        text = _dumps(change.data)
+                        upserts.append((change.entity, change.id, change.version, text, text))
+                    else:
+                        deletes.append((change.entity, change.id))
+                    continue
                 if change.op == "upsert":
                     c.execute(
                         "INSERT INTO records (entity, id, version, server_data, local_data, dirty) "
@@ -505,6 +517,14 @@ class Replica:
                         (change.version, change.entity, change.id),
                     )
                 self._recompute(c, change.entity, change.id)
+            c.executemany(
+                "INSERT INTO records (entity, id, version, server_data, local_data, dirty) "
+                "VALUES (?, ?, ?, ?, ?, 0) "
+                "ON CONFLICT (entity, id) DO UPDATE SET version = excluded.version, "
+                "server_data = excluded.server_data, local_data = excluded.local_data, dirty = 0",
+                upserts,
+            )
+            c.executemany("DELETE FROM records WHERE entity = ? AND id = ?", deletes)
             self._set_meta(c, "cursor", page.cursor)
             self._set_meta(c, "server_version", str(page.server_version))
             self._set_meta(c, "last_pull_at", _now())

@@ -37,7 +37,7 @@ from server.sync import merge
 from server.sync.cursor import Cursor, fingerprint
 from server.sync.models import ChangeLog, SyncClient, SyncMutation, SyncState
 from server.sync.registry import EntitySpec, spec_for, specs
-from server.unit_of_work import on_version, savepoint
+from server.unit_of_work import note, on_version, savepoint
 
 
 class ResetRequired(DomainError):
@@ -296,7 +296,10 @@ def push(
         s.flush()
 
     on_version(session, stamp)
-    return PushResponse(results=results, last_mutation_id=client.last_mutation_id)
+    # Acknowledge only what this batch carried: a retry of the first few mutations of a lost
+    # batch must not acknowledge the later ones, whose results the replica has not seen yet.
+    sent = max((m.mutation_id for m in data.mutations), default=client.last_mutation_id)
+    return PushResponse(results=results, last_mutation_id=min(sent, client.last_mutation_id))
 
 
 def _apply(session: Session, principal: Principal, m: Mutation) -> MutationResult:
@@ -341,7 +344,13 @@ def _dispatch(session: Session, principal: Principal, spec: EntitySpec, m: Mutat
     if m.op == "update":
         if spec.update is None:
             raise BadRequest(f"{spec.entity} records cannot be changed by sync")
-        return merge.update(session, principal, spec, obj, m)
+        conflicts = merge.update(session, principal, spec, obj, m)
+        if obj is not None:
+            # The replica shows what the user typed until it pulls the server's row. An
+            # update the server takes may still change nothing (it normalises "+1 555 0100"
+            # to the "+15550100" it holds): the row must be sent again all the same.
+            note(session, obj)
+        return conflicts
     if m.op == "delete":
         if spec.delete is None:
             raise BadRequest(f"{spec.entity} records cannot be deleted by sync")
