@@ -66,8 +66,15 @@ class EntitySpec:
     def get(self, session: Session, entity_id: str) -> Any:
         # populate_existing: after a rejected mutation's savepoint rolled back, the row is
         # still in the identity map but expired, and its lazy="raise" relations unloaded.
+        # with_for_update: on PostgreSQL a REST write to the same record waits for this push,
+        # so the merge never compares against a value that changes before it writes
+        # (SQLite's write transaction already excludes every other writer).
         return session.get(
-            self.model, entity_id, options=list(self.load_options), populate_existing=True
+            self.model,
+            entity_id,
+            options=list(self.load_options),
+            populate_existing=True,
+            with_for_update=True,
         )
 
     def select(self) -> sa.Select[Any]:
