@@ -74,7 +74,7 @@ class EntitySpec:
             entity_id,
             options=list(self.load_options),
             populate_existing=True,
-            with_for_update=True,
+            with_for_update={"of": self.model},
         )
 
     def select(self) -> sa.Select[Any]:
