@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QLocale, Qt, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -87,7 +88,11 @@ class DealForm(QWidget):
             if name != "currency":
                 error = QLabel(self)
                 error.setObjectName(f"{name}Error")
-                error.setForegroundRole(self.palette().ColorRole.BrightText)
+                # As the customers form: tooltip roles stand out in light and dark palettes.
+                error.setBackgroundRole(QPalette.ColorRole.ToolTipBase)
+                error.setForegroundRole(QPalette.ColorRole.ToolTipText)
+                error.setAutoFillBackground(True)
+                error.setMargin(2)
                 error.setWordWrap(True)
                 error.hide()
                 self.errors[name] = error
@@ -145,7 +150,8 @@ class DealForm(QWidget):
             self.notes_edit.setPlainText(card.notes or "")
         # A deal's client is fixed once it exists (the update schema has no client).
         self.client_combo.setEnabled(card is None)
-        self._probability_touched = card is not None
+        # A stage change brings the stage's probability until the user sets one (as a move does).
+        self._probability_touched = False
         self._loading = False
         self._loaded = self.raw_values()
         for error in self.errors.values():

@@ -18,7 +18,15 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QFont, QPainter, QPalette
+from PySide6.QtGui import (
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QFont,
+    QKeyEvent,
+    QPainter,
+    QPalette,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -112,6 +120,7 @@ class CardList(QListWidget):
     """The cards of one stage; cards are dragged out of and dropped into it."""
 
     dropped = Signal(str, object)  # deal id, the Stage of this list
+    step = Signal(int)  # Left (-1) / Right (+1): go to the neighbouring column
 
     def __init__(self, stage: Stage, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -161,6 +170,15 @@ class CardList(QListWidget):
         if self._accept(event):
             deal_id = bytes(event.mimeData().data(DEAL_MIME).data()).decode()
             self.dropped.emit(deal_id, self.stage)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        if event.modifiers() == Qt.KeyboardModifier.NoModifier and event.key() in (
+            Qt.Key.Key_Left,
+            Qt.Key.Key_Right,
+        ):
+            self.step.emit(-1 if event.key() == Qt.Key.Key_Left else 1)
+            return
+        super().keyPressEvent(event)
 
     def set_cards(self, cards: list[DealCard]) -> None:
         self.clear()
@@ -228,6 +246,7 @@ class PipelineView(QScrollArea):
         for stage in STAGES:
             column = StageColumn(stage, inner)
             column.cards.dropped.connect(self.move_requested)
+            column.cards.step.connect(lambda d, s=stage: self._step(s, d))
             column.cards.currentItemChanged.connect(
                 lambda cur, _prev, c=column.cards: self._current(c, cur)
             )
@@ -266,6 +285,19 @@ class PipelineView(QScrollArea):
             if deal_id in column.cards.ids():
                 return column.cards
         return None
+
+    def _step(self, stage: Stage, direction: int) -> None:
+        """Keyboard: focus the next column in ``direction`` that has cards, at a similar row."""
+        order = list(STAGES)
+        row = max(self.columns[stage].cards.currentRow(), 0)
+        n = order.index(stage) + direction
+        while 0 <= n < len(order):
+            cards = self.columns[order[n]].cards
+            if cards.count():
+                cards.setFocus(Qt.FocusReason.OtherFocusReason)
+                cards.setCurrentRow(min(row, cards.count() - 1))
+                return
+            n += direction
 
     def _current(self, source: CardList, item: QListWidgetItem | None) -> None:
         if item is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,16 +15,18 @@ from pytestqt.qtbot import QtBot
 
 from common.deals import STAGES, Stage, dollars_to_cents
 from desktop.core.client import SyncClient
-from desktop.core.deals import DealCard
+from desktop.core.deals import DealCard, summarize
 from desktop.ui.customers.money import money_text
 from desktop.ui.deals import page as page_module
 from desktop.ui.deals.model import COL_VALUE, DealTableModel
 from desktop.ui.deals.page import LIST, DealsPage
 from desktop.ui.deals.pipeline import DEAL_MIME, CardList
+from desktop.ui.deals.text import totals_text
 from server.context import AppContext
 from server.deals.demo import fill_demo_deals
 from server.demo import fill_demo_customers
-from tests.conftest import Api
+from tests.conftest import Api, LiveServer
+from tests.desktop.ui.shell_support import close, make_app, sign_in, wait_synced
 
 
 @pytest.fixture(autouse=True)
@@ -265,3 +268,80 @@ def test_list_view_sorts_and_the_model_is_sound(
     page.table.selectRow(0)
     assert page.form.title_edit.text() == model.card_at(0).title  # type: ignore[union-attr]
     qtmodeltester.check(model)
+
+
+def test_in_the_app_a_dragged_card_reaches_the_server_by_background_sync(
+    qtbot: QtBot, ctx: AppContext, admin: Api, server: LiveServer, tmp_path: Path
+) -> None:
+    fill_demo_customers(ctx, 20)
+    fill_demo_deals(ctx, 60)
+    app = make_app(qtbot, tmp_path / "desk")
+    window = sign_in(qtbot, app, server.url)
+    try:
+        titles = [window.sidebar.item(n).text() for n in range(window.sidebar.count())]
+        assert titles == ["Customers", "Deals"]
+        window.sidebar.setCurrentRow(1)
+        page = window.pages["deals"]
+        assert isinstance(page, DealsPage)
+        qtbot.waitUntil(lambda: len(page.cards) == 60, timeout=10_000)
+
+        card = first_card(page, Stage.QUALIFIED)
+        drop(column(page, Stage.NEGOTIATION), card.id)
+        assert stage_of(page, card.id) == Stage.NEGOTIATION
+        qtbot.waitUntil(
+            lambda: server_deal(admin, card.id)["stage"] == "NEGOTIATION", timeout=15_000
+        )
+        wait_synced(qtbot, window)
+        assert stage_of(page, card.id) == Stage.NEGOTIATION
+    finally:
+        close(app)
+
+
+def test_a_stage_with_mixed_currencies_shows_one_total_per_currency() -> None:
+    def card(n: int, stage: Stage, cents: int, currency: str) -> DealCard:
+        return DealCard(
+            id=str(n), title=f"Deal {n}", client_id="c", client_name="Client", value=cents,
+            currency=currency, stage=stage, probability=10, notes=None, expected_close=None,
+            pending=False, moving=False,
+        )  # fmt: skip
+
+    summaries = summarize(
+        [
+            card(1, Stage.LEAD, 60_000, "USD"),
+            card(2, Stage.LEAD, 40_000, "USD"),
+            card(3, Stage.LEAD, 50_050, "EUR"),
+            card(4, Stage.WON, 1, "USD"),
+        ]
+    )
+    lead = summaries[Stage.LEAD]
+    assert (lead.count, lead.totals) == (3, {"USD": 100_000, "EUR": 50_050})
+    us = QLocale(QLocale.Language.English, QLocale.Country.UnitedStates)
+    assert totals_text(us, lead.totals) == "$1,000.00 + EUR\u00a0500.50"
+    de = QLocale(QLocale.Language.German, QLocale.Country.Germany)
+    assert totals_text(de, lead.totals) == "1.000,00\u00a0USD + 500,50\u00a0€"
+    assert summaries[Stage.LOST].count == 0
+    assert totals_text(us, summaries[Stage.LOST].totals) == "$0.00"
+
+
+def test_arrow_keys_walk_the_columns_and_undo_takes_a_move_back(
+    qtbot: QtBot, page: DealsPage, demo_client: SyncClient, admin: Api
+) -> None:
+    lead = column(page, Stage.LEAD)
+    lead.setFocus()
+    lead.setCurrentRow(0)
+    qtbot.keyClick(lead, Qt.Key.Key_Right)
+    qualified = column(page, Stage.QUALIFIED)
+    assert qualified.hasFocus() or QApplication.focusWidget() is qualified
+    selected = page.selected_card()
+    assert selected is not None and selected.stage == Stage.QUALIFIED
+    assert page.form.title_edit.text() == selected.title
+    qtbot.keyClick(qualified, Qt.Key.Key_Left)
+    assert page.selected_card() is not None and page.selected_card().stage == Stage.LEAD  # type: ignore[union-attr]
+
+    card = first_card(page, Stage.LEAD)
+    drop(column(page, Stage.PROPOSAL), card.id)
+    assert stage_of(page, card.id) == Stage.PROPOSAL
+    page.undo()
+    assert stage_of(page, card.id) == Stage.LEAD
+    demo_client.sync_once()
+    assert server_deal(admin, card.id)["stage"] == "LEAD"
