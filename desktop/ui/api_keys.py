@@ -375,8 +375,9 @@ class ApiKeysDialog(QDialog):
         self.setObjectName("apiKeysDialog")
         self.setWindowTitle(self.tr("API keys"))
         self.client = client
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(1)  # one request at a time, in order
+        # The shared pool: a dialog closed during a request must not wait for it (a pool
+        # owned by the dialog would block the UI thread in its destructor).
+        self.pool = QThreadPool.globalInstance()
         self._tasks: set[_Task] = set()
         self.choices: list[str] = []
         self.new_dialog: NewKeyDialog | None = None
@@ -412,7 +413,7 @@ class ApiKeysDialog(QDialog):
         layout.addLayout(buttons)
         self.resize(760, 380)
         self._set_busy(False)
-        self.finished.connect(lambda _r: self.pool.waitForDone(20_000))
+        self.finished.connect(self._forget_tasks)
         self.reload()
 
     # ------------------------------------------------------------ requests
@@ -438,6 +439,13 @@ class ApiKeysDialog(QDialog):
         task.signals.failed.connect(failed)
         self._set_busy(True)
         self.pool.start(task)
+
+    def _forget_tasks(self) -> None:
+        """Closed: answers still on their way go nowhere."""
+        for task in self._tasks:
+            task.signals.done.disconnect()
+            task.signals.failed.disconnect()
+        self._tasks.clear()
 
     def busy(self) -> bool:
         return bool(self._tasks)
