@@ -223,6 +223,10 @@ class MainWindow(QMainWindow):
             self.tr("Sync &details…"), self.show_sync_details, None, None, "syncDetails"
         )
         self.about_action = self._action(self.tr("&About"), self.about, None, None, "about")
+        self.api_keys_action = self._action(
+            self.tr("API &Keys…"), self.show_api_keys, None, None, "apiKeys"
+        )
+        self.api_keys_action.setEnabled(self.worker is not None)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -245,6 +249,8 @@ class MainWindow(QMainWindow):
         sync.addActions(
             [self.sync_now_action, self.offline_action, self.conflicts_action, self.details_action]
         )
+        settings_menu = bar.addMenu(self.tr("Se&ttings"))
+        settings_menu.addAction(self.api_keys_action)
         help_menu = bar.addMenu(self.tr("&Help"))
         help_menu.addAction(self.about_action)
 
@@ -439,6 +445,20 @@ class MainWindow(QMainWindow):
         dialog.sync_now.connect(self.sync_now)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.details_dialog = dialog
+        dialog.open()
+
+    def show_api_keys(self) -> None:
+        """Settings → API Keys: talks to the server directly (keys are not replicated)."""
+        from desktop.ui.api_keys import ApiKeysClient, ApiKeysDialog
+
+        if self.worker is None:
+            return
+        client = ApiKeysClient(
+            self.profile.server_url, self.worker.tokens, transport=self.worker.transport
+        )
+        dialog = ApiKeysDialog(client, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.api_keys_dialog = dialog
         dialog.open()
 
     # ================================================================ session

@@ -32,7 +32,13 @@ def _customers(replica: Replica) -> QWidget:
     return CustomersPage(replica)
 
 
+def _deals(replica: Replica) -> QWidget:
+    from desktop.ui.deals.page import DealsPage
+
+    return DealsPage(replica)
+
+
 PAGES: list[PageSpec] = [
     PageSpec("customers", QT_TRANSLATE_NOOP("pages", "Customers"), "customer", _customers),
-    # PageSpec("deals", QT_TRANSLATE_NOOP("pages", "Deals"), "deal", _deals),
+    PageSpec("deals", QT_TRANSLATE_NOOP("pages", "Deals"), "deal", _deals),
 ]

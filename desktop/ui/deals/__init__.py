@@ -1,0 +1,1 @@
+"""The deals page: pipeline, list and form over the replica."""
