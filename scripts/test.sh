@@ -28,7 +28,9 @@ echo "test: PostgreSQL at $CRM_TEST_PG_URL"
 
 start=$(date +%s)
 set +e
-.venv/bin/python -m pytest "$@"
+# Two workers on this 2-core machine (xdist); each builds its own template databases.
+# CRM_TEST_WORKERS=0 runs in one process (easier to debug); later -n arguments win.
+.venv/bin/python -m pytest -n "${CRM_TEST_WORKERS:-auto}" "$@"
 rc=$?
 set -e
 echo "test: pytest finished in $(( $(date +%s) - start )) s with exit code $rc"

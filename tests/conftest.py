@@ -1,9 +1,13 @@
 """Top-level fixtures: a real database per test (SQLite file and PostgreSQL), a real server on loopback.
 
 Every test that takes ``db_url`` (directly or through ``ctx``/``server``/``api``)
-runs once per backend: SQLite always, PostgreSQL when ``CRM_TEST_PG_URL``
-names a server (the README's test command starts one). Databases are built by
-the Alembic migrations once per session into a template, then copied per test.
+runs on SQLite. Tests whose behaviour depends on the engine (change-log order,
+locks, search, migrations, limits across processes, sync convergence) carry the
+``engines`` marker and run once more on PostgreSQL when ``CRM_TEST_PG_URL``
+names a server (the README's test command starts one); ``postgres_only`` tests
+run only there. ``CRM_TEST_ALL_ENGINES=1`` runs every database test on both.
+Databases are built by the Alembic migrations once per session (per xdist
+worker) into a template, then copied per test.
 """
 
 from __future__ import annotations
@@ -45,11 +49,13 @@ ADMIN_EMAIL = "admin@skeleton.local"
 ADMIN_PASSWORD = "admin-secret-pw"
 TEST_JWT_SECRET = "test-secret-" + "x" * 40
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+ALL_ENGINES = os.environ.get("CRM_TEST_ALL_ENGINES") == "1"
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" in metafunc.fixturenames:
-        backends = BACKENDS
+        both = ALL_ENGINES or metafunc.definition.get_closest_marker("engines") is not None
+        backends = BACKENDS if both else ["sqlite"]
         if metafunc.definition.get_closest_marker("postgres_only"):
             backends = [b for b in BACKENDS if b == "postgresql"]
             if not backends:

@@ -37,6 +37,10 @@ class _ReportingClient(SyncClient):
         if page.phase == "snapshot":
             self._snapshot_records += len(page.changes)
             self._worker.snapshot_progress.emit(self._snapshot_records, not page.has_more)
+            if not page.has_more:
+                # Done is reported once: a later incremental page must not report it again
+                # (a late duplicate reached the UI after the next sync had started).
+                self._snapshot_records = 0
         elif self._snapshot_records:
             self._worker.snapshot_progress.emit(self._snapshot_records, True)
             self._snapshot_records = 0

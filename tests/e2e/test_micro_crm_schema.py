@@ -21,6 +21,8 @@ from schemathesis import checks
 from tests.conftest import Api
 from tests.micro_factories import create_client, key_client, make_key
 
+pytestmark = pytest.mark.engines  # behaviour depends on the database engine
+
 SPEC = Path(__file__).parent.parent / "fixtures" / "micro-crm-openapi.json"
 CHECKS = {
     "positive": [

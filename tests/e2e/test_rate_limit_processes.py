@@ -12,6 +12,8 @@ import pytest
 
 from tests.e2e.test_serve import CRM_SERVER, ServerProcess, free_port, server_env
 
+pytestmark = pytest.mark.engines  # behaviour depends on the database engine
+
 
 @pytest.mark.postgres_only
 def test_two_processes_share_one_limit(backend: str, empty_db_url: str, tmp_path: Path) -> None:

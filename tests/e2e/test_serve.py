@@ -14,6 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+pytestmark = pytest.mark.engines  # behaviour depends on the database engine
+
 CRM_SERVER = str(Path(sys.executable).with_name("crm-server"))
 
 

@@ -56,6 +56,8 @@ from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Api, LiveServer
 from tests.desktop.core.conftest import FaultyTransport
 from tests.factories import DEFAULT_PASSWORD, user_with_role
 
+pytestmark = pytest.mark.engines  # behaviour depends on the database engine
+
 PUSH = "/api/v1/sync/push"
 CUSTOMERS = "/api/v1/customers"
 

@@ -13,6 +13,8 @@ import pytest
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, TEST_JWT_SECRET, Api
 from tests.factories import DEFAULT_PASSWORD, register, user_with_role
 
+pytestmark = pytest.mark.engines  # behaviour depends on the database engine
+
 
 def _error(r, status: int, code: str) -> dict:
     assert r.status_code == status, r.text

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from tests.conftest import Api
 from tests.factories import register
+
+pytestmark = pytest.mark.engines  # behaviour depends on the database engine
 
 
 def test_concurrent_writes_all_succeed(admin: Api) -> None:

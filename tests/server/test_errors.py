@@ -5,10 +5,13 @@ from __future__ import annotations
 import socket
 from urllib.parse import urlsplit
 
+import pytest
 from fastapi import FastAPI
 
 from tests.conftest import Api, LiveServer, start_server
 from tests.factories import user_with_role
+
+pytestmark = pytest.mark.engines  # behaviour depends on the database engine
 
 
 def _body(r, status: int, code: str) -> dict:

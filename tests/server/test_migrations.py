@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -9,6 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from server.db import make_engine
 from server.migrate import current_revision, head_revision, include_object, upgrade
 from server.models import Base
+
+pytestmark = pytest.mark.engines  # behaviour depends on the database engine
 
 
 def test_upgrade_head_matches_the_models(empty_db_url: str) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from server.context import AppContext
 from server.sync.models import ChangeLog, SyncState
 from tests.conftest import Api
 from tests.factories import register, role_id
+
+pytestmark = pytest.mark.engines  # behaviour depends on the database engine
 
 
 def _log(ctx: AppContext) -> list[tuple[int, str, str, str]]:

@@ -16,6 +16,8 @@ from server.sync.models import SyncMutation
 from tests.conftest import Api
 from tests.desktop.core.conftest import ClientFactory, FaultyTransport
 
+pytestmark = pytest.mark.engines  # behaviour depends on the database engine
+
 PUSH = "/api/v1/sync/push"
 
 

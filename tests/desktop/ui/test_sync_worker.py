@@ -46,6 +46,10 @@ def test_the_worker_syncs_reports_by_signals_stops_at_once_and_resumes(
         worker.wake()
         qtbot.waitUntil(lambda: ui_replica.pending_count() == 0, timeout=10_000)
         assert admin.get(f"/api/v1/customers/{cid}").json()["notes"] == "from the UI thread"
+        # The round after the push pulls incrementally: the snapshot's end is reported once only.
+        with qtbot.waitSignal(worker.status_changed, timeout=10_000):
+            worker.wake()
+        assert [p for p in progress if p[1]] == [progress[-1]]
 
         started = time.monotonic()
         worker.stop()

@@ -10,6 +10,8 @@ import pytest
 from tests.conftest import Api
 from tests.micro_factories import key_client, make_key
 
+pytestmark = pytest.mark.engines  # behaviour depends on the database engine
+
 
 def _window(r: Any) -> tuple[int, int, int]:
     return (

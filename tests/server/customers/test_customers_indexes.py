@@ -12,6 +12,8 @@ from server.context import AppContext
 from server.customers import service
 from server.listing import PageRequest
 
+pytestmark = pytest.mark.engines  # behaviour depends on the database engine
+
 
 def _page_query(ctx: AppContext, req: PageRequest) -> tuple[str, Any]:
     """The SQL and parameters of the page query the service runs for ``req``."""

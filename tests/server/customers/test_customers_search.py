@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.script import ScriptDirectory
@@ -22,6 +23,8 @@ from tests.conftest import Api
 from tests.factories import create_customer
 from tests.server.sync.test_pull import pull_all
 from tests.server.sync.test_push import Replica
+
+pytestmark = pytest.mark.engines  # behaviour depends on the database engine
 
 # (name, email, company)
 PEOPLE = [

@@ -12,12 +12,15 @@ import random
 import threading
 import time
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
 from server.context import AppContext
 from server.sync.models import ChangeLog
 from server.users.models import User
+
+pytestmark = pytest.mark.engines  # behaviour depends on the database engine
 
 
 def _new_user(n: str) -> User:

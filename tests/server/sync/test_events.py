@@ -6,9 +6,12 @@ import threading
 import time
 
 import httpx
+import pytest
 
 from tests.conftest import Api
 from tests.factories import register
+
+pytestmark = pytest.mark.engines  # behaviour depends on the database engine
 
 
 def test_event_stream_pokes_after_a_change(admin: Api) -> None:

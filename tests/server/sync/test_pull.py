@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from server.context import AppContext
 from tests.conftest import Api
 from tests.factories import register, role_id, user_with_role
+
+pytestmark = pytest.mark.engines  # behaviour depends on the database engine
 
 
 def pull_all(

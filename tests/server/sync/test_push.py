@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from common.ids import new_id
 from tests.conftest import Api
 from tests.factories import user_with_role
 from tests.server.sync.test_pull import pull_all
+
+pytestmark = pytest.mark.engines  # behaviour depends on the database engine
 
 
 class Replica:
