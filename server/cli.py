@@ -112,7 +112,7 @@ def cmd_compact(args: argparse.Namespace) -> None:
 
     ctx = build_context(_settings())
     try:
-        with ctx.db.unit_of_work() as session:
+        with ctx.unit_of_work() as session:
             purged = compact(session=session, older_than=utcnow() - timedelta(days=args.days))
     finally:
         ctx.db.dispose()

@@ -133,3 +133,40 @@ def remove_role(
 
 def list_roles(*, session: Session) -> list[Role]:
     return list(session.scalars(sa.select(Role).order_by(Role.name)))
+
+
+def find_by_email(*, session: Session, email: str) -> User | None:
+    """The user with this (normalised) email, if any."""
+    return session.scalar(sa.select(User).where(User.email == email))
+
+
+def create_user(*, session: Session, email: str, name: str, password_hash: str) -> User:
+    """A new active user without roles; 409 if the email is taken."""
+    if find_by_email(session=session, email=email) is not None:
+        raise Conflict("Another user already has this email", details={"email": "Already in use"})
+    user = User(email=email, name=name, password_hash=password_hash)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def reset_credentials(*, session: Session, user: User, password_hash: str) -> User:
+    """Give a user a new password and reactivate them (the bootstrap admin's recovery)."""
+    user.password_hash = password_hash
+    user.active = True
+    session.flush()
+    note(session, user, action="reset_credentials")
+    return user
+
+
+def grant_system_role(*, session: Session, user: User, role_name: str) -> User:
+    """Grant a seeded role on the system's own authority (first start), not a user's."""
+    role = session.scalar(sa.select(Role).where(Role.name == role_name))
+    if role is None:
+        raise RuntimeError(f"the {role_name} role is missing: is the database migrated?")
+    if role not in user.roles:
+        before = user.role_names
+        user.roles.append(role)
+        session.flush()
+        note(session, user, action="assign_role", fields={"roles": (before, user.role_names)})
+    return user
