@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Generic, Literal, TypeVar
 
 import sqlalchemy as sa
@@ -51,6 +52,51 @@ def search_clause(columns: Sequence[Column], text: str) -> sa.ColumnElement[bool
     """Case-insensitive substring match on any of ``columns``."""
     pattern = like_pattern(text.strip().lower())
     return sa.or_(*(sa.func.lower(c).like(pattern, escape="\\") for c in columns))
+
+
+@cache
+def _upper_forms() -> dict[str, str]:
+    """Each lowercase character and the single characters that lower() maps to it."""
+    forms: dict[str, str] = {}
+    for code in range(0x10000):  # the Basic Multilingual Plane: every script in common use
+        ch = chr(code)
+        low = ch.lower()
+        if low != ch and len(low) == 1:
+            forms[low] = forms.get(low, "") + ch
+    return forms
+
+
+def _glob_pattern(term: str) -> str:
+    """A case-blind GLOB pattern for ``term`` anywhere: ``öK*`` -> ``*[öÖ][kK…][*]*``.
+
+    SQLite's lower() and LIKE fold ASCII only; a character class per letter
+    folds as PostgreSQL's lower() does (``Ö``, ``Ї``, ``ẞ``).
+    """
+    forms = _upper_forms()
+    parts = []
+    for ch in term.lower():
+        variants = forms.get(ch, "")
+        if variants:
+            parts.append(f"[{ch}{variants}]")  # letters only: nothing special inside a class
+        elif ch in "*?[":
+            parts.append(f"[{ch}]")
+        else:
+            parts.append(ch)
+    return "*" + "".join(parts) + "*"
+
+
+def substring_filter(
+    session: Session, columns: Sequence[Column], text: str
+) -> sa.ColumnElement[bool]:
+    """Case-insensitive substring of any of ``columns``: the same rows on SQLite and PostgreSQL."""
+    term = text.strip()
+    if session.get_bind().dialect.name != "sqlite":
+        return search_clause(columns, term)
+    if term.isascii():
+        # SQLite's LIKE folds ASCII case itself: lower() would only triple the cost.
+        pattern = like_pattern(term)
+        return sa.or_(*(c.like(pattern, escape="\\") for c in columns))
+    return sa.or_(*(c.op("GLOB", is_comparison=True)(_glob_pattern(term)) for c in columns))
 
 
 def check_page(req: PageRequest, sortable: Mapping[str, Any]) -> None:
