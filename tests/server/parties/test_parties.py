@@ -113,16 +113,20 @@ def test_the_spec_supplier_examples(admin: Api) -> None:
         ("address.country", "address.country"),
     ],
 )
-def test_create_needs_the_required_fields(admin: Api, path: str, missing: str) -> None:
+def test_create_needs_the_required_fields(shared_admin: Api, path: str, missing: str) -> None:
     body: dict[str, Any] = {**SUPPLIER, "address": {**SUPPLIER["address"], "country": "US"}}
     if "." in path:
         body["address"].pop(path.split(".")[1])
     else:
         body.pop(path)
-    details = expect_error(admin.post("/api/v1/suppliers", json=body), 422, "validation_error")
+    details = expect_error(
+        shared_admin.post("/api/v1/suppliers", json=body), 422, "validation_error"
+    )
     assert missing in details["details"], details
     blank = {**SUPPLIER, "name": "  ", "address": {**SUPPLIER["address"], "city": " "}}
-    details = expect_error(admin.post("/api/v1/suppliers", json=blank), 422, "validation_error")
+    details = expect_error(
+        shared_admin.post("/api/v1/suppliers", json=blank), 422, "validation_error"
+    )
     assert {"name", "address.city"} <= set(details["details"])
 
 
@@ -153,7 +157,7 @@ def test_update_clears_what_the_spec_makes_nullable_but_not_name_or_email(admin:
     assert "address.country" in body["details"]
 
 
-def test_employees_have_a_position(admin: Api) -> None:
+def test_employees_have_a_position(shared_admin: Api) -> None:
     body = {
         "name": "John Smith",
         "tax_id": "SS-123456789",
@@ -163,19 +167,23 @@ def test_employees_have_a_position(admin: Api) -> None:
         "address": {"street": "555 Employee St", "city": "Portland", "country": "US"},
     }
     for bad in ({k: v for k, v in body.items() if k != "position"}, {**body, "position": " "}):
-        details = expect_error(admin.post("/api/v1/employees", json=bad), 422, "validation_error")
+        details = expect_error(
+            shared_admin.post("/api/v1/employees", json=bad), 422, "validation_error"
+        )
         assert "position" in details["details"]
-    e = admin.post("/api/v1/employees", json=body).json()
+    e = shared_admin.post("/api/v1/employees", json=body).json()
     assert e["position"] == "Sales Manager"
-    r = admin.put(f"/api/v1/employees/{e['id']}", json={"position": "Senior Sales Manager"})
+    r = shared_admin.put(f"/api/v1/employees/{e['id']}", json={"position": "Senior Sales Manager"})
     assert r.json()["position"] == "Senior Sales Manager"
     assert (
-        admin.put(f"/api/v1/employees/{e['id']}", json={"position": None}).json()["position"]
+        shared_admin.put(f"/api/v1/employees/{e['id']}", json={"position": None}).json()["position"]
         is None
     )
     # Suppliers and partners have no position.
     bad = {**SUPPLIER, "address": {**SUPPLIER["address"], "country": "US"}, "position": "x"}
-    details = expect_error(admin.post("/api/v1/suppliers", json=bad), 422, "validation_error")
+    details = expect_error(
+        shared_admin.post("/api/v1/suppliers", json=bad), 422, "validation_error"
+    )
     assert details["details"] == {"position": "Unknown field"}
 
 
