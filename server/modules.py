@@ -55,9 +55,13 @@ SYNC_SPECS: tuple[EntitySpec, ...] = tuple(
 )
 
 
+# Generated once per process: every app (a test makes one each) includes the same routers.
+MODULE_ROUTERS: tuple[APIRouter, ...] = tuple(
+    router(r, INCOMING.get(r.model, ())) for r in MODULES if r.rest is not None
+)
+
+
 def install(app: FastAPI) -> None:
     """Every route: the platform's, then each module's, generated from its declaration."""
-    for platform in PLATFORM_ROUTERS:
-        app.include_router(platform)
-    for resource in MODULES:
-        app.include_router(router(resource, INCOMING.get(resource.model, ())))
+    for each in (*PLATFORM_ROUTERS, *MODULE_ROUTERS):
+        app.include_router(each)
