@@ -80,6 +80,10 @@ def set_active(
         raise Conflict("You cannot deactivate your own account")
     user.active = active
     if not active:
+        # Write the user row first: on PostgreSQL that waits for any sign-in holding it
+        # (auth.service._user_for_sign_in), so the revocation below, a statement
+        # of its own, sees the session such a sign-in just committed.
+        session.flush()
         revoke_all_sessions(session, user.id, "deactivated")
     session.flush()
     note(session, user, action="activate" if active else "deactivate")
