@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field, field_validator
 
 from common.api import Strict
-from common.validation import check_password, normalize_email, normalize_name
+from common.validation import check_password, fold, normalize_email, normalize_name
 
 
 class RegisterRequest(Strict):
@@ -26,8 +26,12 @@ class LoginRequest(Strict):
 
     @field_validator("email")
     @classmethod
-    def _lower(cls, v: str) -> str:
-        return v.strip().lower()
+    def _normal(cls, v: str) -> str:
+        # The stored normal form; an address that is not one cannot match (401, not 422).
+        try:
+            return normalize_email(v)
+        except ValueError:
+            return fold(v.strip())
 
 
 class RefreshRequest(Strict):

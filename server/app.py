@@ -26,6 +26,7 @@ from server.deals.router import router as deals_router
 from server.errors import ServiceUnavailable, install_error_handlers
 from server.middleware import BodySizeLimit, CatchAll, TrustedHosts
 from server.openapi import errors, use_error_body_for_422
+from server.ratelimit.memory import ProcessLimiter
 from server.ratelimit.storage import RateLimiter
 from server.security import PasswordHashing, TokenCodec
 from server.sync import conflicts as _conflicts  # noqa: F401 - registers the entity
@@ -62,6 +63,7 @@ def build_context(settings: Settings, *, passwords: PasswordHashing | None = Non
         ),
         passwords=passwords or PasswordHashing(),
         limiter=RateLimiter(engine),
+        user_limiter=ProcessLimiter(settings.user_rate_limit),
     )
 
 

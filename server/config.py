@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import Field, SecretStr, model_validator
+from limits import parse_many
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 JWT_SECRET_FILE = "jwt-secret"
@@ -38,11 +39,31 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list)
     trusted_hosts: list[str] = Field(default_factory=lambda: ["*"])
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
-    login_limit_per_email: str = "10/minute"
-    login_limit_per_address: str = "30/minute"
+    # Sign-in throttling (server/auth/throttle.py): `limits` notation, tiers joined by ";".
+    login_limit_per_address: str = "30/minute;300/hour"
+    login_limit_per_address_email: str = "5/minute;20/hour;100/day"
+    login_limit_per_email: str = "10/minute;50/hour"
+    login_limit_unknown_address: str = "2 per 10 minutes"
+    refresh_grace_seconds: int = Field(default=10, ge=0, le=60)
+    user_rate_limit: str = "1200/minute"  # per signed-in user and server process
     api_key_rate_limit: int = Field(default=100, ge=1)
     sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
     db_pool_size: int = Field(default=10, ge=1)
+
+    @field_validator(
+        "login_limit_per_address",
+        "login_limit_per_address_email",
+        "login_limit_per_email",
+        "login_limit_unknown_address",
+        "user_rate_limit",
+    )
+    @classmethod
+    def _limit(cls, value: str) -> str:
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError(f"not a rate limit: {value!r} (e.g. '5/minute;20/hour')") from None
+        return value
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:

@@ -1,4 +1,4 @@
-"""What the app holds between requests: settings, database, token codec, hasher, limiter."""
+"""What the app holds between requests: settings, database, token codec, hasher, limiters."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from server.config import Settings
 from server.db import Database
+from server.ratelimit.memory import ProcessLimiter
 from server.ratelimit.storage import RateLimiter
 from server.security import PasswordHashing, TokenCodec
 
@@ -16,4 +17,5 @@ class AppContext:
     db: Database
     tokens: TokenCodec
     passwords: PasswordHashing
-    limiter: RateLimiter
+    limiter: RateLimiter  # shared counters in the database (sign-in, API keys)
+    user_limiter: ProcessLimiter  # per-process requests of signed-in users

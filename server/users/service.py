@@ -11,6 +11,7 @@ from server.auth.service import revoke_all_sessions
 from server.errors import Conflict, Forbidden, NotFound
 from server.listing import PageRequest, PageResult, paginate
 from server.unit_of_work import note
+from server.users.emails import ensure_email_free
 from server.users.models import Role, User
 
 USER_SORTS = {
@@ -58,11 +59,7 @@ def update_user(
     changes = data.provided()
     email = changes.get("email")
     if isinstance(email, str) and email != user.email:
-        taken = session.scalar(sa.select(User.id).where(User.email == email, User.id != user.id))
-        if taken is not None:
-            raise Conflict(
-                "Another user already has this email", details={"email": "Already in use"}
-            )
+        ensure_email_free(session=session, email=email, except_id=user.id)
         user.email = email
     name = changes.get("name")
     if isinstance(name, str):
@@ -83,6 +80,10 @@ def set_active(
         raise Conflict("You cannot deactivate your own account")
     user.active = active
     if not active:
+        # Write the user row first: on PostgreSQL that waits for any sign-in holding it
+        # (auth.service._user_for_sign_in), so the revocation below, a statement
+        # of its own, sees the session such a sign-in just committed.
+        session.flush()
         revoke_all_sessions(session, user.id, "deactivated")
     session.flush()
     note(session, user, action="activate" if active else "deactivate")
