@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
 from common.validation import check_password, normalize_email
 from server.context import AppContext
-from server.security import generate_password
-from server.users import service
 from server.users.models import Role, User
 
 SUPER_ADMIN = "super_admin"
@@ -23,10 +22,7 @@ class AdminResult:
 
 
 def ensure_admin(ctx: AppContext) -> AdminResult:
-    """Create the admin if no super admin exists yet; generate a password if none was given.
-
-    Through the users service, as the server console (no actor), like ``crm-server users``.
-    """
+    """Create the admin if no super admin exists yet; generate a password if none was given."""
     email = normalize_email(ctx.settings.admin_email)
     with ctx.db.unit_of_work() as session:
         role = session.scalar(sa.select(Role).where(Role.name == SUPER_ADMIN))
@@ -44,42 +40,20 @@ def ensure_admin(ctx: AppContext) -> AdminResult:
         password = given.get_secret_value() if given else None
         generated = None
         if password is None:
-            generated = password = generate_password()
+            generated = password = secrets.token_urlsafe(12)
         check_password(password)
         user = session.scalar(sa.select(User).where(User.email == email))
         if user is None:
-            service.create_user(
-                session=session,
-                actor_permissions=service.CONSOLE_PERMISSIONS,
-                passwords=ctx.passwords,
-                email=email,
-                name="Administrator",
-                password=password,
-                roles=[role],
+            user = User(
+                email=email, name="Administrator", password_hash=ctx.passwords.hash(password)
             )
+            session.add(user)
         else:
             # Never promote an account someone may have registered with this email while
-            # keeping their password or sessions: the administrator gets the configured one.
-            service.set_password(
-                session=session,
-                actor_id=None,
-                actor_permissions=service.CONSOLE_PERMISSIONS,
-                passwords=ctx.passwords,
-                user_id=user.id,
-                password=password,
-            )
-            if not user.active:
-                service.set_active(
-                    session=session,
-                    actor_id=None,
-                    actor_permissions=service.CONSOLE_PERMISSIONS,
-                    user_id=user.id,
-                    active=True,
-                )
-            service.assign_role(
-                session=session,
-                actor_permissions=service.CONSOLE_PERMISSIONS,
-                user_id=user.id,
-                role_id=role.id,
-            )
+            # keeping their password: the administrator gets the configured one.
+            user.password_hash = ctx.passwords.hash(password)
+            user.active = True
+        if role not in user.roles:
+            user.roles.append(role)
+        session.flush()
     return AdminResult(email=email, created=True, generated_password=generated)
