@@ -39,7 +39,7 @@ class _Links(HTMLParser):
         super().__init__()
         self.urls: list[str] = []
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:  # noqa: ARG002
         self.urls += [v for k, v in attrs if k in ("src", "href") and v]
 
 
