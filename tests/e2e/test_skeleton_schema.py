@@ -113,6 +113,12 @@ def _real_ids(admin: Api) -> dict[str, list[str]]:
     }
 
 
+def _has_input(doc: dict[str, Any], path: str, method: str) -> bool:
+    op = doc["paths"][path][method.lower()]
+    params = [p for p in op.get("parameters", []) if p["in"] != "path"]
+    return bool(params or op.get("requestBody"))
+
+
 def _fresh_token(admin: Api) -> str:
     r = admin.post("/api/v1/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
     return str(r.json()["access_token"])
@@ -131,6 +137,8 @@ def test_the_document_states_what_the_server_enforces(admin: Api, mode: str) -> 
     token = admin.headers["Authorization"]
     operations = [r.ok() for r in schema.get_all_operations()]
     operations = [op for op in operations if op.label not in SKIP]
+    if mode == "negative":  # any text is a valid path segment: only a query or body can be wrong
+        operations = [op for op in operations if _has_input(doc, op.path, op.method)]
     calls: dict[str, Counter[int]] = {}
     failures: list[str] = []
     nothing_to_negate: list[str] = []
@@ -181,7 +189,7 @@ def test_the_document_states_what_the_server_enforces(admin: Api, mode: str) -> 
 
         try:
             run()
-        except Unsatisfiable:  # no parameter or body that a request could get wrong
+        except Unsatisfiable:  # nothing in the request can be wrong
             assert mode == "negative", operation.label
             nothing_to_negate.append(operation.label)
     print(mode, {label: dict(c) for label, c in calls.items()}, nothing_to_negate)
