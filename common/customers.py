@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, StrictInt, field_validator, model_validator
 
 from common.api import Page, Strict
+from common.rules import CURRENCY, EMAIL, NAME, NOT_BLANK, PHONE, WEBSITE, not_null
 from common.validation import normalize_currency, normalize_email, normalize_name, normalize_phone
 
 MAX_MONEY = 2**63 - 1
@@ -29,17 +30,40 @@ TEXT_LIMITS = {
     "postal_code": 20,
 }
 _READ_ONLY_MSG = "total_purchases is computed by the server and cannot be set"
+SOCIAL: dict[str, Any] = {
+    "maxProperties": 20,
+    "propertyNames": {"maxLength": 40, "pattern": NOT_BLANK},
+    "additionalProperties": {"type": "string", "maxLength": 200},
+    "examples": [{"twitter": "@acme"}],
+}
+
+
+# At most one billing address (an address without a type is one).
+ONE_BILLING: dict[str, Any] = {
+    "contains": {
+        "anyOf": [
+            {"type": "object", "not": {"required": ["type"]}},
+            {"type": "object", "properties": {"type": {"const": "billing"}}, "required": ["type"]},
+        ]
+    },
+    "minContains": 0,
+    "maxContains": 1,
+}
+
+
+def _limit(field: str) -> Any:
+    """An optional text field of ``TEXT_LIMITS``: ``null``, or text up to its limit."""
+    return Field(default=None, max_length=TEXT_LIMITS[field])
 
 
 def clean_text(value: str | None, field: str) -> str | None:
     """Strip; an empty string means "no value"; refuse text over the field's limit."""
     if value is None:
         return None
-    value = value.strip()
     limit = TEXT_LIMITS[field]
-    if len(value) > limit:
+    if len(value) > limit:  # as sent, as the schema's maxLength counts
         raise ValueError(f"Must be at most {limit} characters")
-    return value or None
+    return value.strip() or None
 
 
 def check_website(value: str | None) -> str | None:
@@ -58,9 +82,9 @@ def check_social(value: dict[str, str] | None) -> dict[str, str] | None:
     if len(value) > 20:
         raise ValueError("At most 20 social media entries")
     out: dict[str, str] = {}
-    for key, handle in value.items():
-        key = key.strip().lower()
-        if not key or len(key) > 40:
+    for sent, handle in value.items():
+        key = sent.strip().lower()
+        if not key or len(sent) > 40:
             raise ValueError("Social media keys must be 1-40 characters, e.g. twitter")
         if len(handle) > 200:
             raise ValueError(f"The {key} entry must be at most 200 characters")
@@ -94,11 +118,11 @@ class AddressCreate(Strict):
     """One address of ``POST /customers``; ``state`` and ``region`` are the same field."""
 
     type: AddressType = "billing"
-    street: str | None = None
-    city: str | None = None
-    state: str | None = None
-    region: str | None = None
-    postal_code: str | None = None
+    street: str | None = _limit("street")
+    city: str | None = _limit("city")
+    state: str | None = _limit("region")
+    region: str | None = _limit("region")
+    postal_code: str | None = _limit("postal_code")
     country: str | None = Field(
         default=None, max_length=64, description="ISO 3166-1 alpha-2 code or country id"
     )
@@ -120,17 +144,21 @@ class AddressCreate(Strict):
 class CustomerCreate(_NoTotalPurchases):
     """``POST /customers``."""
 
-    name: str = Field(max_length=200, examples=["Acme Corporation"])
-    email: str | None = Field(default=None, max_length=254, examples=["contact@acme.com"])
-    phone: str | None = Field(default=None, examples=["+1-555-0100"])
-    tax_id: str | None = None
-    website: str | None = None
-    social_media: dict[str, str] | None = None
-    company: str | None = None
-    notes: str | None = None
+    name: str = Field(max_length=200, examples=["Acme Corporation"], json_schema_extra=NAME)
+    email: str | None = Field(
+        default=None, max_length=254, examples=["contact@acme.com"], json_schema_extra=EMAIL
+    )
+    phone: str | None = Field(default=None, max_length=40, json_schema_extra=PHONE)
+    tax_id: str | None = _limit("tax_id")
+    website: str | None = Field(default=None, max_length=500, json_schema_extra=WEBSITE)
+    social_media: dict[str, str] | None = Field(default=None, json_schema_extra=SOCIAL)
+    company: str | None = _limit("company")
+    notes: str | None = _limit("notes")
     credit_limit: Money = Field(default=0, ge=0, le=MAX_MONEY, description="Cents")
-    currency: str = Field(default="USD", examples=["USD"])
-    addresses: list[AddressCreate] = Field(default_factory=list, max_length=20)
+    currency: str = Field(default="USD", json_schema_extra=CURRENCY)
+    addresses: list[AddressCreate] = Field(
+        default_factory=list, max_length=20, json_schema_extra=ONE_BILLING
+    )
 
     _name = field_validator("name")(normalize_name)
 
@@ -160,11 +188,11 @@ class CustomerCreate(_NoTotalPurchases):
 class AddressUpdate(Strict):
     """The billing address in ``PUT /customers/:id``: each field absent/null/value."""
 
-    street: str | None = None
-    city: str | None = None
-    region: str | None = None
-    state: str | None = None
-    postal_code: str | None = None
+    street: str | None = _limit("street")
+    city: str | None = _limit("city")
+    region: str | None = _limit("region")
+    state: str | None = _limit("region")
+    postal_code: str | None = _limit("postal_code")
     country: str | None = Field(
         default=None, max_length=64, description="ISO 3166-1 alpha-2 code or country id"
     )
@@ -192,16 +220,18 @@ class AddressUpdate(Strict):
 class CustomerUpdate(_NoTotalPurchases):
     """``PUT /customers/:id``: absent = unchanged, null = clear, value = set."""
 
-    name: str | None = Field(default=None, max_length=200)
-    email: str | None = Field(default=None, max_length=254)
-    phone: str | None = None
-    tax_id: str | None = None
-    website: str | None = None
-    social_media: dict[str, str] | None = None
-    company: str | None = None
-    notes: str | None = None
-    credit_limit: Money | None = Field(default=None, ge=0, le=MAX_MONEY, description="Cents")
-    currency: str | None = None
+    name: str | None = Field(default=None, max_length=200, json_schema_extra=not_null(NAME))
+    email: str | None = Field(default=None, max_length=254, json_schema_extra=not_null(EMAIL))
+    phone: str | None = Field(default=None, max_length=40, json_schema_extra=PHONE)
+    tax_id: str | None = _limit("tax_id")
+    website: str | None = Field(default=None, max_length=500, json_schema_extra=WEBSITE)
+    social_media: dict[str, str] | None = Field(default=None, json_schema_extra=SOCIAL)
+    company: str | None = _limit("company")
+    notes: str | None = _limit("notes")
+    credit_limit: Money | None = Field(
+        default=None, ge=0, le=MAX_MONEY, description="Cents", json_schema_extra=not_null()
+    )
+    currency: str | None = Field(default=None, json_schema_extra=not_null(CURRENCY))
     address: AddressUpdate | None = None
 
     _phone = field_validator("phone")(_phone)

@@ -48,8 +48,10 @@ def normalize_email(value: str) -> str:
 
 def normalize_currency(value: str) -> str:
     """Return an upper-case ISO 4217 code or raise ``ValueError``."""
-    code = value.strip().upper()
-    if len(code) != 3 or pycountry.currencies.get(alpha_3=code) is None:
+    sent = value.strip()
+    code = sent.upper()
+    # ASCII only: "ß".upper() is "SS", which would let odd letters pass for a code.
+    if not sent.isascii() or len(code) != 3 or pycountry.currencies.get(alpha_3=code) is None:
         raise ValueError(f"Unknown currency code: {value!r} (ISO 4217 expected)")
     return code
 

@@ -20,6 +20,11 @@ ALGORITHM = "HS256"
 ACCESS = "access"
 
 
+def generate_password() -> str:
+    """A random password for a new account, to be shown once (16 URL-safe characters)."""
+    return secrets.token_urlsafe(12)
+
+
 class PasswordHashing:
     """argon2id hashing with a constant-cost answer for unknown users."""
 

@@ -11,7 +11,7 @@ from common.api_keys import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
 from server.api_keys import service
 from server.api_keys.models import ApiKey
 from server.deps import NoStore, Principal, Require, SessionDep
-from server.listing import MAX_LIMIT, PageRequest
+from server.listing import MAX_LIMIT, PageNumber, PageRequest
 from server.openapi import errors
 
 router = APIRouter(prefix="/api/v1/api-keys", tags=["api-keys"])
@@ -57,7 +57,7 @@ def create_api_key(data: ApiKeyCreate, principal: Manager, session: SessionDep) 
 def list_api_keys(
     principal: Manager,
     session: SessionDep,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageNumber = 1,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
 ) -> Page[ApiKeyRead]:
     """Your live keys, newest first; never the secret, only its first characters."""

@@ -16,7 +16,8 @@ from common.customers import (
 from server.customers import service
 from server.customers.models import Customer, CustomerAddress
 from server.deps import Principal, Require, SessionDep
-from server.listing import MAX_LIMIT, PageRequest
+from server.listing import MAX_LIMIT, PageNumber, PageRequest
+from server.listing import sort_by as sort_by_query
 from server.openapi import errors
 
 router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
@@ -66,12 +67,9 @@ def customer_read(c: Customer) -> CustomerRead:
 def list_customers(
     _: Reader,
     session: SessionDep,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageNumber = 1,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
-    sort_by: Annotated[
-        str | None,
-        Query(description="name, email, created_at, credit_limit or total_purchases"),
-    ] = None,
+    sort_by: Annotated[str | None, sort_by_query(service.CUSTOMER_SORTS)] = None,
     sort_order: Annotated[Literal["asc", "desc"], Query()] = "asc",
     search: Annotated[str | None, Query(max_length=200)] = None,
     active: Annotated[bool | None, Query()] = None,
