@@ -111,8 +111,9 @@ def child(path: str) -> None:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication(sys.argv[:1])
-    from desktop.core.replica import Replica
     from desktop.ui.customers.page import CustomersPage
+
+    from desktop.core.replica import Replica
 
     settings = QSettings(str(Path(path).with_suffix(".ini")), QSettings.Format.IniFormat)
     page = CustomersPage(Replica(path), settings=settings)

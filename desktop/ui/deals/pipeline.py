@@ -44,8 +44,8 @@ from PySide6.QtWidgets import (
 
 from common.deals import STAGES, Stage
 from desktop.core.deals import DealCard, StageSummary
-from desktop.ui.customers.money import money_text
 from desktop.ui.deals.text import stage_name, totals_text
+from desktop.ui.kit.money import money_text
 
 DEAL_MIME = "application/x-skeleton-crm-deal-id"
 ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
