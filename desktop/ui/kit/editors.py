@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 import pycountry
-from PySide6.QtCore import QCoreApplication, QDate, QLocale, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QDate, QLocale, QModelIndex, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QFocusEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
+    QStyle,
     QTableWidget,
     QTableWidgetItem,
     QToolButton,
@@ -98,6 +99,7 @@ class TextEditor(QLineEdit):
 
     def set_value(self, value: Any) -> None:
         self.setText("" if value is None else str(value))
+        self.setCursorPosition(0)  # a long value shows its beginning
 
 
 class MultilineEditor(QPlainTextEdit):
@@ -302,7 +304,10 @@ class DateEditor(QWidget):
             lambda _d: None if self._quiet.on else self.edited.emit()
         )
         self.clear_button = QToolButton(self)
-        self.clear_button.setText(self.tr("Clear"))
+        self.clear_button.setIcon(
+            self.style().standardIcon(QStyle.StandardPixmap.SP_LineEditClearButton)
+        )
+        self.clear_button.setToolTip(self.tr("No date"))
         self.clear_button.clicked.connect(lambda: self._set_by_user(None))
         self.setFocusProxy(self.date_edit)
         row = QHBoxLayout(self)
@@ -534,7 +539,10 @@ class LookupPicker(QWidget):
             item.setEnabled(False)
             self.matches.appendRow(item)
         self.completer.setCompletionPrefix("")
-        self.completer.complete()
+        # Wider than the field when needed: the detail is what tells two choices apart.
+        popup = self.completer.popup()
+        width = max(self.width(), popup.sizeHintForColumn(0) + 30)
+        self.completer.complete(QRect(0, 0, min(width, 560), self.line.height()))
         return options
 
     def choices(self) -> list[str]:
@@ -566,6 +574,7 @@ class LookupPicker(QWidget):
         changed = value != self._value
         self._value = str(value)
         self.line.setText(str(index.data()))
+        self.line.setCursorPosition(0)
         if changed:
             self.edited.emit()
 
@@ -580,6 +589,7 @@ class LookupPicker(QWidget):
         """Show the current value's name as the replica has it now (it may have just arrived)."""
         option = self.source.option(self._value) if self._value else None
         self.line.setText(option.text if option else (self._value or ""))
+        self.line.setCursorPosition(0)
 
     # ------------------------------------------------------------ the editor interface
 

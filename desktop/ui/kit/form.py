@@ -80,6 +80,7 @@ class RecordForm(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.3)
         font.setBold(True)
         self.heading.setFont(font)
+        self.heading.setWordWrap(True)  # a long name wraps rather than widening the form
         self.banner = _tool_tip_label(self, "formBanner")
         self.banner.setMargin(6)
 
@@ -92,6 +93,8 @@ class RecordForm(QWidget):
             boxes.append(box)
         for layout in layouts.values():
             layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+            # In a narrow pane a field goes under its label instead of out of sight.
+            layout.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
 
         lang = language()
         for field in self.fields:

@@ -79,6 +79,8 @@ class RecordPage(QWidget):
         self.form_scroll.setWidgetResizable(True)
         self.form_scroll.setWidget(self.form)
         self.form_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        # The form wraps its rows when narrow: it scrolls up and down, never sideways.
+        self.form_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName(f"{entity.context}Splitter")
         self.splitter.addWidget(self.build_browser())
