@@ -84,7 +84,7 @@ def main() -> None:
     url, replica_path = _synced_replica(work)
 
     QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
-    app = QApplication(sys.argv[:1])
+    app = QApplication(sys.argv[:1])  # noqa: F841 - kept alive for the whole run
     QCoreApplication.setOrganizationName("Skeleton CRM screenshots")
     from desktop.core.profile import Profile
     from desktop.core.replica import Replica
