@@ -12,7 +12,18 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 import pycountry
-from PySide6.QtCore import QCoreApplication, QDate, QLocale, QModelIndex, QRect, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QCoreApplication,
+    QDate,
+    QEvent,
+    QLocale,
+    QModelIndex,
+    QObject,
+    QRect,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QFocusEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -310,10 +321,18 @@ class DateEditor(QWidget):
         self.clear_button.setToolTip(self.tr("No date"))
         self.clear_button.clicked.connect(lambda: self._set_by_user(None))
         self.setFocusProxy(self.date_edit)
+        self.date_edit.calendarWidget().installEventFilter(self)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.date_edit, 1)
         row.addWidget(self.clear_button)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        # The calendar of an empty date opens on this month, not on the 1900 that means "none".
+        if event.type() == QEvent.Type.Show and self.raw() is None:
+            today = QDate.currentDate()
+            self.date_edit.calendarWidget().setCurrentPage(today.year(), today.month())
+        return super().eventFilter(watched, event)
 
     def _set_by_user(self, value: str | None) -> None:
         self.set_raw(value)
@@ -331,9 +350,6 @@ class DateEditor(QWidget):
         day = QDate.fromString(str(raw)[:10], Qt.DateFormat.ISODate) if raw else self._NONE
         with self._quiet:
             self.date_edit.setDate(day if day.isValid() else self._NONE)
-        if raw is None:
-            # Opening the calendar on 1900 helps nobody: start it at today.
-            self.date_edit.calendarWidget().setSelectedDate(QDate.currentDate())
 
     def value(self) -> Any:
         return self.raw()

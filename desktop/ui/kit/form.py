@@ -261,6 +261,10 @@ class RecordForm(QWidget):
             return validation_text(str(exc))
         if field.required and value in (None, "") and field.missing:
             return tr(self.entity, field.missing)
+        if value is None and self.is_new():
+            return None  # not "clear it" but "not given": the create schema judges (validate_all)
+        if not self.is_new() and self.editors[name].raw() == self._snapshot.get(name):
+            return None  # an update sends only what changed; the server keeps the rest as it is
         try:
             self.entity.update.model_validate(nest({name: value}))
         except ValidationError as exc:

@@ -299,3 +299,25 @@ def test_column_widths_are_remembered(qtbot: QtBot, replica: Replica, settings: 
     second = RecordPage(ENTITY, replica, settings=settings)
     qtbot.addWidget(second)
     assert second.list_view.table.horizontalHeader().sectionSize(COL_NAME) == 321
+
+
+def test_a_customer_needs_only_a_name_and_an_email_once_given_stays(
+    qtbot: QtBot, page: RecordPage, replica: Replica
+) -> None:
+    # The server takes a customer without an email (Micro CRM clients need only a name).
+    page.new_record()
+    type_into(qtbot, page, "name", "Walk-in Client")
+    assert page.save() is True
+    [mutation] = replica.pending()
+    assert mutation.payload["data"]["name"] == "Walk-in Client"
+    assert "email" not in mutation.payload["data"]
+    # Editing it later does not ask for one either.
+    type_into(qtbot, page, "company", "Walk-in Ltd")
+    assert page.save() is True
+    assert replica.pending()[-1].payload["changes"] == {"company": "Walk-in Ltd"}
+    # But an email it has cannot be cleared (the server's rule), said under the field.
+    select(page, "Acme Corporation")
+    type_into(qtbot, page, "email", "")
+    page.form.editors["email"].clear()
+    assert page.save() is False
+    assert "cannot be cleared" in page.form.errors["email"].text()

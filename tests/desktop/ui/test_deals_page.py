@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QByteArray, QLocale, QMimeData, QPoint, QPointF, Qt
+from PySide6.QtCore import QByteArray, QDate, QLocale, QMimeData, QPoint, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -27,6 +27,7 @@ from server.context import AppContext
 from server.deals.demo import fill_demo_deals
 from server.demo import fill_demo_customers
 from tests.conftest import Api, LiveServer
+from tests.desktop.ui.conftest import add_customer
 from tests.desktop.ui.shell_support import close, make_app, sign_in, wait_synced
 
 COL_VALUE = [c.key for c in ENTITY.columns].index("value")
@@ -351,3 +352,61 @@ def test_arrow_keys_walk_the_columns_and_undo_takes_a_move_back(
     assert stage_of(page, card.id) == Stage.LEAD
     demo_client.sync_once()
     assert server_deal(admin, card.id)["stage"] == "LEAD"
+
+
+def test_the_form_moves_a_deal_to_one_of_two_namesakes_and_sets_its_expected_close(
+    qtbot: QtBot, page: DealsPage, demo_client: SyncClient, admin: Api
+) -> None:
+    # Given two customers of the same name, told apart by email and city
+    twins = {
+        city: add_customer(
+            admin, "Zora Quill", f"zora@{city.lower()}.example", city, "JP", 0, "USD"
+        )
+        for city in ("Osaka", "Kyoto")
+    }
+    demo_client.sync_once()
+    page.refresh()
+    card = first_card(page, Stage.LEAD)
+    page.open_record(card.id)
+    form = page.form
+
+    # When the user searches the client picker by the name and picks the one in Kyoto
+    picker = form.editors["client_id"]
+    picker.line.selectAll()
+    qtbot.keyClicks(picker.line, "zora quill")
+    qtbot.waitUntil(lambda: len(picker.choices()) == 2)
+    assert sorted(picker.choices()) == [
+        "Zora Quill — zora@kyoto.example · Kyoto",
+        "Zora Quill — zora@osaka.example · Osaka",
+    ]
+    picker.choose(picker.choices().index("Zora Quill — zora@kyoto.example · Kyoto"))
+    # and sets the expected close date in the calendar
+    form.editors["expected_close"].set_date(QDate(2030, 5, 17))
+    assert page.save() is True
+
+    # Then one update carries both, the list shows them, and the server takes them.
+    [mutation] = demo_client.replica.pending()
+    assert mutation.payload["changes"] == {
+        "client_id": twins["Kyoto"]["id"],
+        "expected_close": "2030-05-17",
+    }
+    moved = page.card(card.id)
+    assert moved is not None and moved.client_name == "Zora Quill"
+    row = page.model.row_of(card.id)
+    assert row is not None
+    close_column = [c.key for c in ENTITY.columns].index("expected_close")
+    assert page.model.index(row, close_column).data() == "5/17/30"
+    assert form.editors["client_id"].line.text() == "Zora Quill — zora@kyoto.example · Kyoto"
+
+    demo_client.sync_once()
+    deal = server_deal(admin, card.id)
+    assert deal["client"]["id"] == twins["Kyoto"]["id"]
+    assert deal["expectedClose"].startswith("2030-05-17")
+
+    # Clearing the date is an edit too.
+    page.refresh()
+    form.editors["expected_close"].clear_button.click()
+    assert page.save() is True
+    assert [m.payload["changes"] for m in demo_client.replica.pending()] == [
+        {"expected_close": None}
+    ]
