@@ -41,15 +41,6 @@ def english_locale() -> Any:
 
 
 @pytest.fixture
-def demo_client(ctx: AppContext, admin: Api, sync_client: SyncClient) -> SyncClient:
-    """The replica after a real sync of 20 demo customers and 60 demo deals."""
-    fill_demo_customers(ctx, 20)
-    assert fill_demo_deals(ctx, 60) == 60
-    sync_client.sync_once()
-    return sync_client
-
-
-@pytest.fixture
 def page(qtbot: QtBot, demo_client: SyncClient) -> DealsPage:
     widget = DealsPage(demo_client.replica)
     qtbot.addWidget(widget)
