@@ -84,16 +84,14 @@ class EditHistory(QUndoStack):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._edits: list[RecordEdit] = []  # keeps the Python objects alive with their closures
+        self.setUndoLimit(200)
 
     def record(self, edit: RecordEdit) -> None:
-        self._edits = [e for e in self._edits if not e.isObsolete()][-200:]
-        self._edits.append(edit)
-        self.push(edit)
+        self.push(edit)  # the stack owns it; PySide keeps the Python object (and its closures)
 
     def _edit_at(self, index: int) -> RecordEdit | None:
         command = self.command(index)
-        return next((e for e in self._edits if e is command), command)  # type: ignore[return-value]
+        return command if isinstance(command, RecordEdit) else None
 
     def undo_last(self) -> str:
         """Undo the newest edit if it still waits to be sent; the message says what happened."""
@@ -102,7 +100,6 @@ class EditHistory(QUndoStack):
         edit = self._edit_at(self.index() - 1)
         if edit is None or not edit.still_pending():
             self.clear()
-            self._edits.clear()
             return _tr("Already sent to the server: edit the record to change it back")
         refusal = edit.refusal()
         if refusal:

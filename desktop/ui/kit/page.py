@@ -294,6 +294,9 @@ class RecordPage(QWidget):
         )
 
     def _remember_command(self, record_id: str, mutation_id: int, name: str, inverse: str) -> None:
+        declared = self.entity.command(name)
+        done = tr(self.entity, declared.done) if declared is not None else ""
+
         def send(command: str, message: str) -> tuple[int | None, str]:
             mutation = self.replica.command(entity=self.entity.name, id=record_id, name=command)
             self.record_changed(record_id)
@@ -307,7 +310,7 @@ class RecordPage(QWidget):
                 record_id=record_id,
                 mutation_id=mutation_id,
                 revert=lambda: send(inverse, self.tr("Status change undone")),
-                reapply=lambda: send(name, tr(self.entity, self.entity.command(name).done)),  # type: ignore[union-attr]
+                reapply=lambda: send(name, done),
             )
         )
 
