@@ -23,7 +23,8 @@ from common.deals import (
     can_move,
 )
 from desktop.core.kit.entity import QT_TRANSLATE_NOOP, Choice, Column, Entity, Field, Ref
-from desktop.core.kit.projection import ListColumn, ListProjection, ListRow, Lookup, rank, text
+from desktop.core.kit.listing import ListRow
+from desktop.core.kit.projection import ListColumn, ListProjection, Lookup, rank, text
 from desktop.core.replica import Replica
 
 ENTITY_NAME = "deal"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from desktop.core import customers, deals
 from desktop.core.kit.entity import Entity, Ref
+from desktop.core.kit.listing import EntityList
 from desktop.core.kit.lookups import CountryLookup, ListLookup, LookupSource
-from desktop.core.kit.projection import EntityList
 from desktop.core.replica import Replica
 
 MODULES: tuple[Entity, ...] = tuple(sorted((customers.ENTITY, deals.ENTITY), key=lambda e: e.order))

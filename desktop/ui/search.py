@@ -12,7 +12,7 @@ from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QCompleter, QLineEdit, QWidget
 
 from desktop.core.kit.entity import Entity
-from desktop.core.kit.projection import EntityList, ListQuery, ListRow
+from desktop.core.kit.listing import EntityList, ListQuery, ListRow
 from desktop.core.modules import MODULES, open_list
 from desktop.core.replica import Replica
 from desktop.ui.kit.display import Display, tr

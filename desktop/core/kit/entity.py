@@ -17,7 +17,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from desktop.core.kit.projection import ListProjection, ListRow
+from desktop.core.kit.listing import ListRow
+from desktop.core.kit.projection import ListProjection
 
 Record = dict[str, Any]
 Kind = Literal[

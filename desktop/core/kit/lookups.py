@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Protocol
 
 from desktop.core.kit.entity import Ref
-from desktop.core.kit.projection import EntityList, ListProjection, ListQuery, ListRow
+from desktop.core.kit.listing import EntityList, ListQuery, ListRow
+from desktop.core.kit.projection import ListProjection
 from desktop.core.replica import Replica
 
 

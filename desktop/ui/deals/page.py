@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from common.deals import Stage, can_move
 from desktop.core import deals
 from desktop.core.deals import DealCard, MoveRefused, allowed_targets, move_stage, summarize
-from desktop.core.kit.projection import ListQuery
+from desktop.core.kit.listing import ListQuery
 from desktop.core.replica import Replica
 from desktop.ui.deals.pipeline import PipelineView
 from desktop.ui.deals.text import stage_name

@@ -12,8 +12,8 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QDate, QLocale, Qt
 
 from desktop.core.kit.entity import Choice, Column, Entity, Field, Kind
+from desktop.core.kit.listing import ListRow
 from desktop.core.kit.lookups import LookupSource, Option
-from desktop.core.kit.projection import ListRow
 from desktop.core.modules import open_lookup
 from desktop.core.replica import Replica
 from desktop.ui.kit.money import format_money, money_text

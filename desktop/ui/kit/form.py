@@ -29,13 +29,8 @@ from desktop.core.kit.lookups import LookupSource
 from desktop.core.modules import open_lookup
 from desktop.core.replica import Replica
 from desktop.ui.kit.display import language, tr
-from desktop.ui.kit.editors import (
-    ChoiceEditor,
-    LookupPicker,
-    StatusEditor,
-    make_editor,
-    validation_text,
-)
+from desktop.ui.kit.editors import ChoiceEditor, StatusEditor, make_editor, validation_text
+from desktop.ui.kit.picker import LookupPicker
 
 
 def _tool_tip_label(parent: QWidget, name: str) -> QLabel:

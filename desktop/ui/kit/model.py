@@ -23,7 +23,7 @@ from PySide6.QtGui import QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication, QStyle
 
 from desktop.core.kit.entity import Entity
-from desktop.core.kit.projection import PAGE_SIZE, EntityList, ListQuery, ListRow
+from desktop.core.kit.listing import PAGE_SIZE, EntityList, ListQuery, ListRow
 from desktop.ui.kit.display import Display, tr
 
 # Looked up once, as plain ints: resolving or comparing the enums inside data() costs more

@@ -9,7 +9,7 @@ from pytestqt.modeltest import ModelTester
 
 from common.sync import Change, PullResponse
 from desktop.core.customers import ENTITY, billing_address
-from desktop.core.kit.projection import ListQuery
+from desktop.core.kit.listing import ListQuery
 from desktop.core.modules import open_list
 from desktop.core.replica import Replica
 from desktop.ui.kit.model import CONFLICT_ROLE, PENDING_ROLE, EntityTableModel

@@ -20,9 +20,9 @@ from desktop.ui.deals import page as page_module
 from desktop.ui.deals.page import LIST, DealsPage
 from desktop.ui.deals.pipeline import DEAL_MIME, CardList
 from desktop.ui.deals.text import totals_text
-from desktop.ui.kit.editors import VALUE_ROLE
 from desktop.ui.kit.model import EntityTableModel
 from desktop.ui.kit.money import money_text
+from desktop.ui.kit.picker import VALUE_ROLE
 from server.context import AppContext
 from server.deals.demo import fill_demo_deals
 from server.demo import fill_demo_customers

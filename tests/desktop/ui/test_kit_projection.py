@@ -12,14 +12,8 @@ import pytest
 
 from common.sync import Change, PullResponse
 from desktop.core import customers, deals
-from desktop.core.kit.projection import (
-    EntityList,
-    ListColumn,
-    ListProjection,
-    ListQuery,
-    ensure_projection,
-    text,
-)
+from desktop.core.kit.listing import EntityList, ListQuery
+from desktop.core.kit.projection import ListColumn, ListProjection, ensure_projection, text
 from desktop.core.modules import MODULES, open_list
 from desktop.core.replica import Replica
 

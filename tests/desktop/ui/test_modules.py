@@ -22,9 +22,9 @@ from desktop.core.kit.entity import Entity, Field
 from desktop.core.modules import MODULES, module
 from desktop.core.replica import Replica
 from desktop.ui.kit.display import Display, field_label
-from desktop.ui.kit.editors import LookupPicker
 from desktop.ui.kit.history import EditHistory
 from desktop.ui.kit.page import RecordPage
+from desktop.ui.kit.picker import LookupPicker
 from desktop.ui.pages import PAGES
 from desktop.ui.search import GlobalSearch
 
