@@ -72,17 +72,12 @@ def entity_label(entity: str) -> str:
 
 
 def format_value(
-    entity: str, field: str, value: Any, record: dict[str, Any] | None, replica: Replica | None
+    display: Display | None, field: str, value: Any, record: dict[str, Any] | None
 ) -> str:
     """A conflict's value as the record's form shows it (money as money, a country by name)."""
-    declared = module(entity)
-    if declared is None:
+    if display is None:  # an entity without a desktop module
         return _tr("(empty)") if value in (None, "") else str(value)
-    display = Display(declared, replica)
-    try:
-        return display.value(field, value, record)
-    finally:
-        display.close()
+    return display.value(field, value, record)
 
 
 def open_conflicts(replica: Replica, user_id: str | None = None) -> list[dict[str, Any]]:
@@ -170,6 +165,8 @@ class CompareDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("compareDialog")
         self.replica = replica
+        self.displays: dict[str, Display] = {}  # per entity, with its lookups open
+        self.destroyed.connect(lambda *_: [d.close() for d in self.displays.values()])
         self.conflicts = conflicts
         self.groups: dict[str, QButtonGroup] = {}
         self.resolved = 0
@@ -257,11 +254,19 @@ class CompareDialog(QDialog):
             if c["mine"] == DELETED:
                 return self.tr("Delete it"), self.tr("Keep it as changed by someone else")
             return self.tr("Your edit (the record was deleted)"), self.tr("Leave it deleted")
-        entity = str(c["entity"])
+        display = self._display(str(c["entity"]))
         return (
-            format_value(entity, c["field"], c["mine"], record, self.replica),
-            format_value(entity, c["field"], c["theirs"], record, self.replica),
+            format_value(display, c["field"], c["mine"], record),
+            format_value(display, c["field"], c["theirs"], record),
         )
+
+    def _display(self, entity: str) -> Display | None:
+        declared = module(entity)
+        if declared is None:
+            return None
+        if entity not in self.displays:
+            self.displays[entity] = Display(declared, self.replica)
+        return self.displays[entity]
 
     def _when(self, c: dict[str, Any]) -> str:
         at = c.get("theirs_at")

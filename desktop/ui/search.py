@@ -83,14 +83,25 @@ class GlobalSearch(QLineEdit):
         return rows
 
     def matches(self, text: str) -> list[tuple[Entity, ListRow]]:
-        """Records of every module matching ``text``, module by module (a share each)."""
+        """Records of every module matching ``text``, module by module.
+
+        The ``limit`` is shared out in turns, so a module with many matches does not
+        crowd out one with a few.
+        """
         if not text.strip():
             return []
-        share = max(3, self.limit // max(len(self.modules), 1))
-        found: list[tuple[Entity, ListRow]] = []
-        for entity in self.modules:
-            found.extend((entity, r) for r in self._list(entity).page(ListQuery(text), limit=share))
-        return found[: self.limit]
+        pages = [
+            [(entity, r) for r in self._list(entity).page(ListQuery(text), limit=self.limit)]
+            for entity in self.modules
+        ]
+        taken = [0] * len(pages)
+        while sum(taken) < self.limit and any(
+            t < len(p) for t, p in zip(taken, pages, strict=True)
+        ):
+            for n, page in enumerate(pages):
+                if taken[n] < len(page) and sum(taken) < self.limit:
+                    taken[n] += 1
+        return [hit for n, page in enumerate(pages) for hit in page[: taken[n]]]
 
     def update_results(self) -> None:
         text = self.text().strip()

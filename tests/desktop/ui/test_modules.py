@@ -236,3 +236,34 @@ def test_every_field_has_a_label_and_shows_by_its_kind_in_the_compare_dialog(
             assert text != _sample(field) or field.choices[-1].label == _sample(field)
     assert display.value(entity.title, None, record) == "(empty)"
     display.close()
+
+
+def test_ctrl_k_shares_its_rows_out_so_no_module_is_crowded_out(
+    replica: Replica, qtbot: QtBot
+) -> None:
+    del qtbot  # a QApplication for the search field
+    from common.sync import Change, PullResponse
+
+    changes = [
+        Change(entity="customer", id=f"c{n:02d}", op="upsert", version=n + 1,
+               data={"id": f"c{n:02d}", "name": f"Zed Customer {n:02d}", "active": True})
+        for n in range(10)
+    ] + [
+        Change(entity="deal", id="d1", op="upsert", version=20,
+               data={"id": "d1", "title": "Zed deal", "client_id": "c00", "value": 1,
+                     "stage": "LEAD"}),
+    ]  # fmt: skip
+    replica.apply_pull_page(
+        PullResponse(
+            changes=changes,
+            cursor="c",
+            has_more=False,
+            phase="snapshot",
+            reset=True,
+            server_version=20,
+        )
+    )
+    search = GlobalSearch(replica, limit=4)
+    found = [(entity.name, row.id) for entity, row in search.matches("zed")]
+    assert found == [("customer", "c00"), ("customer", "c01"), ("customer", "c02"), ("deal", "d1")]
+    search.deleteLater()
