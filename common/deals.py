@@ -123,21 +123,26 @@ class DealCreate(Strict):
 
 
 class DealUpdate(Strict):
-    """Partial update: absent = unchanged, null = clear (notes, expected_close), value = set."""
+    """Partial update: absent = unchanged, null = clear (notes, expected_close), value = set.
+
+    ``client_id`` moves the deal to another client (which must exist).
+    """
 
     title: str | None = Field(default=None, max_length=200)
+    client_id: str | None = Field(default=None, max_length=36)
     value: StrictInt | None = Field(default=None, ge=0, le=MAX_CENTS, description="Cents")
     stage: Stage | None = None
     probability: StrictInt | None = Field(default=None, ge=0, le=100)
     notes: str | None = Field(default=None, max_length=10_000)
     expected_close: date | None = None
 
-    @field_validator("title", "value", "stage", "probability", mode="before")
+    @field_validator("title", "client_id", "value", "stage", "probability", mode="before")
     @classmethod
     def _required(cls, v: Any, info: Any) -> Any:
         # Validators run only for sent fields, so None here is an explicit null.
         if v is None:
-            raise ValueError(f"{info.field_name.capitalize()} cannot be cleared")
+            name = "Client" if info.field_name == "client_id" else info.field_name.capitalize()
+            raise ValueError(f"{name} cannot be cleared")
         return v
 
     @field_validator("title")

@@ -113,3 +113,43 @@ def test_a_customer_with_deals_is_not_deleted(admin: Api) -> None:
     assert first["status"] == "rejected" and first["error"]["error"] == "conflict"
     assert third["status"] == "applied"
     assert admin.get(f"/api/v1/customers/{client['id']}").status_code == 404
+
+
+def test_a_replica_moves_a_deal_to_another_client(admin: Api) -> None:
+    first, second = create_client(admin), create_client(admin)
+    deal = create_deal(admin, first["id"])
+    rep = Replica(admin)
+    res = rep.push(
+        rep.mutation(
+            entity="deal",
+            op="update",
+            id=deal["id"],
+            changes={"client_id": second["id"]},
+            base={"client_id": first["id"]},
+        ),
+        rep.mutation(
+            entity="deal",
+            op="update",
+            id=deal["id"],
+            changes={"client_id": new_id()},
+            base={"client_id": second["id"]},
+        ),
+        rep.mutation(
+            entity="deal",
+            op="update",
+            id=deal["id"],
+            changes={"client_id": None},
+            base={"client_id": second["id"]},
+        ),
+    )
+    moved, unknown, cleared = res["results"]
+    assert moved["status"] == "applied"
+    assert unknown["status"] == "rejected" and unknown["error"]["details"] == {
+        "client_id": "No such client"
+    }
+    assert cleared["status"] == "rejected"
+    assert "Client cannot be cleared" in str(cleared["error"])
+    got = admin.get(f"/api/v1/deals/{deal['id']}").json()["data"]
+    assert got["client"]["id"] == second["id"]
+    changes, _, _ = pull_all(admin)
+    assert _deals(changes)[deal["id"]]["client_id"] == second["id"]
