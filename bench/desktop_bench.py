@@ -72,7 +72,7 @@ def _rows(n: int, seed: int = 7) -> list[dict[str, object]]:
 def fill(path: Path, n: int) -> None:
     """A replica with ``n`` customers, applied page by page as a first sync would."""
     from common.sync import Change, PullResponse
-    from desktop.core.customers import CustomerList
+    from desktop.core.modules import MODULES, open_list
     from desktop.core.replica import Replica
 
     rows = _rows(n)
@@ -80,7 +80,8 @@ def fill(path: Path, n: int) -> None:
     for leftover in tmp.parent.glob(tmp.name + "*"):
         leftover.unlink()
     replica = Replica(tmp)
-    CustomerList(replica).close()  # the list's side table and triggers, as the app makes them
+    for module in MODULES:  # every list's side table and triggers, as the app makes them
+        open_list(module, replica).close()
     started = time.perf_counter()
     page = 500
     for start in range(0, n, page):
@@ -111,11 +112,12 @@ def child(path: str) -> None:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication(sys.argv[:1])
+    from desktop.core.customers import ENTITY
     from desktop.core.replica import Replica
-    from desktop.ui.customers.page import CustomersPage
+    from desktop.ui.kit.page import RecordPage
 
     settings = QSettings(str(Path(path).with_suffix(".ini")), QSettings.Format.IniFormat)
-    page = CustomersPage(Replica(path), settings=settings)
+    page = RecordPage(ENTITY, Replica(path), settings=settings)
     page.resize(1280, 800)
     page.show()
     app.processEvents()

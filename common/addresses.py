@@ -18,16 +18,21 @@ LIMITS = {"street": 200, "city": 100, "region": 100, "state": 100, "postal_code"
 COUNTRY = Field(default=None, max_length=64, description="ISO 3166-1 alpha-2 code or country id")
 
 
+def _limit(name: str) -> Any:
+    """An optional text field: ``null``, or text up to its limit (as sent)."""
+    return Field(default=None, max_length=LIMITS[name])
+
+
 class AddressFields(Strict):
     """An address as a create sends it: ``state`` folds into ``region``."""
 
     __required__: ClassVar[frozenset[str]] = frozenset()  # must hold text once stripped
 
-    street: str | None = None
-    city: str | None = None
-    state: str | None = None
-    region: str | None = None
-    postal_code: str | None = None
+    street: str | None = _limit("street")
+    city: str | None = _limit("city")
+    state: str | None = _limit("state")
+    region: str | None = _limit("region")
+    postal_code: str | None = _limit("postal_code")
     country: str | None = COUNTRY
 
     @field_validator("street", "city", "state", "region", "postal_code", "country")
@@ -51,11 +56,11 @@ class AddressFields(Strict):
 class AddressUpdate(PartialUpdate):
     """An ``address`` sub-object of an update: each field absent/null/value."""
 
-    street: str | None = None
-    city: str | None = None
-    region: str | None = None
-    state: str | None = None
-    postal_code: str | None = None
+    street: str | None = _limit("street")
+    city: str | None = _limit("city")
+    region: str | None = _limit("region")
+    state: str | None = _limit("state")
+    postal_code: str | None = _limit("postal_code")
     country: str | None = COUNTRY
 
     @field_validator("street", "city", "state", "region", "postal_code")

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, Field, field_validator
 
 from common.api import Strict
-from common.permissions import WILDCARD, is_valid_grant
+from common.permissions import GRANT_PATTERN, WILDCARD, is_valid_grant
+from common.rules import NAME
 from common.validation import normalize_name
 
 KEY_PREFIX = "mcrm_"
@@ -57,8 +59,8 @@ def effective_permissions(key: Iterable[str], owner: Iterable[str]) -> list[str]
 class ApiKeyCreate(Strict):
     """``POST /api-keys``."""
 
-    name: str = Field(max_length=100, examples=["Website lead form"])
-    permissions: list[str] = Field(
+    name: str = Field(max_length=100, examples=["Website lead form"], json_schema_extra=NAME)
+    permissions: list[Annotated[str, Field(pattern=GRANT_PATTERN)]] = Field(
         min_length=1, max_length=100, examples=[["clients:read", "clients:write"]]
     )
 

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from common.micro_crm import MicroRead, MicroRequest, OffsetQuery
+from common.rules import NOT_BLANK
 
 
 def _required_text(value: Any, label: str, limit: int) -> str:
@@ -15,34 +16,51 @@ def _required_text(value: Any, label: str, limit: int) -> str:
         raise ValueError(f"{label} is required")
     if not isinstance(value, str):
         raise ValueError(f"{label} must be a string")
-    text = value.strip()
-    if len(text) > limit:
+    if len(value) > limit:  # as sent, as the schema's maxLength counts
         raise ValueError(f"{label} must be at most {limit} characters")
-    return text
+    return value.strip()
 
 
-def _optional_text(value: Any, label: str) -> str | None:
+# The customers' limits, checked as sent (a customer checks them again, stripped).
+LIMITS = {"email": 254, "phone": None, "company": 200, "notes": 10_000}
+
+
+def _optional_text(value: Any, label: str, limit: int | None = None) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
         raise ValueError(f"{label} must be a string")
+    if limit is not None and len(value) > limit:
+        raise ValueError(f"{label} must be at most {limit} characters")
     return value.strip() or None
 
 
 class CreateClientRequest(MicroRequest):
     """``POST /clients``: a lead from a form. Field rules are the customers' rules."""
 
-    name: str = Field(description="Client name (required)", examples=["Jane Smith"])
+    name: str = Field(
+        description="Client name (required)",
+        examples=["Jane Smith"],
+        json_schema_extra={"maxLength": 200, "pattern": NOT_BLANK},
+    )
     email: str | None = Field(
         default=None,
-        description="Email address (a customer needs one, so it is required here)",
-        json_schema_extra={"format": "email"},
+        description="Email address",
+        json_schema_extra={"format": "email", "maxLength": LIMITS["email"]},
         examples=["jane@example.com"],
     )
     phone: str | None = Field(default=None, description="Phone number", examples=["+1 555-0456"])
-    company: str | None = Field(default=None, description="Company name", examples=["Tech Corp"])
+    company: str | None = Field(
+        default=None,
+        description="Company name",
+        examples=["Tech Corp"],
+        json_schema_extra={"maxLength": LIMITS["company"]},
+    )
     notes: str | None = Field(
-        default=None, description="Additional notes", examples=["Interested in premium plan"]
+        default=None,
+        description="Additional notes",
+        examples=["Interested in premium plan"],
+        json_schema_extra={"maxLength": LIMITS["notes"]},
     )
 
     @field_validator("name", mode="before")
@@ -53,7 +71,7 @@ class CreateClientRequest(MicroRequest):
     @field_validator("email", "phone", "company", "notes", mode="before")
     @classmethod
     def _text(cls, v: Any, info: Any) -> str | None:
-        return _optional_text(v, info.field_name.capitalize())
+        return _optional_text(v, info.field_name.capitalize(), LIMITS[info.field_name])
 
 
 class Client(MicroRead):

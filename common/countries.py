@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
 from common.api import Strict
+from common.rules import CURRENCY, DIGITS3, LANGUAGE, NOT_BLANK, PHONE_CODE, letter_code, or_empty
 from common.validation import normalize_currency
 
 _ALPHA2 = re.compile(r"^[A-Z]{2}$")
@@ -23,31 +25,48 @@ _LANG = re.compile(r"^[a-z]{2,3}$")
 MAX_COUNTRY_NAME = 100
 
 
+def _names_schema(*, create: bool) -> dict[str, Any]:
+    """Names per language: ``en`` required on create and never blank; another "" removes it."""
+    text = {"type": "string", "maxLength": MAX_COUNTRY_NAME}
+    return {
+        "propertyNames": {"pattern": LANGUAGE},
+        "additionalProperties": text,
+        "properties": {"en": {**text, "pattern": NOT_BLANK}},
+        **({"required": ["en"]} if create else {}),
+    }
+
+
+def _ascii_upper(value: str) -> str:
+    # Only ASCII letters: "ß".upper() is "SS", which would pass for a code.
+    value = value.strip()
+    return value.upper() if value.isascii() else value
+
+
 def normalize_country_code(value: str) -> str:
     """An ISO 3166-1 alpha-2 code, upper-cased, or ``ValueError``."""
-    code = value.strip().upper()
-    if not _ALPHA2.match(code):
+    code = _ascii_upper(value)
+    if not _ALPHA2.fullmatch(code):
         raise ValueError("Country code must be two letters (ISO 3166-1 alpha-2), e.g. UA")
     return code
 
 
 def _alpha3(value: str) -> str:
-    code = value.strip().upper()
-    if not _ALPHA3.match(code):
+    code = _ascii_upper(value)
+    if not _ALPHA3.fullmatch(code):
         raise ValueError("alpha3 must be three letters, e.g. UKR")
     return code
 
 
 def _numeric(value: str) -> str:
     value = value.strip()
-    if not _NUMERIC.match(value):
+    if not _NUMERIC.fullmatch(value):
         raise ValueError("numeric_code must be three digits, e.g. 804")
     return value
 
 
 def _phone_code(value: str) -> str:
     value = value.strip()
-    if not _PHONE_CODE.match(value):
+    if not _PHONE_CODE.fullmatch(value):
         raise ValueError("phone_code must be + and 1-4 digits, e.g. +380")
     return value
 
@@ -55,12 +74,11 @@ def _phone_code(value: str) -> str:
 def _names(value: dict[str, str], *, require_en: bool) -> dict[str, str]:
     out: dict[str, str] = {}
     for lang, text in value.items():
-        if not _LANG.match(lang):
+        if not _LANG.fullmatch(lang):
             raise ValueError(f"Unknown language key {lang!r}: use codes like en, uk, de")
-        text = text.strip()
         if len(text) > MAX_COUNTRY_NAME:
             raise ValueError(f"Name in {lang!r} must be at most {MAX_COUNTRY_NAME} characters")
-        out[lang] = text
+        out[lang] = text.strip()
     if require_en and not out.get("en"):
         raise ValueError("Name must have a non-empty 'en' entry")
     if not require_en and out.get("en") == "":
@@ -71,12 +89,23 @@ def _names(value: dict[str, str], *, require_en: bool) -> dict[str, str]:
 class CountryCreate(Strict):
     """``POST /countries``: code and name.en required."""
 
-    code: str = Field(max_length=8, examples=["PL"])
-    name: dict[str, str] = Field(examples=[{"en": "Poland", "uk": "Польща", "de": "Polen"}])
-    alpha3: str | None = Field(default=None, max_length=8, examples=["POL"])
-    numeric_code: str | None = Field(default=None, max_length=8, examples=["616"])
-    phone_code: str | None = Field(default=None, max_length=8, examples=["+48"])
-    currency_code: str | None = Field(default=None, max_length=8, examples=["PLN"])
+    code: str = Field(max_length=8, json_schema_extra=letter_code(2, "PL"))
+    name: dict[str, str] = Field(
+        examples=[{"en": "Poland", "uk": "Польща", "de": "Polen"}],
+        json_schema_extra=_names_schema(create=True),
+    )
+    alpha3: str | None = Field(
+        default=None, max_length=8, json_schema_extra=or_empty(letter_code(3, "POL"))
+    )
+    numeric_code: str | None = Field(
+        default=None, max_length=8, json_schema_extra=or_empty(DIGITS3)
+    )
+    phone_code: str | None = Field(
+        default=None, max_length=8, json_schema_extra=or_empty(PHONE_CODE)
+    )
+    currency_code: str | None = Field(
+        default=None, max_length=8, json_schema_extra=or_empty(CURRENCY)
+    )
     region: str | None = Field(default=None, max_length=64, examples=["Europe"])
     flag_emoji: str | None = Field(default=None, max_length=16, examples=["🇵🇱"])
 
@@ -120,12 +149,20 @@ class CountryUpdate(Strict):
     In ``name``, a language set to "" is removed; ``en`` can never be removed.
     """
 
-    code: str | None = Field(default=None, max_length=8)
-    name: dict[str, str] | None = None
-    alpha3: str | None = Field(default=None, max_length=8)
-    numeric_code: str | None = Field(default=None, max_length=8)
-    phone_code: str | None = Field(default=None, max_length=8)
-    currency_code: str | None = Field(default=None, max_length=8)
+    code: str | None = Field(default=None, max_length=8, json_schema_extra=letter_code(2, "PL"))
+    name: dict[str, str] | None = Field(default=None, json_schema_extra=_names_schema(create=False))
+    alpha3: str | None = Field(
+        default=None, max_length=8, json_schema_extra=or_empty(letter_code(3, "POL"))
+    )
+    numeric_code: str | None = Field(
+        default=None, max_length=8, json_schema_extra=or_empty(DIGITS3)
+    )
+    phone_code: str | None = Field(
+        default=None, max_length=8, json_schema_extra=or_empty(PHONE_CODE)
+    )
+    currency_code: str | None = Field(
+        default=None, max_length=8, json_schema_extra=or_empty(CURRENCY)
+    )
     region: str | None = Field(default=None, max_length=64)
     flag_emoji: str | None = Field(default=None, max_length=16)
 

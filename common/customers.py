@@ -18,6 +18,7 @@ from common.api import Page, PageQuery, Strict
 from common.kit import PartialUpdate, check_social, check_website
 from common.kit import clean_text as kit_clean_text
 from common.kit import phone_e164 as _phone
+from common.rules import CURRENCY, EMAIL, NAME, NOT_BLANK, PHONE, WEBSITE, not_null
 from common.validation import normalize_currency, normalize_email, normalize_name
 
 MAX_MONEY = 2**63 - 1
@@ -34,6 +35,30 @@ TEXT_LIMITS = {
     "postal_code": 20,
 }
 _READ_ONLY_MSG = "total_purchases is computed by the server and cannot be set"
+SOCIAL: dict[str, Any] = {
+    "maxProperties": 20,
+    "propertyNames": {"maxLength": 40, "pattern": NOT_BLANK},
+    "additionalProperties": {"type": "string", "maxLength": 200},
+    "examples": [{"twitter": "@acme"}],
+}
+
+
+# At most one billing address (an address without a type is one).
+ONE_BILLING: dict[str, Any] = {
+    "contains": {
+        "anyOf": [
+            {"type": "object", "not": {"required": ["type"]}},
+            {"type": "object", "properties": {"type": {"const": "billing"}}, "required": ["type"]},
+        ]
+    },
+    "minContains": 0,
+    "maxContains": 1,
+}
+
+
+def _limit(field: str) -> Any:
+    """An optional text field of ``TEXT_LIMITS``: ``null``, or text up to its limit."""
+    return Field(default=None, max_length=TEXT_LIMITS[field])
 
 
 def clean_text(value: str | None, field: str) -> str | None:
@@ -63,17 +88,21 @@ class AddressCreate(AddressFields):
 class CustomerCreate(_NoTotalPurchases):
     """``POST /customers``."""
 
-    name: str = Field(max_length=200, examples=["Acme Corporation"])
-    email: str | None = Field(default=None, max_length=254, examples=["contact@acme.com"])
-    phone: str | None = Field(default=None, examples=["+1-555-0100"])
-    tax_id: str | None = None
-    website: str | None = None
-    social_media: dict[str, str] | None = None
-    company: str | None = None
-    notes: str | None = None
+    name: str = Field(max_length=200, examples=["Acme Corporation"], json_schema_extra=NAME)
+    email: str | None = Field(
+        default=None, max_length=254, examples=["contact@acme.com"], json_schema_extra=EMAIL
+    )
+    phone: str | None = Field(default=None, max_length=40, json_schema_extra=PHONE)
+    tax_id: str | None = _limit("tax_id")
+    website: str | None = Field(default=None, max_length=500, json_schema_extra=WEBSITE)
+    social_media: dict[str, str] | None = Field(default=None, json_schema_extra=SOCIAL)
+    company: str | None = _limit("company")
+    notes: str | None = _limit("notes")
     credit_limit: Money = Field(default=0, ge=0, le=MAX_MONEY, description="Cents")
-    currency: str = Field(default="USD", examples=["USD"])
-    addresses: list[AddressCreate] = Field(default_factory=list, max_length=20)
+    currency: str = Field(default="USD", json_schema_extra=CURRENCY)
+    addresses: list[AddressCreate] = Field(
+        default_factory=list, max_length=20, json_schema_extra=ONE_BILLING
+    )
 
     _name = field_validator("name")(normalize_name)
 
@@ -105,16 +134,18 @@ class CustomerUpdate(_NoTotalPurchases, PartialUpdate):
 
     __required__ = frozenset({"name", "email", "currency", "credit_limit"})
 
-    name: str | None = Field(default=None, max_length=200)
-    email: str | None = Field(default=None, max_length=254)
-    phone: str | None = None
-    tax_id: str | None = None
-    website: str | None = None
-    social_media: dict[str, str] | None = None
-    company: str | None = None
-    notes: str | None = None
-    credit_limit: Money | None = Field(default=None, ge=0, le=MAX_MONEY, description="Cents")
-    currency: str | None = None
+    name: str | None = Field(default=None, max_length=200, json_schema_extra=not_null(NAME))
+    email: str | None = Field(default=None, max_length=254, json_schema_extra=not_null(EMAIL))
+    phone: str | None = Field(default=None, max_length=40, json_schema_extra=PHONE)
+    tax_id: str | None = _limit("tax_id")
+    website: str | None = Field(default=None, max_length=500, json_schema_extra=WEBSITE)
+    social_media: dict[str, str] | None = Field(default=None, json_schema_extra=SOCIAL)
+    company: str | None = _limit("company")
+    notes: str | None = _limit("notes")
+    credit_limit: Money | None = Field(
+        default=None, ge=0, le=MAX_MONEY, description="Cents", json_schema_extra=not_null()
+    )
+    currency: str | None = Field(default=None, json_schema_extra=not_null(CURRENCY))
     address: AddressUpdate | None = None
 
     _phone = field_validator("phone")(_phone)

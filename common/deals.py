@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, StrictInt, field_validator
 
 from common.api import Strict
 from common.micro_crm import MicroRead, MicroRequest, Number, OffsetQuery
+from common.rules import NOT_BLANK, not_null
 
 
 class Stage(StrEnum):
@@ -85,6 +86,13 @@ def dollars_to_cents(value: Any) -> int:
     return int(cents)
 
 
+# What dollars_to_cents accepts, as JSON Schema.
+DOLLARS: dict[str, Any] = {"minimum": 0, "maximum": float(MAX_DOLLARS), "multipleOf": 0.01}
+TITLE: dict[str, Any] = {"maxLength": 200, "pattern": NOT_BLANK}
+CLIENT_ID: dict[str, Any] = {"maxLength": 36, "pattern": NOT_BLANK}  # as DealCreate.client_id
+NOTES: dict[str, Any] = {"maxLength": 10_000}
+
+
 def cents_to_dollars(cents: int) -> Decimal:
     """Integer cents as an exact ``Decimal`` of dollars."""
     return (Decimal(cents) / CENTS).quantize(Decimal("0.01"))
@@ -115,21 +123,26 @@ class DealCreate(Strict):
 
 
 class DealUpdate(Strict):
-    """Partial update: absent = unchanged, null = clear (notes, expected_close), value = set."""
+    """Partial update: absent = unchanged, null = clear (notes, expected_close), value = set.
+
+    ``client_id`` moves the deal to another client (which must exist).
+    """
 
     title: str | None = Field(default=None, max_length=200)
+    client_id: str | None = Field(default=None, max_length=36)
     value: StrictInt | None = Field(default=None, ge=0, le=MAX_CENTS, description="Cents")
     stage: Stage | None = None
     probability: StrictInt | None = Field(default=None, ge=0, le=100)
     notes: str | None = Field(default=None, max_length=10_000)
     expected_close: date | None = None
 
-    @field_validator("title", "value", "stage", "probability", mode="before")
+    @field_validator("title", "client_id", "value", "stage", "probability", mode="before")
     @classmethod
     def _required(cls, v: Any, info: Any) -> Any:
         # Validators run only for sent fields, so None here is an explicit null.
         if v is None:
-            raise ValueError(f"{info.field_name.capitalize()} cannot be cleared")
+            name = "Client" if info.field_name == "client_id" else info.field_name.capitalize()
+            raise ValueError(f"{name} cannot be cleared")
         return v
 
     @field_validator("title")
@@ -159,10 +172,9 @@ def _text(value: Any, label: str, *, required: bool, limit: int) -> str | None:
         return None
     if not isinstance(value, str):
         raise ValueError(f"{label} must be a string")
-    text = value.strip()
-    if len(text) > limit:
+    if len(value) > limit:  # as sent, as the schema's maxLength counts
         raise ValueError(f"{label} must be at most {limit} characters")
-    return text
+    return value.strip()
 
 
 def _probability(value: Any) -> int | None:
@@ -178,11 +190,20 @@ def _probability(value: Any) -> int | None:
 class CreateDealRequest(MicroRequest):
     """``POST /deals``."""
 
-    title: str = Field(description="Deal title (required)", examples=["Website Redesign Project"])
-    client_id: str = Field(
-        alias="clientId", description="Client ID (required)", examples=["0193..."]
+    title: str = Field(
+        description="Deal title (required)",
+        examples=["Website Redesign Project"],
+        json_schema_extra=TITLE,
     )
-    value: Number = Field(default=0, description="Deal value in dollars", examples=[5000])
+    client_id: str = Field(
+        alias="clientId",
+        description="Client ID (required)",
+        examples=["0193..."],
+        json_schema_extra=CLIENT_ID,
+    )
+    value: Number = Field(
+        default=0, description="Deal value in dollars", examples=[5000], json_schema_extra=DOLLARS
+    )
     stage: Stage = Field(default=Stage.LEAD, description="Pipeline stage")
     probability: int | None = Field(
         default=None,
@@ -190,7 +211,7 @@ class CreateDealRequest(MicroRequest):
         le=100,
         description="Win probability (auto-set based on stage if not provided)",
     )
-    notes: str | None = Field(default=None, description="Additional notes")
+    notes: str | None = Field(default=None, description="Additional notes", json_schema_extra=NOTES)
     expected_close: date | None = Field(
         default=None, alias="expectedClose", description="Expected close date (YYYY-MM-DD)"
     )
@@ -203,7 +224,7 @@ class CreateDealRequest(MicroRequest):
     @field_validator("client_id", mode="before")
     @classmethod
     def _client(cls, v: Any) -> Any:
-        return _text(v, "Client ID", required=True, limit=200)
+        return _text(v, "Client ID", required=True, limit=36)
 
     @field_validator("notes", mode="before")
     @classmethod
@@ -236,11 +257,13 @@ class CreateDealRequest(MicroRequest):
 class UpdateDealRequest(MicroRequest):
     """``PATCH /deals/:id`` (beyond the Micro CRM document): only the fields sent change."""
 
-    title: str | None = None
-    value: Number | None = Field(default=None, description="Deal value in dollars")
-    stage: Stage | None = None
-    probability: int | None = Field(default=None, ge=0, le=100)
-    notes: str | None = None
+    title: str | None = Field(default=None, json_schema_extra=not_null(TITLE))
+    value: Number | None = Field(
+        default=None, description="Deal value in dollars", json_schema_extra=not_null(DOLLARS)
+    )
+    stage: Stage | None = Field(default=None, json_schema_extra=not_null())
+    probability: int | None = Field(default=None, ge=0, le=100, json_schema_extra=not_null())
+    notes: str | None = Field(default=None, json_schema_extra=NOTES)
     expected_close: date | None = Field(default=None, alias="expectedClose")
 
     @field_validator("title", "value", "stage", "probability", mode="before")

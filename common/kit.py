@@ -46,10 +46,9 @@ def clean_text(value: str | None, limit: int) -> str | None:
     """Strip; an empty string means "no value"; refuse text over ``limit``."""
     if value is None:
         return None
-    value = value.strip()
-    if len(value) > limit:
+    if len(value) > limit:  # as sent, as the schema's maxLength counts
         raise ValueError(f"Must be at most {limit} characters")
-    return value or None
+    return value.strip() or None
 
 
 def check_website(value: str | None) -> str | None:
@@ -70,9 +69,9 @@ def check_social(value: dict[str, str] | None) -> dict[str, str] | None:
     if len(value) > 20:
         raise ValueError("At most 20 social media entries")
     out: dict[str, str] = {}
-    for key, handle in value.items():
-        key = key.strip().lower()
-        if not key or len(key) > 40:
+    for sent, handle in value.items():
+        key = sent.strip().lower()
+        if not key or len(sent) > 40:  # as sent, as the schema's maxLength counts
             raise ValueError("Social media keys must be 1-40 characters, e.g. twitter")
         if len(handle) > 200:
             raise ValueError(f"The {key} entry must be at most 200 characters")

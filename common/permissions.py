@@ -11,7 +11,8 @@ from collections.abc import Iterable
 
 WILDCARD = "*"
 _PART = r"[a-z][a-z0-9_]*"
-_GRANT_RE = re.compile(rf"^(?:{_PART}|\*):(?:{_PART}|\*)$")
+GRANT_PATTERN = rf"^(?:{_PART}|\*):(?:{_PART}|\*)$"
+_GRANT_RE = re.compile(GRANT_PATTERN)
 _REQUIRED_RE = re.compile(rf"^{_PART}:{_PART}$")
 
 RESOURCES: tuple[str, ...] = (
@@ -38,7 +39,7 @@ RESOURCES: tuple[str, ...] = (
 
 def is_valid_grant(permission: str) -> bool:
     """Tell whether ``permission`` is well formed as something a role may hold."""
-    return bool(_GRANT_RE.match(permission))
+    return bool(_GRANT_RE.fullmatch(permission))
 
 
 def is_valid_required(permission: str) -> bool:

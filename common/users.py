@@ -7,13 +7,14 @@ from datetime import datetime
 from pydantic import BaseModel, Field, field_validator
 
 from common.api import Strict
-from common.validation import check_password, normalize_email, normalize_name
+from common.rules import EMAIL, NAME, not_null
+from common.validation import check_password, fold, normalize_email, normalize_name
 
 
 class RegisterRequest(Strict):
-    email: str = Field(max_length=254, examples=["user@example.com"])
-    password: str = Field(examples=["SecurePass123!"])
-    name: str = Field(max_length=200, examples=["John Doe"])
+    email: str = Field(max_length=254, examples=["user@example.com"], json_schema_extra=EMAIL)
+    password: str = Field(min_length=8, max_length=256, examples=["SecurePass123!"])
+    name: str = Field(max_length=200, examples=["John Doe"], json_schema_extra=NAME)
 
     _email = field_validator("email")(normalize_email)
     _password = field_validator("password")(check_password)
@@ -26,8 +27,12 @@ class LoginRequest(Strict):
 
     @field_validator("email")
     @classmethod
-    def _lower(cls, v: str) -> str:
-        return v.strip().lower()
+    def _normal(cls, v: str) -> str:
+        # The stored normal form; an address that is not one cannot match (401, not 422).
+        try:
+            return normalize_email(v)
+        except ValueError:
+            return fold(v.strip())
 
 
 class RefreshRequest(Strict):
@@ -65,8 +70,8 @@ class TokenPair(BaseModel):
 class UserUpdate(Strict):
     """``PATCH /users/:id``: absent = unchanged; email and name cannot be cleared."""
 
-    email: str | None = Field(default=None, max_length=254)
-    name: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=254, json_schema_extra=not_null(EMAIL))
+    name: str | None = Field(default=None, max_length=200, json_schema_extra=not_null(NAME))
 
     @field_validator("email")
     @classmethod

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import email_validator
 import phonenumbers
 import pycountry
@@ -15,9 +17,21 @@ MAX_NAME = 200
 MAX_EMAIL = 254
 
 
+def fold(value: str) -> str:
+    """Unicode NFKC + case folding (NFKC again: folding can leave a string not NFKC)."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value).casefold())
+
+
 def normalize_email(value: str) -> str:
-    """Return the normalised address or raise ``ValueError`` with a readable reason."""
-    value = value.strip()
+    """Return the address in its one normal form, or raise ``ValueError`` with a readable reason.
+
+    The normal form is NFKC + case folding, then email-validator's normalisation
+    (the domain in Unicode form, so ``xn--`` and Unicode spellings agree). Every
+    email is stored and compared in this form, for uniqueness and sign-in:
+    ``ADMIN@Example.com`` written with a fullwidth A (U+FF21) and ``admin@example.com``
+    are one address.
+    """
+    value = fold(value.strip())
     if not value:
         raise ValueError("Email is required")
     if len(value) > MAX_EMAIL:
@@ -26,13 +40,18 @@ def normalize_email(value: str) -> str:
         info = email_validator.validate_email(value, check_deliverability=False)
     except email_validator.EmailNotValidError as exc:
         raise ValueError(f"Invalid email format: {exc}") from None
-    return info.normalized.lower()
+    normal = fold(info.normalized)
+    if len(normal) > MAX_EMAIL:
+        raise ValueError(f"Email must be at most {MAX_EMAIL} characters")
+    return normal
 
 
 def normalize_currency(value: str) -> str:
     """Return an upper-case ISO 4217 code or raise ``ValueError``."""
-    code = value.strip().upper()
-    if len(code) != 3 or pycountry.currencies.get(alpha_3=code) is None:
+    sent = value.strip()
+    code = sent.upper()
+    # ASCII only: "ß".upper() is "SS", which would let odd letters pass for a code.
+    if not sent.isascii() or len(code) != 3 or pycountry.currencies.get(alpha_3=code) is None:
         raise ValueError(f"Unknown currency code: {value!r} (ISO 4217 expected)")
     return code
 

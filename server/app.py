@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import RedirectResponse
+from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -17,11 +19,13 @@ from server.db import Database, make_engine
 from server.errors import ServiceUnavailable, install_error_handlers
 from server.middleware import BodySizeLimit, CatchAll, TrustedHosts
 from server.openapi import errors, use_error_body_for_422
+from server.ratelimit.memory import ProcessLimiter
 from server.ratelimit.storage import RateLimiter
 from server.security import PasswordHashing, TokenCodec
 from server.sync.events import VersionWatcher
 
 API_VERSION = "0.1.0"
+SWAGGER_UI = "/swagger/index.html"
 
 
 class Health(BaseModel):
@@ -48,22 +52,34 @@ def build_context(settings: Settings, *, passwords: PasswordHashing | None = Non
         ),
         passwords=passwords or PasswordHashing(),
         limiter=RateLimiter(engine),
+        user_limiter=ProcessLimiter(settings.user_rate_limit),
     )
 
 
 def create_app(ctx: AppContext) -> FastAPI:
     """Build the app around an already-migrated database."""
-    app = FastAPI(
+    # Swagger UI's script, styles and icon come from the fastapi-offline package and
+    # are served from /swagger/assets: the page works on a network without internet.
+    app = FastAPIOffline(
         title="Skeleton CRM API",
         version=API_VERSION,
         description=server_doc or "",
         openapi_url="/swagger/doc.json",
-        docs_url="/swagger/index.html",
+        docs_url=SWAGGER_UI,
         redoc_url=None,
+        static_url="/swagger/assets",
+        swagger_ui_oauth2_redirect_url="/swagger/oauth2-redirect.html",
+        # Swagger UI would send the document to validator.swagger.io for a badge.
+        swagger_ui_parameters={"validatorUrl": None},
     )
     app.state.ctx = ctx
     install_error_handlers(app)
     use_error_body_for_422(app)
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        """A browser opening the server's address lands on Swagger UI."""
+        return RedirectResponse(SWAGGER_UI)
 
     @app.get("/health", response_model=Health, tags=["health"], responses=errors(503))
     def health() -> Health:

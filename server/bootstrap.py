@@ -39,16 +39,22 @@ def ensure_admin(ctx: AppContext) -> AdminResult:
         generated = None
         if password is None:
             generated = password = secrets.token_urlsafe(12)
-        check_password(password)
-        password_hash = ctx.passwords.hash(password)
+        check_password(password)  # a ValueError: the CLI's one-line refusal of the setting
         user = users.find_by_email(session=session, email=email)
         if user is None:
             user = users.create_user(
-                session=session, email=email, name="Administrator", password_hash=password_hash
+                session=session,
+                actor_permissions=users.CONSOLE_PERMISSIONS,
+                passwords=ctx.passwords,
+                email=email,
+                name="Administrator",
+                password=password,
             )
         else:
             # Never promote an account someone may have registered with this email while
             # keeping their password: the administrator gets the configured one.
-            users.reset_credentials(session=session, user=user, password_hash=password_hash)
+            users.reset_credentials(
+                session=session, passwords=ctx.passwords, user=user, password=password
+            )
         users.grant_system_role(session=session, user=user, role_name=SUPER_ADMIN)
     return AdminResult(email=email, created=True, generated_password=generated)

@@ -1,17 +1,43 @@
-"""``crm-server``: serve, migrate."""
+"""``crm-server``: serve, migrate, demo, compact-log, users.
+
+Exit codes: 0 done; 1 a failure, told in one line on stderr (a busy port, an
+unknown user, a duplicate email...); 2 a bad command line or configuration.
+"""
 
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
-import os
+import socket
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import NoReturn
 
 from pydantic import ValidationError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from server.config import Settings
+from server.db import Database
 
 log = logging.getLogger("crm.cli")
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Tell what went wrong in one line on stderr and exit."""
+    print(f"crm-server: {' '.join(message.split())}", file=sys.stderr)
+    raise SystemExit(code)
+
+
+def package_version() -> str:
+    try:
+        return version("skeleton-crm")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
 
 
 def _settings() -> Settings:
@@ -28,6 +54,7 @@ def _prepare(settings: Settings, *, allow_upgrade: bool) -> None:
     """Bring the schema to head (empty database, or SQLite) and make sure an admin exists."""
     from server.app import build_context
     from server.bootstrap import ensure_admin
+    from server.errors import DomainError
     from server.migrate import current_revision, head_revision, upgrade
 
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -52,7 +79,7 @@ def _prepare(settings: Settings, *, allow_upgrade: bool) -> None:
                 raise SystemExit(1)
         try:
             admin = ensure_admin(ctx)
-        except ValueError as exc:
+        except (ValueError, DomainError) as exc:  # a bad setting; an email like another's
             print(f"crm-server: cannot create the administrator: {exc}", file=sys.stderr)
             raise SystemExit(2) from None
         if admin.created and admin.generated_password:
@@ -66,22 +93,42 @@ def _prepare(settings: Settings, *, allow_upgrade: bool) -> None:
         ctx.db.dispose()
 
 
+def check_port_free(host: str, port: int) -> None:
+    """Fail in one line if ``host:port`` cannot be listened on, before anything else starts.
+
+    The probe binds the way uvicorn does (SO_REUSEADDR), so a port that only has
+    connections in TIME_WAIT counts as free, and one with a listener does not.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                fail(f"port {port} on {host} is in use")
+            fail(f"cannot listen on {host} port {port}: {exc.strerror or exc}")
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     settings = _settings()
+    host = settings.host if args.host is None else args.host
+    port = settings.port if args.port is None else args.port
+    check_port_free(host, port)
     _prepare(settings, allow_upgrade=False)
-    print(f"Skeleton CRM server listening on http://{args.host}:{args.port}")
-    print(f"  API:        http://{args.host}:{args.port}/api/v1")
-    print(f"  Swagger UI: http://{args.host}:{args.port}/swagger/index.html")
+    print(f"Skeleton CRM server listening on http://{host}:{port}")
+    print(f"  API:        http://{host}:{port}/api/v1")
+    print(f"  Swagger UI: http://{host}:{port}/swagger/index.html")
     print(f"  Database:   {_safe_url(settings.resolved_database_url)}")
     print(f"  Sign in:    POST /api/v1/auth/login as {settings.admin_email}")
     sys.stdout.flush()
     uvicorn.run(
         "server.app:app_from_env",
         factory=True,
-        host=args.host,
-        port=args.port,
+        host=host,
+        port=port,
         workers=args.workers,
         log_level=args.log_level,
         proxy_headers=args.proxy_headers,
@@ -92,9 +139,56 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
     return make_url(url).render_as_string(hide_password=True)
+
+
+@contextmanager
+def _database(settings: Settings) -> Iterator[Database]:
+    """The configured database, refused in one line if missing, unreachable or not at head."""
+    from server.db import make_engine
+    from server.migrate import current_revision, head_revision
+
+    url = settings.resolved_database_url
+    parsed = make_url(url)
+    sqlite_file = parsed.get_backend_name() == "sqlite" and parsed.database
+    if sqlite_file and not Path(sqlite_file).exists():  # connecting would create an empty file
+        fail(f"no database at {parsed.database}: run `crm-server migrate` (or serve) first")
+    engine = make_engine(url, busy_timeout_ms=settings.sqlite_busy_timeout_ms, pool_size=1)
+    try:
+        try:
+            current = current_revision(engine)
+        except SQLAlchemyError as exc:
+            fail(f"cannot open the database {_safe_url(url)}: {_first_line(exc)}")
+        if current != head_revision():
+            fail(
+                f"the database schema is at {current or 'nothing (empty database)'}, "
+                f"this server needs {head_revision()}: run `crm-server migrate` first"
+            )
+        yield Database(engine)
+    finally:
+        engine.dispose()
+
+
+def _first_line(exc: SQLAlchemyError) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    return str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+
+
+def cmd_users(args: argparse.Namespace) -> None:
+    from server.errors import DomainError
+    from server.security import PasswordHashing
+    from server.users import cli as users_cli
+
+    settings = _settings()
+    with _database(settings) as db:
+        try:
+            users_cli.run(args, db=db, passwords=PasswordHashing(), out=sys.stdout)
+        except DomainError as exc:
+            fail(exc.message)
+        except SQLAlchemyError as exc:
+            fail(f"database error: {_first_line(exc)}")
+        except (KeyboardInterrupt, EOFError):
+            fail("cancelled, nothing changed")
 
 
 def cmd_migrate(_args: argparse.Namespace) -> None:
@@ -141,14 +235,22 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from server.users import cli as users_cli
+
     parser = argparse.ArgumentParser(prog="crm-server", description="Skeleton CRM sync server")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"crm-server {package_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve = sub.add_parser(
-        "serve", help="run the server (creates the schema and admin on first start)"
+        "serve",
+        help="run the server (creates the schema and admin on first start)",
+        description="Run the server. It creates the schema and the administrator on first start.",
+        epilog="settings (environment variables):\n"
+        + "\n".join("  " + line for line in Settings.help_lines()),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    serve.add_argument("--host", default=os.environ.get("CRM_HOST", "127.0.0.1"))
-    serve.add_argument("--port", type=int, default=int(os.environ.get("CRM_PORT", "8080")))
-    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--host", help="listen address (default: CRM_HOST)")
+    serve.add_argument("--port", type=int, help="listen port (default: CRM_PORT)")
+    serve.add_argument("--workers", type=int, default=1, help="server processes (default: 1)")
     serve.add_argument("--log-level", default="info")
     serve.add_argument("--proxy-headers", action="store_true", help="trust X-Forwarded-For")
     serve.add_argument("--no-access-log", dest="access_log", action="store_false")
@@ -165,6 +267,7 @@ def main(argv: list[str] | None = None) -> None:
     demo.add_argument("--customers", type=int, default=300, help="how many (default 300)")
     demo.add_argument("--deals", type=int, default=60, help="how many deals (default 60)")
     demo.set_defaults(func=cmd_demo)
+    users_cli.add_parser(sub).set_defaults(func=cmd_users)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import Field, SecretStr, model_validator
+from limits import parse_many
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 JWT_SECRET_FILE = "jwt-secret"
@@ -23,26 +25,109 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="CRM_", extra="ignore")
 
-    env: Literal["development", "production", "test"] = "development"
-    data_dir: Path = Field(default_factory=_default_data_dir)
-    database_url: str | None = None
-    admin_email: str = "admin@skeleton.local"
-    admin_password: SecretStr | None = None
-    jwt_secret: SecretStr | None = None
-    jwt_issuer: str = "skeleton-crm"
-    jwt_audience: str = "skeleton-crm-api"
-    access_token_ttl_seconds: int = Field(default=900, ge=30, le=3600)
-    refresh_token_ttl_days: int = Field(default=30, ge=1, le=365)
-    jwt_leeway_seconds: int = Field(default=5, ge=0, le=30)
-    allow_registration: bool = True
-    cors_origins: list[str] = Field(default_factory=list)
-    trusted_hosts: list[str] = Field(default_factory=lambda: ["*"])
-    max_body_bytes: int = Field(default=1_048_576, ge=1024)
-    login_limit_per_email: str = "10/minute"
-    login_limit_per_address: str = "30/minute"
-    api_key_rate_limit: int = Field(default=100, ge=1)
-    sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
-    db_pool_size: int = Field(default=10, ge=1)
+    # Each description is the one-line meaning `crm-server serve --help` prints.
+    env: Literal["development", "production", "test"] = Field(
+        default="development",
+        description="production refuses '*' trusted hosts and short secrets",
+    )
+    host: str = Field(default="127.0.0.1", description="address `serve` listens on (--host)")
+    port: int = Field(default=8080, ge=1, le=65535, description="port `serve` listens on (--port)")
+    data_dir: Path = Field(
+        default_factory=_default_data_dir,
+        description="the embedded SQLite file and the generated JWT secret",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="e.g. postgresql+psycopg://user:pw@host/db; unset: SQLite crm.db in the data dir",
+    )
+    admin_email: str = Field(
+        default="admin@skeleton.local", description="the administrator created on first start"
+    )
+    admin_password: SecretStr | None = Field(
+        default=None,
+        description="their password, used only while no super admin exists; unset: generated, printed once",
+    )
+    jwt_secret: SecretStr | None = Field(
+        default=None,
+        description="signs access tokens, same for every process; unset: generated once into the data dir",
+    )
+    jwt_issuer: str = Field(default="skeleton-crm", description="the access tokens' iss claim")
+    jwt_audience: str = Field(
+        default="skeleton-crm-api", description="the access tokens' aud claim"
+    )
+    access_token_ttl_seconds: int = Field(
+        default=900, ge=30, le=3600, description="lifetime of an access token"
+    )
+    refresh_token_ttl_days: int = Field(
+        default=30, ge=1, le=365, description="lifetime of an unused refresh token"
+    )
+    jwt_leeway_seconds: int = Field(
+        default=5, ge=0, le=30, description="clock skew tolerated on token times"
+    )
+    allow_registration: bool = Field(
+        default=True, description="self-registration (new users get no role)"
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list, description="JSON list of browser origins allowed to call the API"
+    )
+    trusted_hosts: list[str] = Field(
+        default_factory=lambda: ["*"],
+        description="JSON list of host names the server answers to",
+    )
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=1024, description="larger request bodies get 413"
+    )
+    # Sign-in throttling (server/auth/throttle.py): `limits` notation, tiers joined by ";".
+    login_limit_per_address: str = Field(
+        default="30/minute;300/hour", description="sign-in attempts per client address"
+    )
+    login_limit_per_address_email: str = Field(
+        default="5/minute;20/hour;100/day",
+        description="sign-in attempts per client address and account (the wait grows by tier)",
+    )
+    login_limit_per_email: str = Field(
+        default="10/minute;50/hour",
+        description="attempts on one account from anywhere; past it only known addresses get in freely",
+    )
+    login_limit_unknown_address: str = Field(
+        default="2 per 10 minutes",
+        description="attempts from an address new to an account that is under attack",
+    )
+    refresh_grace_seconds: int = Field(
+        default=10,
+        ge=0,
+        le=60,
+        description="a refresh repeated within this window gets the same new token pair",
+    )
+    user_rate_limit: str = Field(
+        default="1200/minute", description="requests per signed-in user and server process"
+    )
+    api_key_rate_limit: int = Field(
+        default=100, ge=1, description="requests per minute per API key"
+    )
+    sqlite_busy_timeout_ms: int = Field(
+        default=30_000, ge=0, description="how long a SQLite writer waits for the lock"
+    )
+    db_pool_size: int = Field(
+        default=10,
+        ge=1,
+        description="database connections kept per process (as many again on demand)",
+    )
+
+    @field_validator(
+        "login_limit_per_address",
+        "login_limit_per_address_email",
+        "login_limit_per_email",
+        "login_limit_unknown_address",
+        "user_rate_limit",
+    )
+    @classmethod
+    def _limit(cls, value: str) -> str:
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError(f"not a rate limit: {value!r} (e.g. '5/minute;20/hour')") from None
+        return value
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:
@@ -55,6 +140,23 @@ class Settings(BaseSettings):
         if self.env == "production" and "*" in self.trusted_hosts:
             raise ValueError("CRM_TRUSTED_HOSTS must list the server's host names in production")
         return self
+
+    @classmethod
+    def help_lines(cls) -> list[str]:
+        """Every setting as ``CRM_<NAME> (default: ...)`` and its meaning, from the model itself."""
+        lines: list[str] = []
+        for name, field in cls.model_fields.items():
+            default = field.get_default(call_default_factory=True)
+            if default is None:
+                shown = "unset"
+            elif isinstance(default, bool):
+                shown = str(default).lower()
+            elif isinstance(default, list):
+                shown = json.dumps(default)
+            else:
+                shown = str(default)
+            lines += [f"CRM_{name.upper()} (default: {shown})", f"    {field.description}"]
+        return lines
 
     @property
     def resolved_database_url(self) -> str:

@@ -1,18 +1,18 @@
-"""What the app holds between requests: settings, database, token codec, hasher, limiter."""
+"""What the app holds between requests: settings, database, token codec, hasher, limiters."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from server.config import Settings
 from server.db import Database
+from server.ratelimit.memory import ProcessLimiter
 from server.ratelimit.storage import RateLimiter
 from server.security import PasswordHashing, TokenCodec
-from server.unit_of_work import commit
+from server.unit_of_work import transaction
 
 
 @dataclass
@@ -21,15 +21,9 @@ class AppContext:
     db: Database
     tokens: TokenCodec
     passwords: PasswordHashing
-    limiter: RateLimiter
+    limiter: RateLimiter  # shared counters in the database (sign-in, API keys)
+    user_limiter: ProcessLimiter  # per-process requests of signed-in users
 
-    @contextmanager
-    def unit_of_work(self) -> Iterator[Session]:
+    def unit_of_work(self) -> AbstractContextManager[Session]:
         """A write session committed once at the end (audit, change log), rolled back on any error."""
-        with self.db.session(write=True) as session:
-            try:
-                yield session
-                commit(session)
-            except BaseException:
-                session.rollback()
-                raise
+        return transaction(self.db)

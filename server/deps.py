@@ -6,11 +6,12 @@ routes' ``Annotated[Principal, Require(...)]`` declarations.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -21,7 +22,7 @@ from server.api_keys.service import authenticate
 from server.auth.models import AuthSession
 from server.auth.principal import Principal as Principal  # the routes declare it
 from server.context import AppContext
-from server.errors import DomainError, Forbidden, Unauthorized
+from server.errors import DomainError, Forbidden, RateLimited, Unauthorized
 from server.unit_of_work import commit, set_actor
 from server.users.models import User
 
@@ -83,6 +84,12 @@ def get_principal(
     claims = ctx.tokens.decode(credentials.credentials)
     if claims is None:
         raise Unauthorized("Invalid or expired access token")
+    # Counted in memory before any query: a runaway script costs no database work.
+    wait = ctx.user_limiter.hit("user", claims.user_id)
+    if wait is not None:
+        raise RateLimited(
+            "Too many requests; slow down", headers={"Retry-After": str(math.ceil(wait))}
+        )
     row = session.execute(
         sa.select(User, AuthSession.revoked_at)
         .join(AuthSession, AuthSession.user_id == User.id)
@@ -137,6 +144,15 @@ def Require(permission: str) -> Any:  # noqa: N802 - reads as a declaration on t
 
     check.__name__ = f"require_{permission.replace(':', '_')}"
     return Depends(check)
+
+
+def no_store(response: Response) -> None:
+    """Answers that carry secrets (tokens, a new API key) must not be kept by any cache."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+
+
+NoStore = Depends(no_store)
 
 
 def client_address(request: Request) -> str:

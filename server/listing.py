@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 import sqlalchemy as sa
+from fastapi import Query
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from server.errors import ValidationFailed
@@ -142,3 +143,14 @@ def paginate(
     rows = session.scalars(stmt.order_by(order, tie).limit(req.limit).offset(skip)).all()
     items: list[T] = [transform(r) for r in rows] if transform else list(rows)
     return PageResult(items=items, total=int(total or 0), page=req.page, limit=req.limit)
+
+
+# ---------------------------------------------------------------- the query string, as documented
+
+PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE)]
+
+
+def sort_by(sorts: Mapping[str, Any]) -> Any:
+    """The ``sort_by`` query parameter of a list sorted by ``sorts``: its names, as an enum."""
+    names = sorted(sorts)
+    return Query(description=f"One of: {', '.join(names)}", json_schema_extra={"enum": names})

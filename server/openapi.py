@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from common.api import ErrorBody
+from common.rules import NO_NUL
 
 _DESCRIPTIONS = {
     400: "Bad request (malformed JSON, missing body)",
@@ -53,7 +54,66 @@ def use_error_body_for_422(app: FastAPI) -> None:
         components.pop("HTTPValidationError", None)
         components.pop("ValidationError", None)
         components.setdefault("ErrorBody", ErrorBody.model_json_schema())
+        state_input_rules(doc)
         app.openapi_schema = doc
         return doc
 
     app.openapi = schema  # type: ignore[method-assign]
+
+
+def state_input_rules(doc: dict[str, Any]) -> None:
+    """Make the document say what every request's input must be, as the server checks it.
+
+    Two rules hold for every operation, so they are stated here once rather
+    than on each field: a query, path or header parameter is absent or has a
+    value (never JSON ``null``, which FastAPI writes for optional ones), and
+    no text in a request body may contain NUL (``Strict`` and ``MicroRequest``
+    refuse it: PostgreSQL cannot store it).
+    """
+    components = doc.get("components", {}).get("schemas", {})
+    seen: set[str] = set()
+    for ops in doc.get("paths", {}).values():
+        for op in ops.values():
+            for param in op.get("parameters", []):
+                if "schema" in param:
+                    param["schema"] = _without_null(param["schema"])
+            for media in op.get("requestBody", {}).get("content", {}).values():
+                _forbid_nul(media.get("schema", {}), components, seen)
+
+
+def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
+    branches = schema.get("anyOf")
+    if not isinstance(branches, list):
+        return schema
+    kept = [b for b in branches if b != {"type": "null"}]
+    if len(kept) != 1 or len(kept) == len(branches):
+        return schema
+    merged = {k: v for k, v in schema.items() if k not in ("anyOf", "default")}
+    if schema.get("default") is not None:
+        merged["default"] = schema["default"]
+    return {**kept[0], **merged}
+
+
+def _forbid_nul(node: Any, components: dict[str, Any], seen: set[str]) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _forbid_nul(item, components, seen)
+        return
+    if not isinstance(node, dict):
+        return
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+        name = ref.rsplit("/", 1)[1]
+        if name not in seen:
+            seen.add(name)
+            _forbid_nul(components.get(name), components, seen)
+        return
+    if node.get("type") == "string" and not {"pattern", "enum", "const", "format"} & node.keys():
+        node["pattern"] = NO_NUL
+    if isinstance(node.get("additionalProperties"), dict):
+        node.setdefault("propertyNames", {"pattern": NO_NUL})
+    for key in ("properties", "$defs"):
+        if isinstance(node.get(key), dict):
+            _forbid_nul(list(node[key].values()), components, seen)
+    for key in ("items", "additionalProperties", "anyOf", "oneOf", "allOf", "prefixItems"):
+        _forbid_nul(node.get(key), components, seen)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -16,6 +18,11 @@ from common.ids import new_id
 
 ALGORITHM = "HS256"
 ACCESS = "access"
+
+
+def generate_password() -> str:
+    """A random password for a new account, to be shown once (16 URL-safe characters)."""
+    return secrets.token_urlsafe(12)
 
 
 class PasswordHashing:
@@ -64,19 +71,27 @@ class TokenCodec:
         self.ttl_seconds = ttl_seconds
         self._leeway = leeway_seconds
 
-    def issue(self, *, user_id: str, session_id: str, now: datetime | None = None) -> str:
+    def issue(
+        self, *, user_id: str, session_id: str, now: datetime | None = None, jti: str | None = None
+    ) -> str:
+        """An access token; the same arguments (``now`` and ``jti`` given) give the same token."""
         now = now or datetime.now(UTC)
         claims = {
             "sub": user_id,
             "sid": session_id,
             "typ": ACCESS,
-            "jti": new_id(),
+            "jti": jti or new_id(),
             "iss": self._issuer,
             "aud": self._audience,
             "iat": int(now.timestamp()),
             "exp": int((now + timedelta(seconds=self.ttl_seconds)).timestamp()),
         }
         return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
+
+    def derive(self, purpose: str, value: str) -> str:
+        """A secret only this server can compute from ``value`` (HMAC-SHA256 under the JWT key)."""
+        mac = hmac.new(self._secret.encode(), f"{purpose}\0{value}".encode(), hashlib.sha256)
+        return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode()
 
     def decode(self, token: str) -> AccessClaims | None:
         """The claims of a valid access token, or None for anything else."""

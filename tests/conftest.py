@@ -181,6 +181,7 @@ def make_settings(db_url: str, data_dir: Path, **overrides: Any) -> Settings:
         "jwt_secret": TEST_JWT_SECRET,
         "login_limit_per_email": "1000/minute",
         "login_limit_per_address": "1000/minute",
+        "login_limit_per_address_email": "1000/minute",
     }
     values.update(overrides)
     return Settings(**values)

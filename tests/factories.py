@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+import httpx
+
 from tests.conftest import Api
 
 _seq = itertools.count(1)
@@ -27,6 +29,11 @@ def register(
     assert r.status_code == 201, r.text
     body: dict[str, Any] = r.json()
     return body
+
+
+def api_from(base_url: str, address: str) -> Api:
+    """An anonymous client whose connections come from ``address`` (any of 127.0.0.0/8)."""
+    return Api(base_url=base_url, timeout=30, transport=httpx.HTTPTransport(local_address=address))
 
 
 def role_id(admin: Api, name: str) -> str:

@@ -1,24 +1,17 @@
-"""Deals on the replica for the pipeline, the deal list and the deal form; no Qt.
+"""Deals on the desktop: the module's declaration, the pipeline's cards and stage moves; no Qt.
 
-Reads go through their own SQLite connection (WAL: they never wait for the
-sync worker's writes). A stage move is the server's ``move_stage`` command,
-which by the replica's rules changes nothing locally until the server's row is
-pulled; so that the card moves at once, a pending ``move_stage`` in the outbox
-is shown as the deal's stage here (with the stage's default probability). A
-move the server refuses leaves the outbox (the replica records the rejection),
-and the card goes back by itself.
+A stage move is the server's ``move_stage`` command, which by the replica's
+rules changes nothing locally until the server's row is pulled; so that the
+card moves at once, a pending ``move_stage`` in the outbox is shown as the
+deal's stage (with the stage's default probability: ``_shown``). A move the
+server refuses leaves the outbox (the replica records the rejection), and the
+card goes back by itself.
 """
 
 from __future__ import annotations
 
-import json
-import sqlite3
-import threading
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field, replace
 from typing import Any
-
-from pydantic import ValidationError
 
 from common.deals import (
     CURRENCY,
@@ -29,38 +22,149 @@ from common.deals import (
     Stage,
     can_move,
 )
+from desktop.core.kit.entity import QT_TRANSLATE_NOOP, Choice, Column, Entity, Field, Ref
+from desktop.core.kit.listing import ListRow
+from desktop.core.kit.projection import ListColumn, ListProjection, Lookup, rank, text
 from desktop.core.replica import Replica
 
-ENTITY = "deal"
+ENTITY_NAME = "deal"
 MOVE_COMMAND = "move_stage"
+C = "deals"  # the translation context
 
-_DEALS_SQL = """
-SELECT d.id, d.local_data, json_extract(c.local_data, '$.name'),
-    EXISTS (SELECT 1 FROM outbox AS o WHERE o.entity = 'deal' AND o.id = d.id),
-    (
-        SELECT json_extract(o.payload, '$.args.stage') FROM outbox AS o
-        WHERE o.entity = 'deal' AND o.id = d.id AND o.op = 'command'
-        AND json_extract(o.payload, '$.command') = 'move_stage'
-        ORDER BY o.mutation_id DESC LIMIT 1
-    )
-FROM records AS d
-LEFT JOIN records AS c
-    ON c.entity = 'customer' AND c.id = json_extract(d.local_data, '$.client_id')
-WHERE d.entity = 'deal' AND d.local_data IS NOT NULL
-ORDER BY d.id
-"""
 
-_CUSTOMERS_SQL = """
-SELECT id, json_extract(local_data, '$.name') FROM records
-WHERE entity = 'customer' AND local_data IS NOT NULL
-AND coalesce(json_extract(local_data, '$.active'), 1) != 0
-ORDER BY json_extract(local_data, '$.name') COLLATE NOCASE, id
-"""
+def _tr(source: str) -> str:
+    return QT_TRANSLATE_NOOP(C, source)
+
+
+_DEFAULT_PROBABILITY_SQL = (
+    "CASE coalesce(json_extract({data}, '$.stage'), 'LEAD') "
+    + " ".join(f"WHEN '{s.value}' THEN {DEFAULT_PROBABILITY[s]}" for s in STAGES)
+    + " ELSE 0 END"
+)
+
+PROJECTION = ListProjection(
+    entity=ENTITY_NAME,
+    columns=(
+        ListColumn("title", text("$.title")),
+        ListColumn("client_id", text("$.client_id")),
+        ListColumn("client_name", lookup=Lookup("customer", "client_id", text("$.name"))),
+        ListColumn("value", "coalesce(json_extract({data}, '$.value'), 0)", "integer"),
+        ListColumn("currency", f"coalesce(json_extract({{data}}, '$.currency'), '{CURRENCY}')"),
+        ListColumn("stage", "coalesce(json_extract({data}, '$.stage'), 'LEAD')"),
+        ListColumn("stage_rank", rank("$.stage", [s.value for s in STAGES]), "integer"),
+        ListColumn(
+            "probability",
+            f"coalesce(json_extract({{data}}, '$.probability'), {_DEFAULT_PROBABILITY_SQL})",
+            "integer",
+        ),
+        ListColumn("expected_close", text("$.expected_close")),
+    ),
+    sort_keys=("title", "client_name", "stage_rank", "value", "probability", "expected_close"),
+    search=("title", "client_name"),
+)
+
+STAGE_CHOICES = (
+    Choice(Stage.LEAD.value, _tr("Lead")),
+    Choice(Stage.QUALIFIED.value, _tr("Qualified")),
+    Choice(Stage.PROPOSAL.value, _tr("Proposal")),
+    Choice(Stage.NEGOTIATION.value, _tr("Negotiation")),
+    Choice(Stage.WON.value, _tr("Won")),
+    Choice(Stage.LOST.value, _tr("Lost")),
+)
+
+
+def allowed_targets(stage: Stage) -> list[Stage]:
+    """The stages a deal in ``stage`` may move to, in pipeline order."""
+    return [s for s in STAGES if can_move(stage, s)]
+
+
+def _stage_choices(loaded: Any) -> list[str]:
+    """The form offers the loaded stage and those the transition table allows from it."""
+    stage = Stage(loaded)
+    return [s.value for s in STAGES if s == stage or can_move(stage, s)]
+
+
+def _shown(row: ListRow) -> ListRow:
+    """A queued ``move_stage`` shows as the deal's stage until the server's row arrives."""
+    target = row.pending_args.get("stage") if row.pending_command == MOVE_COMMAND else None
+    if target not in Stage.__members__ or target == row["stage"]:
+        return row
+    stage = Stage(str(target))
+    probability = row.pending_args.get("probability")
+    values = {
+        **row.values,
+        "stage": stage.value,
+        "stage_rank": STAGES.index(stage),
+        "probability": DEFAULT_PROBABILITY[stage] if probability is None else probability,
+    }
+    return replace(row, values=values, moving=True)
+
+
+ENTITY = Entity(
+    name=ENTITY_NAME,
+    context=C,
+    label=_tr("Deal"),
+    plural=_tr("Deals"),
+    count=_tr("%n deal(s)"),
+    count_more=_tr("%1+ deals"),
+    new_title=_tr("New deal"),
+    filter_hint=_tr("Filter by title or client"),
+    projection=PROJECTION,
+    columns=(
+        Column("title", _tr("Title"), width=220),
+        Column("client_name", _tr("Client"), width=180),
+        Column("stage", _tr("Stage"), "choice", choices=STAGE_CHOICES, sort="stage_rank"),
+        Column("value", _tr("Value"), "money", currency="currency"),
+        Column("probability", _tr("Probability"), "percent", width=90),
+        Column("expected_close", _tr("Expected close"), "date"),
+    ),
+    fields=(
+        Field("title", _tr("Title"), required=True, live=True, example="Sample deal"),
+        Field(
+            "client_id",
+            _tr("Client"),
+            "ref",
+            ref=Ref("customer", detail=("email", "city"), filters={"active": True}),
+            required=True,
+            missing=_tr("Choose the client"),
+        ),
+        Field("value", _tr("Value"), "money", currency="currency", live=True, default=0),
+        Field("currency", _tr("Currency"), "currency", read_only=True, default=CURRENCY),
+        Field(
+            "stage",
+            _tr("Stage"),
+            "choice",
+            choices=STAGE_CHOICES,
+            transitions=_stage_choices,
+            default=Stage.LEAD.value,
+        ),
+        Field(
+            "probability",
+            _tr("Probability"),
+            "percent",
+            follows="stage",
+            follow=lambda stage: DEFAULT_PROBABILITY[Stage(stage)],
+            default=DEFAULT_PROBABILITY[Stage.LEAD],
+        ),
+        Field("expected_close", _tr("Expected close"), "date"),
+        Field("notes", _tr("Notes"), "multiline"),
+    ),
+    create=DealCreate,
+    update=DealUpdate,
+    title="title",
+    search_detail=("client_name",),
+    depends_on=frozenset({"customer"}),
+    adjust=_shown,
+    order=20,
+)
+
+
+# ---------------------------------------------------------------- the pipeline
 
 
 @dataclass(frozen=True)
 class DealCard:
-    """One deal as the pipeline, the list and the form show it (value in cents)."""
+    """One deal as the pipeline shows it (value in cents)."""
 
     id: str
     title: str
@@ -70,15 +174,25 @@ class DealCard:
     currency: str
     stage: Stage
     probability: int
-    notes: str | None
     expected_close: str | None
     pending: bool  # a local edit or move is waiting to be sent
     moving: bool  # the stage shown is a move the server has not confirmed yet
 
-    def matches(self, text: str) -> bool:
-        """Whether every word of ``text`` is in the title or the client's name."""
-        haystack = f"{self.title} {self.client_name}".casefold()
-        return all(word in haystack for word in text.casefold().split())
+    @classmethod
+    def of(cls, row: ListRow) -> DealCard:
+        return cls(
+            id=row.id,
+            title=str(row["title"]),
+            client_id=str(row["client_id"]),
+            client_name=str(row["client_name"]),
+            value=int(row["value"]),
+            currency=str(row["currency"]),
+            stage=Stage(row["stage"]) if row["stage"] in Stage.__members__ else Stage.LEAD,
+            probability=int(row["probability"]),
+            expected_close=row["expected_close"] or None,
+            pending=row.pending,
+            moving=row.moving,
+        )
 
 
 @dataclass
@@ -101,79 +215,8 @@ def summarize(cards: list[DealCard]) -> dict[Stage, StageSummary]:
     return out
 
 
-def _card(row: tuple[Any, ...]) -> DealCard:
-    deal_id, local, client_name, pending, moving_to = row
-    data: dict[str, Any] = json.loads(local)
-    stage = Stage(data.get("stage") or Stage.LEAD)
-    probability = data.get("probability")
-    if probability is None:
-        probability = DEFAULT_PROBABILITY[stage]
-    moving = False
-    if moving_to in Stage.__members__ and Stage(moving_to) != stage:
-        stage, probability, moving = Stage(moving_to), DEFAULT_PROBABILITY[Stage(moving_to)], True
-    return DealCard(
-        id=deal_id,
-        title=str(data.get("title") or ""),
-        client_id=str(data.get("client_id") or ""),
-        client_name=str(client_name or ""),
-        value=int(data.get("value") or 0),
-        currency=str(data.get("currency") or CURRENCY),
-        stage=stage,
-        probability=int(probability),
-        notes=data.get("notes"),
-        expected_close=data.get("expected_close"),
-        pending=bool(pending),
-        moving=moving,
-    )
-
-
-class DealBoard:
-    """Read-only deal queries on a replica file, on their own SQLite connection."""
-
-    def __init__(self, replica: Replica | str | Path) -> None:
-        path = replica.path if isinstance(replica, Replica) else Path(replica)
-        self._lock = threading.Lock()
-        self._conn = sqlite3.connect(
-            path, isolation_level=None, check_same_thread=False, timeout=30
-        )
-
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
-
-    def __enter__(self) -> DealBoard:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def deals(self, text: str = "") -> list[DealCard]:
-        """Every deal the user sees (pending moves applied), filtered by ``text``."""
-        with self._lock:
-            rows = self._conn.execute(_DEALS_SQL).fetchall()
-        cards = [_card(r) for r in rows]
-        return [c for c in cards if c.matches(text)] if text.strip() else cards
-
-    def deal(self, deal_id: str) -> DealCard | None:
-        return next((c for c in self.deals() if c.id == deal_id), None)
-
-    def customers(self) -> list[tuple[str, str]]:
-        """(id, name) of the active customers a new deal can belong to, by name."""
-        with self._lock:
-            rows = self._conn.execute(_CUSTOMERS_SQL).fetchall()
-        return [(str(r[0]), str(r[1] or "")) for r in rows]
-
-
-# ---------------------------------------------------------------- edits
-
-
 class MoveRefused(ValueError):
     """A move the transition table does not allow (the same text the server would give)."""
-
-
-def allowed_targets(stage: Stage) -> list[Stage]:
-    """The stages a deal in ``stage`` may move to, in pipeline order."""
-    return [s for s in STAGES if can_move(stage, s)]
 
 
 def move_stage(replica: Replica, card: DealCard, target: Stage) -> int:
@@ -181,37 +224,5 @@ def move_stage(replica: Replica, card: DealCard, target: Stage) -> int:
     if not can_move(card.stage, target):
         raise MoveRefused(f"A deal in stage {card.stage.value} cannot move to {target.value}")
     return replica.command(
-        entity=ENTITY, id=card.id, name=MOVE_COMMAND, args={"stage": target.value}
+        entity=ENTITY_NAME, id=card.id, name=MOVE_COMMAND, args={"stage": target.value}
     )
-
-
-def _problems(exc: ValidationError) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for error in exc.errors():
-        name = str(error["loc"][0]) if error["loc"] else "form"
-        message = str(error["msg"]).removeprefix("Value error, ")
-        out.setdefault(name, message)
-    return out
-
-
-def validate_create(data: dict[str, Any]) -> tuple[DealCreate | None, dict[str, str]]:
-    """The common rules for a new deal: (the valid deal, {}) or (None, {field: message})."""
-    try:
-        return DealCreate.model_validate(data), {}
-    except ValidationError as exc:
-        return None, _problems(exc)
-
-
-def validate_update(changes: dict[str, Any]) -> tuple[DealUpdate | None, dict[str, str]]:
-    try:
-        return DealUpdate.model_validate(changes), {}
-    except ValidationError as exc:
-        return None, _problems(exc)
-
-
-def create_deal(replica: Replica, deal: DealCreate) -> str:
-    """Write a new deal (row + outbox entry in one transaction); returns its id."""
-    data = deal.model_dump(mode="json")
-    if data.get("probability") is None:
-        data["probability"] = DEFAULT_PROBABILITY[deal.stage]
-    return replica.create(entity=ENTITY, data=data)

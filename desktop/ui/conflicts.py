@@ -28,71 +28,56 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.core.kit.entity import Entity
+from desktop.core.modules import MODULES, module
 from desktop.core.replica import Replica
+from desktop.ui.kit.display import Display, tr
+from desktop.ui.kit.display import field_label as display_field_label
+from desktop.ui.kit.money import format_money
+
+__all__ = [
+    "CompareDialog",
+    "field_label",
+    "format_money",
+    "format_value",
+    "open_conflicts",
+    "resolve",
+]
 
 Choice = Literal["mine", "theirs"]
 DELETED = "_deleted"
-MONEY_FIELDS = frozenset({"credit_limit", "total_purchases"})
 
 
 def _tr(text: str) -> str:
     return QCoreApplication.translate("conflicts", text)
 
 
-def field_label(field: str) -> str:
-    """A readable label: ``address.city`` -> "Billing address: City"."""
-    labels = {
-        "name": _tr("Name"),
-        "email": _tr("Email"),
-        "phone": _tr("Phone"),
-        "tax_id": _tr("Tax ID"),
-        "website": _tr("Website"),
-        "company": _tr("Company"),
-        "notes": _tr("Notes"),
-        "credit_limit": _tr("Credit limit"),
-        "currency": _tr("Currency"),
-        "social_media": _tr("Social media"),
-        "active": _tr("Active"),
-        "street": _tr("Street"),
-        "city": _tr("City"),
-        "region": _tr("State / region"),
-        "postal_code": _tr("Postal code"),
-        "country": _tr("Country"),
-        DELETED: _tr("Whole record"),
-    }
-    head, _, sub = field.partition(".")
-    if sub:
-        return _tr("Billing address: %1").replace("%1", labels.get(sub, sub))
-    return labels.get(head, head.replace("_", " ").capitalize())
+def _module(entity: str | None, field: str) -> Entity | None:
+    """The declaration of ``entity``; without one, the first module declaring ``field``."""
+    if entity is not None:
+        return module(entity)
+    return next((m for m in MODULES if m.field(field) is not None), None)
+
+
+def field_label(field: str, entity: str | None = None) -> str:
+    """A field's declared label: ``address.city`` of a customer -> "Billing address: City"."""
+    return display_field_label(_module(entity, field), field)
 
 
 def entity_label(entity: str) -> str:
-    return {"customer": _tr("Customer")}.get(entity, entity.replace("_", " ").capitalize())
+    declared = module(entity)
+    if declared is None:
+        return entity.replace("_", " ").capitalize()
+    return tr(declared, declared.label)
 
 
-def format_money(cents: int, currency: str, locale: QLocale | None = None) -> str:
-    """Integer cents through QLocale, never a float: 123456, USD -> "1,234.56 USD"."""
-    locale = locale or QLocale()
-    units, rest = divmod(abs(cents), 100)
-    sign = locale.negativeSign() if cents < 0 else ""
-    return f"{sign}{locale.toString(units)}{locale.decimalPoint()}{rest:02d} {currency}"
-
-
-def format_value(field: str, value: Any, record: dict[str, Any] | None) -> str:
-    if value is None or value == "":
-        return _tr("(empty)")
-    if field in MONEY_FIELDS and isinstance(value, int) and not isinstance(value, bool):
-        currency = (record or {}).get("currency") or "USD"
-        return format_money(value, str(currency))
-    if isinstance(value, bool):
-        return _tr("Yes") if value else _tr("No")
-    if isinstance(value, dict):
-        return ", ".join(
-            f"{field_label(k) if field != 'social_media' else k}: {v}"
-            for k, v in value.items()
-            if v not in (None, "")
-        ) or _tr("(empty)")
-    return str(value)
+def format_value(
+    display: Display | None, field: str, value: Any, record: dict[str, Any] | None
+) -> str:
+    """A conflict's value as the record's form shows it (money as money, a country by name)."""
+    if display is None:  # an entity without a desktop module
+        return _tr("(empty)") if value in (None, "") else str(value)
+    return display.value(field, value, record)
 
 
 def open_conflicts(replica: Replica, user_id: str | None = None) -> list[dict[str, Any]]:
@@ -180,6 +165,8 @@ class CompareDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("compareDialog")
         self.replica = replica
+        self.displays: dict[str, Display] = {}  # per entity, with its lookups open
+        self.destroyed.connect(lambda *_: [d.close() for d in self.displays.values()])
         self.conflicts = conflicts
         self.groups: dict[str, QButtonGroup] = {}
         self.resolved = 0
@@ -201,7 +188,8 @@ class CompareDialog(QDialog):
         row = 0
         for (entity, entity_id), items in by_record(conflicts).items():
             record = replica.get(entity=entity, id=entity_id)
-            name = (record or {}).get("name") or entity_id
+            declared = module(entity)
+            name = (declared.name_of(record) if declared else "") or entity_id
             heading = QLabel(
                 f"<b>{html.escape(entity_label(entity))}: {html.escape(str(name))}</b>"
             )
@@ -213,7 +201,7 @@ class CompareDialog(QDialog):
                 grid.addWidget(label, row, col)
             row += 1
             for c in items:
-                grid.addWidget(QLabel(field_label(c["field"])), row, 0)
+                grid.addWidget(QLabel(field_label(c["field"], entity)), row, 0)
                 group = QButtonGroup(self)
                 mine_text, theirs_text = self._texts(c, record)
                 mine = QRadioButton(mine_text)
@@ -266,10 +254,19 @@ class CompareDialog(QDialog):
             if c["mine"] == DELETED:
                 return self.tr("Delete it"), self.tr("Keep it as changed by someone else")
             return self.tr("Your edit (the record was deleted)"), self.tr("Leave it deleted")
+        display = self._display(str(c["entity"]))
         return (
-            format_value(c["field"], c["mine"], record),
-            format_value(c["field"], c["theirs"], record),
+            format_value(display, c["field"], c["mine"], record),
+            format_value(display, c["field"], c["theirs"], record),
         )
+
+    def _display(self, entity: str) -> Display | None:
+        declared = module(entity)
+        if declared is None:
+            return None
+        if entity not in self.displays:
+            self.displays[entity] = Display(declared, self.replica)
+        return self.displays[entity]
 
     def _when(self, c: dict[str, Any]) -> str:
         at = c.get("theirs_at")

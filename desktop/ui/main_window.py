@@ -12,7 +12,6 @@ from typing import Any
 
 from PySide6.QtCore import (
     QByteArray,
-    QCoreApplication,
     QSettings,
     QSignalBlocker,
     Qt,
@@ -39,6 +38,8 @@ from desktop.core.client import SyncStatus
 from desktop.core.profile import Profile
 from desktop.core.replica import Replica
 from desktop.ui.conflicts import CompareDialog, open_conflicts
+from desktop.ui.kit.display import tr
+from desktop.ui.kit.history import EditHistory
 from desktop.ui.pages import PAGES, PageSpec
 from desktop.ui.search import GlobalSearch
 from desktop.ui.status import (
@@ -90,16 +91,18 @@ class MainWindow(QMainWindow):
 
         # ----------------------------------------------------------- pages
         self.specs = list(PAGES if pages is None else pages)
+        self.history = EditHistory(self)  # one undo history for every page of the window
+        self._pulled: set[str] = set()  # entities pulled since the pages were last refreshed
         self.pages: dict[str, QWidget] = {}
         self.stack = QStackedWidget()
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("navigation")
         self.sidebar.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         for spec in self.specs:
-            page = spec.factory(replica)
+            page = spec.factory(replica, self.history)
             self.pages[spec.key] = page
             self.stack.addWidget(page)
-            item = QListWidgetItem(QCoreApplication.translate("pages", spec.title))
+            item = QListWidgetItem(tr(spec.entity, spec.entity.plural))
             item.setData(Qt.ItemDataRole.UserRole, spec.key)
             self.sidebar.addItem(item)
             signal = getattr(page, "status_message", None)
@@ -148,7 +151,7 @@ class MainWindow(QMainWindow):
         self._refresh_timer = QTimer(self)  # coalesce page refreshes during a burst of pulls
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(150)
-        self._refresh_timer.timeout.connect(self.refresh_pages)
+        self._refresh_timer.timeout.connect(self._refresh_pulled)
         self._poll = QTimer(self)
         self._poll.setInterval(1000)
         self._poll.timeout.connect(self._watch_replica)
@@ -201,6 +204,20 @@ class MainWindow(QMainWindow):
         self.undo_action = self._action(
             self.tr("&Undo"), lambda: self._page_call("undo"), key.Undo, None, "undo"
         )
+        self.redo_action = self._action(
+            self.tr("&Redo"), lambda: self._page_call("redo"), key.Redo, None, "redo"
+        )
+        # The menu names the edit an undo or redo takes back ("Undo Edit of “Acme”").
+        self.history.undoTextChanged.connect(
+            lambda text: self.undo_action.setText(
+                self.tr("&Undo %1").replace("%1", text) if text else self.tr("&Undo")
+            )
+        )
+        self.history.redoTextChanged.connect(
+            lambda text: self.redo_action.setText(
+                self.tr("&Redo %1").replace("%1", text) if text else self.tr("&Redo")
+            )
+        )
         self.find_action = self._action(
             self.tr("&Find"), lambda: self._page_call("focus_filter"), key.Find, None, "find"
         )
@@ -236,10 +253,10 @@ class MainWindow(QMainWindow):
         file.addAction(self.logout_action)
         file.addAction(self.quit_action)
         edit = bar.addMenu(self.tr("&Edit"))
-        edit.addActions([self.undo_action, self.find_action, self.search_action])
+        edit.addActions([self.undo_action, self.redo_action, self.find_action, self.search_action])
         view = bar.addMenu(self.tr("&View"))
         for row, spec in enumerate(self.specs):
-            go = QAction(QCoreApplication.translate("pages", spec.title), self)
+            go = QAction(tr(spec.entity, spec.entity.plural), self)
             go.setShortcut(QKeySequence(f"Ctrl+{row + 1}"))
             go.triggered.connect(lambda _c=False, r=row: self.sidebar.setCurrentRow(r))
             view.addAction(go)
@@ -280,11 +297,18 @@ class MainWindow(QMainWindow):
         method = getattr(self.current_page(), name, None)
         return method(*args) if callable(method) else None
 
-    def refresh_pages(self) -> None:
-        for page in self.pages.values():
-            refresh = getattr(page, "refresh", None)
+    def refresh_pages(self, entities: set[str] | None = None) -> None:
+        """Refresh the pages showing any of ``entities`` (None: every page)."""
+        for spec in self.specs:
+            if entities is not None and not entities & spec.entity.concerns:
+                continue
+            refresh = getattr(self.pages[spec.key], "refresh", None)
             if callable(refresh):
                 refresh()
+
+    def _refresh_pulled(self) -> None:
+        pulled, self._pulled = self._pulled, set()
+        self.refresh_pages(pulled)
 
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -292,7 +316,7 @@ class MainWindow(QMainWindow):
 
     def open_record(self, entity: str, record_id: str) -> None:
         for row, spec in enumerate(self.specs):
-            if spec.entity == entity:
+            if spec.entity.name == entity:
                 self.sidebar.setCurrentRow(row)
                 opener = getattr(self.pages[spec.key], "open_record", None)
                 if callable(opener):
@@ -330,6 +354,7 @@ class MainWindow(QMainWindow):
     def on_pulled(self, entities: list[str]) -> None:
         if self._closing:
             return
+        self._pulled.update(entities)
         self._refresh_timer.start()
         if "conflict" in entities:
             self._check_conflicts()

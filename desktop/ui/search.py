@@ -1,27 +1,35 @@
-"""Global search (Ctrl+K): a field in the toolbar with a popup of matching records.
+"""Global search (Ctrl+K): a field in the toolbar with a popup of matching records of every
+declared module (desktop/core/modules.py), each shown with its record type.
 
-Reads the local replica only (``search_customers``), so it works offline.
-Enter, or a click on a match, opens the record.
+Reads the local replica only (each module's list projection and its trigram
+index), so it works offline. Enter, or a click on a match, opens the record.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QCompleter, QLineEdit, QWidget
 
+from desktop.core.kit.entity import Entity
+from desktop.core.kit.listing import EntityList, ListQuery, ListRow
+from desktop.core.modules import MODULES, open_list
 from desktop.core.replica import Replica
+from desktop.ui.kit.display import Display, tr
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 ENTITY_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
-def _search_customers(replica: Replica, text: str, limit: int) -> list[dict[str, Any]]:
-    from desktop.core.customers import search_customers
-
-    return search_customers(replica, text, limit)
+def result_text(entity: Entity, row: ListRow, display: Display) -> str:
+    """ "Customer · Acme Corporation — contact@acme.example": type, name, what tells it apart."""
+    title = str(row.values.get(entity.title, "")) or row.id
+    detail = next((str(row[c]) for c in entity.search_detail if row[c]), "")
+    field = entity.field(entity.title)
+    if field is not None and field.kind not in ("text", "email", "phone", "url"):
+        title = display.value(entity.title, row[entity.title], None)
+    text = f"{title} — {detail}" if detail else title
+    return f"{tr(entity, entity.label)} · {text}"
 
 
 class GlobalSearch(QLineEdit):
@@ -29,11 +37,20 @@ class GlobalSearch(QLineEdit):
 
     open_requested = Signal(str, str)
 
-    def __init__(self, replica: Replica, parent: QWidget | None = None, limit: int = 20) -> None:
+    def __init__(
+        self,
+        replica: Replica,
+        parent: QWidget | None = None,
+        limit: int = 20,
+        modules: tuple[Entity, ...] = MODULES,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("globalSearch")
         self.replica = replica
         self.limit = limit
+        self.modules = modules
+        self._lists: dict[str, EntityList] = {}
+        self._displays = {m.name: Display(m, replica) for m in modules}
         self.setPlaceholderText(self.tr("Search everything (Ctrl+K)"))
         self.setClearButtonEnabled(True)
         self.setMaximumWidth(360)
@@ -51,6 +68,40 @@ class GlobalSearch(QLineEdit):
         self._timer.timeout.connect(self.update_results)
         self.textEdited.connect(lambda _t: self._timer.start())
         self.returnPressed.connect(self._open_first)
+        self.destroyed.connect(self._close)
+
+    def _close(self) -> None:
+        for rows in self._lists.values():
+            rows.close()
+        for display in self._displays.values():
+            display.close()
+
+    def _list(self, entity: Entity) -> EntityList:
+        rows = self._lists.get(entity.name)
+        if rows is None:
+            rows = self._lists[entity.name] = open_list(entity, self.replica)
+        return rows
+
+    def matches(self, text: str) -> list[tuple[Entity, ListRow]]:
+        """Records of every module matching ``text``, module by module.
+
+        The ``limit`` is shared out in turns, so a module with many matches does not
+        crowd out one with a few.
+        """
+        if not text.strip():
+            return []
+        pages = [
+            [(entity, r) for r in self._list(entity).page(ListQuery(text), limit=self.limit)]
+            for entity in self.modules
+        ]
+        taken = [0] * len(pages)
+        while sum(taken) < self.limit and any(
+            t < len(p) for t, p in zip(taken, pages, strict=True)
+        ):
+            for n, page in enumerate(pages):
+                if taken[n] < len(page) and sum(taken) < self.limit:
+                    taken[n] += 1
+        return [hit for n, page in enumerate(pages) for hit in page[: taken[n]]]
 
     def update_results(self) -> None:
         text = self.text().strip()
@@ -58,11 +109,10 @@ class GlobalSearch(QLineEdit):
         if not text:
             self.completer_.popup().hide()
             return
-        for row in _search_customers(self.replica, text, self.limit):
-            detail = row.get("email") or row.get("company") or ""
-            item = QStandardItem(f"{row.get('name', '')} — {detail}" if detail else row["name"])
-            item.setData(row["id"], ID_ROLE)
-            item.setData("customer", ENTITY_ROLE)
+        for entity, row in self.matches(text):
+            item = QStandardItem(result_text(entity, row, self._displays[entity.name]))
+            item.setData(row.id, ID_ROLE)
+            item.setData(entity.name, ENTITY_ROLE)
             item.setEditable(False)
             self.results.appendRow(item)
         if self.results.rowCount() == 0:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.core.modules import module
 from desktop.core.replica import Rejection, Replica
 from desktop.ui.conflicts import entity_label
 
@@ -51,10 +52,10 @@ def rejection_text(r: Rejection, replica: Replica | None = None) -> str:
         "delete": tr("Deletion of %1"),
         "command": tr("Action on %1"),
     }
-    name = ""
     record = replica.get(entity=r.entity, id=r.id) if replica is not None else None
+    declared = module(r.entity)
     data = r.payload.get("data") or {}
-    name = str((record or {}).get("name") or data.get("name") or "")
+    name = declared.name_of(record) or declared.name_of(data) if declared is not None else ""
     what = entity_label(r.entity).lower() + (f" “{name}”" if name else "")
     message = str(r.error.get("message") or r.error.get("error") or tr("refused"))
     details = r.error.get("details")

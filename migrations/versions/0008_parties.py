@@ -1,7 +1,7 @@
 """parties: suppliers, partners and employees (one table, told apart by kind)
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0007
 
 The seeded admin and viewer roles already hold parties:read / parties:write
 (0001 seeded the spec's permission sets), so no role changes here.
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0008'
-down_revision: str | None = '0005'
+down_revision: str | None = '0007'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -10,8 +10,8 @@ from common.api import Message, Page
 from common.api_keys import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
 from server.api_keys import service
 from server.api_keys.models import ApiKey
-from server.deps import Principal, Require, SessionDep
-from server.listing import MAX_LIMIT, PageRequest
+from server.deps import NoStore, Principal, Require, SessionDep
+from server.listing import MAX_LIMIT, PageNumber, PageRequest
 from server.openapi import errors
 
 router = APIRouter(prefix="/api/v1/api-keys", tags=["api-keys"])
@@ -31,12 +31,24 @@ def api_key_read(k: ApiKey) -> ApiKeyRead:
 
 
 @router.post(
-    "", response_model=ApiKeyCreated, status_code=201, responses=errors(400, 401, 403, 422)
+    "",
+    response_model=ApiKeyCreated,
+    status_code=201,
+    responses=errors(400, 401, 403, 422),
+    dependencies=[NoStore],
 )
 def create_api_key(data: ApiKeyCreate, principal: Manager, session: SessionDep) -> ApiKeyCreated:
-    """Make a key with some of your permissions; the ``key`` is in this answer only."""
+    """Make a key with some of your permissions; the ``key`` is in this answer only.
+
+    Only a signed-in user can: an API key cannot make keys (403), even with
+    ``api_keys:manage``, so no key outlives the revocation of the key that made it.
+    """
     key, secret = service.create_api_key(
-        session=session, owner=principal.user, granted=principal.permissions, data=data
+        session=session,
+        owner=principal.user,
+        granted=principal.permissions,
+        data=data,
+        acting_key_id=principal.api_key_id,
     )
     return ApiKeyCreated(**api_key_read(key).model_dump(), key=secret)
 
@@ -45,7 +57,7 @@ def create_api_key(data: ApiKeyCreate, principal: Manager, session: SessionDep) 
 def list_api_keys(
     principal: Manager,
     session: SessionDep,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageNumber = 1,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
 ) -> Page[ApiKeyRead]:
     """Your live keys, newest first; never the secret, only its first characters."""

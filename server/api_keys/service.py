@@ -31,9 +31,23 @@ TOUCH_EVERY = timedelta(minutes=1)
 
 
 def create_api_key(
-    *, session: Session, owner: User, granted: list[str], data: ApiKeyCreate
+    *,
+    session: Session,
+    owner: User,
+    granted: list[str],
+    data: ApiKeyCreate,
+    acting_key_id: str | None = None,
 ) -> tuple[ApiKey, str]:
-    """Make a key holding ``data.permissions`` (never more than ``granted``); return it and its secret."""
+    """Make a key holding ``data.permissions`` (never more than ``granted``); return it and its secret.
+
+    ``acting_key_id`` is the API key making the request, if one is: keys do not mint
+    keys, or revoking a leaked key would leave the keys it made working.
+    """
+    if acting_key_id is not None:
+        raise Forbidden(
+            "An API key cannot create API keys; sign in as the user to make one",
+            details={"authorization": "Use a signed-in user's access token"},
+        )
     if not is_subset(data.permissions, granted):
         raise Forbidden(
             "An API key cannot have permissions you do not hold",

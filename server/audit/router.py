@@ -11,7 +11,7 @@ from common.audit import AuditRead
 from server.audit import service
 from server.audit.models import AuditRecord
 from server.deps import Principal, Require, SessionDep
-from server.listing import PageRequest
+from server.listing import PageNumber, PageRequest
 from server.openapi import errors
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
@@ -33,7 +33,7 @@ def audit_read(r: AuditRecord) -> AuditRead:
 def list_audit(
     _: Annotated[Principal, Require("audit:read")],
     session: SessionDep,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageNumber = 1,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     sort_order: Annotated[Literal["asc", "desc"], Query()] = "desc",
     entity: Annotated[str | None, Query(max_length=40)] = None,

@@ -14,7 +14,7 @@ from common.users import (
     TokenPair,
 )
 from server.auth import service
-from server.deps import CtxDep, CurrentUser, SessionDep, client_address
+from server.deps import CtxDep, CurrentUser, NoStore, SessionDep, client_address
 from server.openapi import errors
 from server.users.router import user_read
 
@@ -35,6 +35,7 @@ def _pair(issued: service.IssuedTokens) -> TokenPair:
     status_code=status.HTTP_201_CREATED,
     response_model=TokenPair,
     responses=errors(400, 403, 409, 422, 429),
+    dependencies=[NoStore],
 )
 def register(
     data: RegisterRequest, request: Request, session: SessionDep, ctx: CtxDep
@@ -50,7 +51,12 @@ def register(
     return _pair(issued)
 
 
-@router.post("/login", response_model=TokenPair, responses=errors(400, 401, 422, 429))
+@router.post(
+    "/login",
+    response_model=TokenPair,
+    responses=errors(400, 401, 422, 429),
+    dependencies=[NoStore],
+)
 def login(data: LoginRequest, request: Request, session: SessionDep, ctx: CtxDep) -> TokenPair:
     """Exchange email and password for an access token and a refresh token."""
     issued = service.login(
@@ -63,9 +69,15 @@ def login(data: LoginRequest, request: Request, session: SessionDep, ctx: CtxDep
     return _pair(issued)
 
 
-@router.post("/refresh", response_model=TokenPair, responses=errors(400, 401, 422))
+@router.post(
+    "/refresh", response_model=TokenPair, responses=errors(400, 401, 422), dependencies=[NoStore]
+)
 def refresh(data: RefreshRequest, session: SessionDep, ctx: CtxDep) -> TokenPair:
-    """Rotate a refresh token: the old one stops working, a reused one ends the session."""
+    """Rotate a refresh token: the old one stops working, a reused one ends the session.
+
+    Within a few seconds of a rotation (``CRM_REFRESH_GRACE_SECONDS``) the old token
+    gets the same new pair again, so concurrent refreshes do not sign the user out.
+    """
     return _pair(service.refresh(session=session, ctx=ctx, token=data.refresh_token))
 
 

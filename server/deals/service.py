@@ -93,9 +93,17 @@ def create(
 
 
 def update(*, session: Session, actor: Principal | None, id: str, data: DealUpdate) -> Deal:
-    """Partial update; a new stage goes through the transition check (probability follows it)."""
+    """Partial update; a new stage goes through the transition check (probability follows it),
+    a new client must exist."""
     deal = get(session=session, actor=actor, id=id)
     changes = data.provided()
+    client_id = changes.pop("client_id", None)
+    if client_id is not None and client_id != deal.customer_id:
+        customer = session.get(Customer, client_id)
+        if customer is None:
+            raise NotFound("Client not found", details={"client_id": "No such client"})
+        deal.customer_id = customer.id
+        deal.customer = customer
     stage = changes.pop("stage", None)
     probability = changes.pop("probability", None)
     if stage is not None:

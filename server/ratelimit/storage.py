@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import random
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -41,11 +43,10 @@ class SQLStorage(Storage):
     def base_exceptions(self) -> type[Exception]:
         return SQLAlchemyError
 
-    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
-        now = time.time()
+    def _incr_stmt(self, key: str, expiry: int, amount: int, now: float) -> Any:
         insert = pg_insert if self._engine.dialect.name == "postgresql" else sqlite_insert
         expired = _T.c.expires_at <= now
-        stmt = (
+        return (
             insert(_T)
             .values(key=key, count=amount, expires_at=now + expiry)
             .on_conflict_do_update(
@@ -55,13 +56,50 @@ class SQLStorage(Storage):
                     "expires_at": sa.case((expired, now + expiry), else_=_T.c.expires_at),
                 },
             )
-            .returning(_T.c.count)
+            .returning(_T.c.count, _T.c.expires_at)
         )
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        return self.incr_many([(key, expiry)], amount)[0][0]
+
+    def incr_many(
+        self, keys: Sequence[tuple[str, int]], amount: int = 1
+    ) -> list[tuple[int, float]]:
+        """Count ``amount`` on each ``(key, expiry)`` in one transaction: [(count, window end)].
+
+        Rows are written in key order, here and in ``decr_live``: two transactions
+        touching the same counters then lock them in the same order and never deadlock.
+        """
+        now = time.time()
+        found: dict[str, tuple[int, float]] = {}
         with self._writer.begin() as conn:
-            count = int(conn.execute(stmt).scalar_one())
-            if random.random() < 0.01:  # noqa: S311 - housekeeping, not security
-                conn.execute(sa.delete(_T).where(_T.c.expires_at <= now))
-        return count
+            for key, expiry in sorted(set(keys)):
+                count, expires_at = conn.execute(self._incr_stmt(key, expiry, amount, now)).one()
+                found[key] = (int(count), float(expires_at))
+        if random.random() < 0.01:  # noqa: S311 - housekeeping, not security
+            self._purge(now)
+        return [found[key] for key, _ in keys]
+
+    def _purge(self, now: float) -> None:
+        """Drop expired counters, skipping any another transaction holds (no lock waits)."""
+        expired = sa.select(_T.c.key).where(_T.c.expires_at <= now)
+        if self._engine.dialect.name == "postgresql":
+            expired = expired.with_for_update(skip_locked=True)
+        with self._writer.begin() as conn:
+            conn.execute(sa.delete(_T).where(_T.c.key.in_(expired)))
+
+    def decr_live(self, keys: Sequence[str]) -> None:
+        """Take one back from each counter whose window is still open (never below zero)."""
+        if not keys:
+            return
+        now = time.time()
+        with self._writer.begin() as conn:
+            for key in sorted(set(keys)):
+                conn.execute(
+                    sa.update(_T)
+                    .where(_T.c.key == key, _T.c.expires_at > now, _T.c.count > 0)
+                    .values(count=_T.c.count - 1)
+                )
 
     def _row(self, key: str) -> tuple[int, float] | None:
         with self._engine.connect() as conn:
@@ -97,6 +135,14 @@ class SQLStorage(Storage):
             conn.execute(sa.delete(_T).where(_T.c.key == key))
 
 
+@dataclass(frozen=True)
+class Charge:
+    """One limit and whom it counts: ``Charge(parse("5/minute"), ("login-address", ip))``."""
+
+    item: RateLimitItem
+    identifiers: tuple[str, ...]
+
+
 class RateLimiter:
     """Named limits over the shared storage."""
 
@@ -116,6 +162,27 @@ class RateLimiter:
             kind,
             *(hashlib.sha256(r.encode("utf-8", "replace")).hexdigest()[:32] for r in rest),
         )
+
+    def _key(self, charge: Charge) -> str:
+        return charge.item.key_for(*self._ids(charge.identifiers))
+
+    def charge(self, charges: Sequence[Charge]) -> list[float | None]:
+        """Count one hit on every limit, in one transaction.
+
+        For each limit: None while it holds, else the time (epoch seconds) its
+        window reopens. Counting before the work is done (a password check) means
+        a burst of parallel attempts cannot all slip in under a limit; ``refund``
+        gives the hits back when the attempt turns out to deserve no count.
+        """
+        results = self.storage.incr_many([(self._key(c), c.item.get_expiry()) for c in charges])
+        return [
+            end if count > c.item.amount else None
+            for (count, end), c in zip(results, charges, strict=True)
+        ]
+
+    def refund(self, charges: Sequence[Charge]) -> None:
+        """Give back one hit on each limit (in its current window)."""
+        self.storage.decr_live([self._key(c) for c in charges])
 
     def hit(self, item: RateLimitItem, *identifiers: str) -> bool:
         """Count one hit; False once the limit is exceeded."""

@@ -10,7 +10,8 @@ from common.api import DataList, Page
 from common.users import RoleAssign, RoleRead, UserRead, UserUpdate
 from server.deps import CurrentUser, Principal, Require, SessionDep
 from server.errors import Forbidden
-from server.listing import PageRequest
+from server.listing import PageNumber, PageRequest
+from server.listing import sort_by as sort_by_query
 from server.openapi import errors
 from server.users import service
 from server.users.models import Role, User
@@ -46,9 +47,9 @@ def role_read(role: Role) -> RoleRead:
 def list_users(
     _: Annotated[Principal, Require("users:read")],
     session: SessionDep,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageNumber = 1,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    sort_by: Annotated[str | None, Query()] = None,
+    sort_by: Annotated[str | None, sort_by_query(service.USER_SORTS)] = None,
     sort_order: Annotated[Literal["asc", "desc"], Query()] = "asc",
     search: Annotated[str | None, Query(max_length=200)] = None,
     active: Annotated[bool | None, Query()] = None,

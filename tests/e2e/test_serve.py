@@ -75,7 +75,9 @@ def server_env(tmp: Path, db_url: str | None, **extra: str) -> dict[str, str]:
 @pytest.fixture
 def first_start(backend: str, empty_db_url: str, tmp_path: Path) -> Iterator[ServerProcess]:
     # SQLite: no CRM_DATABASE_URL at all, the embedded default in the data dir.
-    env = server_env(tmp_path, None if backend == "sqlite" else empty_db_url)
+    env = server_env(
+        tmp_path, None if backend == "sqlite" else empty_db_url, CRM_REFRESH_GRACE_SECONDS="1"
+    )
     proc = ServerProcess(env, free_port(), tmp_path / "server.log")
     yield proc
     proc.stop()
@@ -100,8 +102,12 @@ def test_first_start_on_an_empty_directory(
     auth = {"Authorization": f"Bearer {tokens['access_token']}"}
     assert c.get("/api/v1/auth/me", headers=auth).json()["roles"] == ["super_admin"]
 
-    # Refresh rotation and reuse detection.
+    # Refresh rotation; a repeat within the grace window gets the same pair, a reuse
+    # after it revokes the family.
     rotated = c.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}).json()
+    again = c.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}).json()
+    assert again["refresh_token"] == rotated["refresh_token"]
+    time.sleep(1.5)
     assert (
         c.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}).status_code
         == 401
@@ -183,7 +189,11 @@ def test_migrate_then_two_processes_share_one_database(
     backend: str, empty_db_url: str, tmp_path: Path
 ) -> None:
     env = server_env(
-        tmp_path, empty_db_url, CRM_ADMIN_PASSWORD="chosen-admin-pw", CRM_JWT_SECRET="s" * 40
+        tmp_path,
+        empty_db_url,
+        CRM_ADMIN_PASSWORD="chosen-admin-pw",
+        CRM_JWT_SECRET="s" * 40,
+        CRM_REFRESH_GRACE_SECONDS="1",
     )
     r = subprocess.run(
         [CRM_SERVER, "migrate"], env=env, capture_output=True, text=True, timeout=120
@@ -197,10 +207,19 @@ def test_migrate_then_two_processes_share_one_database(
             one.url + "/api/v1/auth/login",
             json={"email": "admin@skeleton.local", "password": "chosen-admin-pw"},
         ).json()
-        # Rotate on one process, reuse on the other: the family is revoked for both.
+        # Rotate on one process; the other gives the same pair within the grace window
+        # (the successor derives from the shared secret) and, after it, revokes the family.
         rotated = httpx.post(
             two.url + "/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}
         ).json()
+        again = httpx.post(
+            one.url + "/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}
+        ).json()
+        assert (again["access_token"], again["refresh_token"]) == (
+            rotated["access_token"],
+            rotated["refresh_token"],
+        )
+        time.sleep(1.5)
         assert (
             httpx.post(
                 one.url + "/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}

@@ -109,6 +109,7 @@ def test_registration_can_be_switched_off(api: Api) -> None:
     _error(r, 403, "forbidden")
 
 
+@pytest.mark.parametrize("settings_overrides", [{"refresh_grace_seconds": 0}])
 def test_refresh_rotates_and_reuse_revokes_the_family(api: Api) -> None:
     first = api.login(ADMIN_EMAIL, ADMIN_PASSWORD)
     r = api.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
@@ -237,8 +238,8 @@ def test_forged_and_wrong_tokens_are_401(api: Api) -> None:
     )
 
 
-@pytest.mark.parametrize("settings_overrides", [{"login_limit_per_email": "3/minute"}])
-def test_login_attempts_are_rate_limited_per_email(api: Api) -> None:
+@pytest.mark.parametrize("settings_overrides", [{"login_limit_per_address_email": "3/minute"}])
+def test_login_attempts_are_rate_limited_per_address_and_email(api: Api) -> None:
     for _ in range(3):
         _error(
             api.post("/api/v1/auth/login", json={"email": ADMIN_EMAIL, "password": "wrong-pass"}),

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
 from tests.conftest import Api
 
 
@@ -26,6 +30,52 @@ def test_swagger_ui_and_document(api: Api) -> None:
         "/health",
     ]:
         assert path in doc["paths"], path
+
+
+class _Links(HTMLParser):
+    """Every URL a page makes the browser load: src and href attributes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:  # noqa: ARG002
+        self.urls += [v for k, v in attrs if k in ("src", "href") and v]
+
+
+ASSET_TYPES = {".js": "javascript", ".css": "text/css", ".png": "image/png"}
+
+
+def test_swagger_ui_is_served_by_the_server_itself(api: Api) -> None:
+    # The server's address leads to Swagger UI.
+    root = api.get("/", follow_redirects=False)
+    assert root.status_code in (302, 307) and root.headers["location"] == "/swagger/index.html"
+    page = api.get("/", follow_redirects=True)
+    assert page.status_code == 200 and page.url.path == "/swagger/index.html"
+
+    # Every asset the page loads is on this server, and each is served with its type.
+    links = _Links()
+    links.feed(page.text)
+    assets = [u for u in links.urls if u.rsplit(".", 1)[-1] in ("js", "css", "png")]
+    assert {u.rsplit(".", 1)[-1] for u in assets} == {"js", "css", "png"}, links.urls
+    for url in links.urls:
+        parts = urlsplit(url)
+        assert not parts.scheme and not parts.netloc and url.startswith("/"), url
+    assert not re.search(r"https?://", page.text), "the page names another origin"
+    for url in assets:
+        r = api.get(url)
+        assert r.status_code == 200, url
+        want = ASSET_TYPES["." + url.rsplit(".", 1)[-1]]
+        assert want in r.headers["content-type"], (url, r.headers["content-type"])
+        assert len(r.content) > 1000, url
+    script = next(u for u in assets if u.endswith("swagger-ui-bundle.js"))
+    assert "SwaggerUIBundle" in api.get(script).text
+    # The document the page loads, and no call to the online validator.
+    assert "url: '/swagger/doc.json'" in page.text and '"validatorUrl": null' in page.text
+    assert api.get("/swagger/doc.json").json()["openapi"].startswith("3.")
+    assert api.get("/swagger/oauth2-redirect.html").status_code == 200
+    missing = api.get("/swagger/assets/nothing.js")
+    assert missing.status_code == 404 and missing.json()["error"] == "not_found"
 
 
 def _walk(node, path=""):

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QScrollArea,
+    QSizePolicy,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -44,8 +45,8 @@ from PySide6.QtWidgets import (
 
 from common.deals import STAGES, Stage
 from desktop.core.deals import DealCard, StageSummary
-from desktop.ui.customers.money import money_text
 from desktop.ui.deals.text import stage_name, totals_text
+from desktop.ui.kit.money import money_text
 
 DEAL_MIME = "application/x-skeleton-crm-deal-id"
 ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
@@ -204,6 +205,9 @@ class StageColumn(QFrame):
         font = self.name_label.font()
         font.setBold(True)
         self.name_label.setFont(font)
+        self.name_label.setToolTip(stage_name(stage))
+        # In a narrow column the name is cut short rather than drawn over the count.
+        self.name_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.count_label = QLabel(self)
         self.count_label.setObjectName("count")
         self.total_label = QLabel(self)
@@ -211,8 +215,7 @@ class StageColumn(QFrame):
         self.total_label.setWordWrap(True)
         self.cards = CardList(stage, self)
         head = QHBoxLayout()
-        head.addWidget(self.name_label)
-        head.addStretch(1)
+        head.addWidget(self.name_label, 1)
         head.addWidget(self.count_label)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 6, 4, 4)
@@ -220,7 +223,7 @@ class StageColumn(QFrame):
         layout.addLayout(head)
         layout.addWidget(self.total_label)
         layout.addWidget(self.cards, 1)
-        self.setMinimumWidth(140)
+        self.setMinimumWidth(125)
 
     def show_summary(self, summary: StageSummary) -> None:
         self.count_label.setText(self.tr("%n deal(s)", "", summary.count))
@@ -237,6 +240,9 @@ class PipelineView(QScrollArea):
         super().__init__(parent)
         self.setObjectName("pipeline")
         self.setWidgetResizable(True)
+        # Only sideways: each column's cards scroll on their own. (With both bars allowed, one
+        # bar's width could keep the other one shown.)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setFrameShape(QFrame.Shape.NoFrame)
         inner = QWidget(self)
         layout = QHBoxLayout(inner)

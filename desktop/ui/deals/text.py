@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QLocale
+from PySide6.QtCore import QLocale
 
 from common.deals import Stage
-from desktop.ui.customers.money import money_text
+from desktop.core.deals import ENTITY, STAGE_CHOICES
+from desktop.ui.kit.display import tr
+from desktop.ui.kit.money import money_text
 
-_STAGE_NAMES: dict[Stage, object] = {
-    Stage.LEAD: QT_TRANSLATE_NOOP("deals", "Lead"),
-    Stage.QUALIFIED: QT_TRANSLATE_NOOP("deals", "Qualified"),
-    Stage.PROPOSAL: QT_TRANSLATE_NOOP("deals", "Proposal"),
-    Stage.NEGOTIATION: QT_TRANSLATE_NOOP("deals", "Negotiation"),
-    Stage.WON: QT_TRANSLATE_NOOP("deals", "Won"),
-    Stage.LOST: QT_TRANSLATE_NOOP("deals", "Lost"),
-}
+_LABELS = {c.value: c.label for c in STAGE_CHOICES}
 
 
 def stage_name(stage: Stage) -> str:
-    return QCoreApplication.translate("deals", str(_STAGE_NAMES[stage]))
+    return tr(ENTITY, _LABELS[stage.value])
 
 
 def totals_text(locale: QLocale, totals: dict[str, int]) -> str:

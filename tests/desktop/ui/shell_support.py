@@ -71,10 +71,8 @@ def wait_synced(qtbot: QtBot, window: MainWindow, timeout: int = 15_000) -> None
 
 def page_names(window: MainWindow) -> list[str]:
     """The customer names the customers page shows."""
-    from desktop.ui.customers.model import COL_NAME
-
     model = window.pages["customers"].model  # type: ignore[attr-defined]
-    return [str(model.index(row, COL_NAME).data()) for row in range(model.rowCount())]
+    return [str(model.index(row, model.column("name")).data()) for row in range(model.rowCount())]
 
 
 def close(app: DesktopApp) -> None:

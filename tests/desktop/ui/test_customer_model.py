@@ -8,14 +8,18 @@ from typing import Any
 from pytestqt.modeltest import ModelTester
 
 from common.sync import Change, PullResponse
-from desktop.core.customers import CustomerList, ListQuery, billing_address, search_customers
+from desktop.core.customers import ENTITY, billing_address
+from desktop.core.kit.listing import ListQuery
+from desktop.core.modules import open_list
 from desktop.core.replica import Replica
-from desktop.ui.customers.model import COL_NAME, CONFLICT_ROLE, PENDING_ROLE, CustomerTableModel
+from desktop.ui.kit.model import CONFLICT_ROLE, PENDING_ROLE, EntityTableModel
+
+COL_NAME = 0
 
 
 def test_qtmodeltester(qtmodeltester: ModelTester, replica: Replica) -> None:
-    with CustomerList(replica) as customers:
-        model = CustomerTableModel(customers)
+    with open_list(ENTITY, replica) as customers:
+        model = EntityTableModel(ENTITY, customers)
         qtmodeltester.check(model)
         model.set_filter_text("e")
         qtmodeltester.check(model)
@@ -36,7 +40,7 @@ def _row(i: int) -> dict[str, Any]:
 
 def _fill(path: Path, n: int) -> Replica:
     replica = Replica(path)
-    CustomerList(replica).close()  # the list's tables and triggers exist before the pull
+    open_list(ENTITY, replica).close()  # the list's tables and triggers exist before the pull
     changes = [
         Change(entity="customer", id=row["id"], op="upsert", version=i + 1, data=row)
         for i, row in enumerate(_row(i) for i in range(n))
@@ -56,12 +60,12 @@ def _fill(path: Path, n: int) -> Replica:
 
 def test_pages_follow_each_other_without_gaps_in_both_directions(tmp_path: Path) -> None:
     replica = _fill(tmp_path / "r.sqlite3", 1000)
-    with CustomerList(replica) as customers:
+    with open_list(ENTITY, replica) as customers:
         for query in (
             ListQuery(sort="name"),
             ListQuery(sort="credit_limit", descending=True),
             ListQuery(text="kyiv", sort="city"),
-            ListQuery(active=False, sort="active"),
+            ListQuery(sort="active", filters={"active": False}),
         ):
             seen: list[str] = []
             after = None
@@ -77,8 +81,8 @@ def test_pages_follow_each_other_without_gaps_in_both_directions(tmp_path: Path)
 
 def test_fetch_more_loads_the_next_page(qtmodeltester: ModelTester, tmp_path: Path) -> None:
     replica = _fill(tmp_path / "r.sqlite3", 450)
-    with CustomerList(replica) as customers:
-        model = CustomerTableModel(customers)
+    with open_list(ENTITY, replica) as customers:
+        model = EntityTableModel(ENTITY, customers)
         assert model.rowCount() == 200 and model.canFetchMore()
         model.fetchMore()
         model.fetchMore()
@@ -109,8 +113,8 @@ def test_pending_and_conflict_markers(tmp_path: Path) -> None:
             server_version=11,
         )
     )
-    with CustomerList(replica) as customers:
-        model = CustomerTableModel(customers)
+    with open_list(ENTITY, replica) as customers:
+        model = EntityTableModel(ENTITY, customers)
         rows = {model.index(r, COL_NAME).data(): r for r in range(model.rowCount())}
         assert model.index(rows["Customer 0001 edited"], COL_NAME).data(PENDING_ROLE) is True
         assert model.index(rows["Customer 0002"], COL_NAME).data(CONFLICT_ROLE) is True
@@ -120,11 +124,12 @@ def test_pending_and_conflict_markers(tmp_path: Path) -> None:
 
 def test_search_and_billing_address_shapes(tmp_path: Path) -> None:
     replica = _fill(tmp_path / "r.sqlite3", 120)
-    assert [r["name"] for r in search_customers(replica, "kyiv", limit=2)] == [
-        "Customer 0000",
-        "Customer 0050",
-    ]
-    assert search_customers(replica, "  ") == []
+    with open_list(ENTITY, replica) as customers:
+        assert [r["name"] for r in customers.page(ListQuery("kyiv"), limit=2)] == [
+            "Customer 0000",
+            "Customer 0050",
+        ]
+        assert len(customers.page(ListQuery("  "))) == 120  # blank: no filter
     assert (
         billing_address({"addresses": [{"type": "billing", "city": "A", "country": "DE"}]})[
             "country"

@@ -9,11 +9,17 @@ from PySide6.QtCore import QLocale, QPoint, QSettings, Qt
 from pytestqt.qtbot import QtBot
 
 from desktop.core.client import SyncClient
+from desktop.core.customers import ENTITY
 from desktop.core.replica import Replica
-from desktop.ui.customers import page as page_module
-from desktop.ui.customers.model import COL_CREDIT_LIMIT, COL_NAME, COL_STATUS, CustomerTableModel
-from desktop.ui.customers.page import CustomersPage
+from desktop.ui.kit import page as page_module
+from desktop.ui.kit.model import EntityTableModel
+from desktop.ui.kit.page import RecordPage
 from tests.conftest import Api
+
+COLUMNS = [c.key for c in ENTITY.columns]
+COL_NAME, COL_CREDIT_LIMIT, COL_STATUS = (
+    COLUMNS.index(k) for k in ("name", "credit_limit", "active")
+)
 
 
 @pytest.fixture(autouse=True)
@@ -24,24 +30,24 @@ def english_locale() -> Any:
 
 
 @pytest.fixture
-def page(qtbot: QtBot, replica: Replica, settings: QSettings) -> CustomersPage:
-    widget = CustomersPage(replica, settings=settings)
+def page(qtbot: QtBot, replica: Replica, settings: QSettings) -> RecordPage:
+    widget = RecordPage(ENTITY, replica, settings=settings)
     qtbot.addWidget(widget)
     widget.resize(1200, 700)
     widget.show()
     return widget
 
 
-def names(model: CustomerTableModel) -> list[str]:
+def names(model: EntityTableModel) -> list[str]:
     return [model.index(r, COL_NAME).data() for r in range(model.rowCount())]
 
 
-def select(page: CustomersPage, name: str) -> None:
+def select(page: RecordPage, name: str) -> None:
     row = names(page.model).index(name)
     page.list_view.table.selectRow(row)
 
 
-def type_into(qtbot: QtBot, page: CustomersPage, field: str, text: str) -> None:
+def type_into(qtbot: QtBot, page: RecordPage, field: str, text: str) -> None:
     editor = page.form.editors[field]
     editor.setFocus()
     editor.selectAll()  # type: ignore[attr-defined]
@@ -49,7 +55,7 @@ def type_into(qtbot: QtBot, page: CustomersPage, field: str, text: str) -> None:
 
 
 def test_list_shows_synced_customers_sorted_by_name_with_money_and_status(
-    page: CustomersPage,
+    page: RecordPage,
 ) -> None:
     assert names(page.model) == [
         "Acme Corporation",
@@ -65,9 +71,7 @@ def test_list_shows_synced_customers_sorted_by_name_with_money_and_status(
     assert page.list_view.count_label.text() == "5 customer(s)"
 
 
-def test_sort_by_header_and_filter_change_the_visible_rows(
-    qtbot: QtBot, page: CustomersPage
-) -> None:
+def test_sort_by_header_and_filter_change_the_visible_rows(qtbot: QtBot, page: RecordPage) -> None:
     header = page.list_view.table.horizontalHeader()
     # Click the credit limit header: ascending, then descending.
     x = header.sectionViewportPosition(COL_CREDIT_LIMIT) + 5
@@ -83,12 +87,12 @@ def test_sort_by_header_and_filter_change_the_visible_rows(
     qtbot.keyClicks(page.list_view.filter_edit, "b")  # one letter: word starts
     assert sorted(names(page.model)) == ["Acme Corporation", "Bluebird Logistics"]
     page.list_view.filter_edit.clear()
-    page.list_view.active_combo.setCurrentIndex(2)  # Inactive
+    page.list_view.filter_combos["active"].setCurrentIndex(2)  # Inactive
     assert names(page.model) == ["Cobalt Mining"]
 
 
 def test_create_a_customer_in_the_form_shows_in_the_list_and_the_outbox(
-    qtbot: QtBot, page: CustomersPage, replica: Replica
+    qtbot: QtBot, page: RecordPage, replica: Replica
 ) -> None:
     page.new_record()
     type_into(qtbot, page, "name", "Nimbus Analytics")
@@ -96,8 +100,11 @@ def test_create_a_customer_in_the_form_shows_in_the_list_and_the_outbox(
     type_into(qtbot, page, "phone", "+49 30 1234567")
     type_into(qtbot, page, "credit_limit", "1,234.5")
     type_into(qtbot, page, "address.city", "Hamburg")
-    page.form.country_combo.setCurrentIndex(page.form.country_combo.findData("DE"))
-    page.form.social.add_row("linkedin", "nimbus-analytics")
+    country = page.form.editors["address.country"]
+    qtbot.keyClicks(country.line, "germany")
+    qtbot.waitUntil(lambda: country.choices() == ["Germany — DE"])
+    country.choose(0)
+    page.form.editors["social_media"].add_row("linkedin", "nimbus-analytics")
     messages: list[str] = []
     page.status_message.connect(messages.append)
 
@@ -124,12 +131,12 @@ def test_create_a_customer_in_the_form_shows_in_the_list_and_the_outbox(
 
 
 def test_created_customer_reaches_the_server(
-    qtbot: QtBot, page: CustomersPage, sync_client: SyncClient, admin: Api
+    qtbot: QtBot, page: RecordPage, sync_client: SyncClient, admin: Api
 ) -> None:
     page.new_record()
     type_into(qtbot, page, "name", "Orchid Pharma")
     type_into(qtbot, page, "email", "orchid@pharma.example")
-    page.form.currency_combo.setCurrentText("EUR")
+    page.form.editors["currency"].setCurrentText("EUR")
     assert page.save()
     sync_client.sync_once()
     page.refresh()
@@ -142,7 +149,7 @@ def test_created_customer_reaches_the_server(
 
 
 def test_a_validation_error_shows_inline_and_nothing_is_saved(
-    qtbot: QtBot, page: CustomersPage, replica: Replica
+    qtbot: QtBot, page: RecordPage, replica: Replica
 ) -> None:
     page.new_record()
     type_into(qtbot, page, "name", "Broken Email Ltd")
@@ -168,7 +175,7 @@ def test_a_validation_error_shows_inline_and_nothing_is_saved(
 
 
 def test_edit_updates_the_list_and_sends_only_changed_fields(
-    qtbot: QtBot, page: CustomersPage, replica: Replica
+    qtbot: QtBot, page: RecordPage, replica: Replica
 ) -> None:
     select(page, "Granite Works")
     assert page.form.raw_values()["name"] == "Granite Works"
@@ -186,9 +193,9 @@ def test_edit_updates_the_list_and_sends_only_changed_fields(
     }
 
 
-def test_deactivate_is_a_command_shown_as_pending(page: CustomersPage, replica: Replica) -> None:
+def test_deactivate_is_a_command_shown_as_pending(page: RecordPage, replica: Replica) -> None:
     select(page, "Acme Corporation")
-    page.form.toggle_active.click()
+    page.form.editors["active"].button.click()
     [mutation] = replica.pending()
     assert (mutation.op, mutation.payload["command"]) == ("command", "deactivate")
     row = names(page.model).index("Acme Corporation")
@@ -196,7 +203,7 @@ def test_deactivate_is_a_command_shown_as_pending(page: CustomersPage, replica: 
 
 
 def test_dirty_guard_save_discard_cancel(
-    qtbot: QtBot, page: CustomersPage, replica: Replica, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, page: RecordPage, replica: Replica, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     answers: list[str] = []
     monkeypatch.setattr(page_module, "ask_unsaved_changes", lambda _p, _n: answers.pop(0))
@@ -228,7 +235,7 @@ def test_dirty_guard_save_discard_cancel(
 
 
 def test_undo_in_the_form_then_the_last_saved_edit(
-    qtbot: QtBot, page: CustomersPage, replica: Replica
+    qtbot: QtBot, page: RecordPage, replica: Replica
 ) -> None:
     select(page, "Acme Corporation")
     type_into(qtbot, page, "name", "Acme Inc")
@@ -249,7 +256,7 @@ def test_undo_in_the_form_then_the_last_saved_edit(
 
 
 def test_undo_of_an_edit_already_sent_says_so(
-    qtbot: QtBot, page: CustomersPage, sync_client: SyncClient
+    qtbot: QtBot, page: RecordPage, sync_client: SyncClient
 ) -> None:
     select(page, "Acme Corporation")
     type_into(qtbot, page, "notes", "Key account")
@@ -263,7 +270,7 @@ def test_undo_of_an_edit_already_sent_says_so(
 
 
 def test_refresh_shows_a_change_from_the_server_and_keeps_the_selection(
-    page: CustomersPage, sync_client: SyncClient, admin: Api, customers: list[dict[str, Any]]
+    page: RecordPage, sync_client: SyncClient, admin: Api, customers: list[dict[str, Any]]
 ) -> None:
     select(page, "Cobalt Mining")
     r = admin.put(f"/api/v1/customers/{customers[0]['id']}", json={"name": "Acme Renamed"})
@@ -275,19 +282,42 @@ def test_refresh_shows_a_change_from_the_server_and_keeps_the_selection(
     assert page.form.raw_values()["name"] == "Cobalt Mining"
 
 
-def test_open_record_from_the_global_search(page: CustomersPage, replica: Replica) -> None:
-    from desktop.core.customers import search_customers
+def test_open_record_from_the_global_search(page: RecordPage, replica: Replica) -> None:
+    from desktop.ui.search import GlobalSearch
 
-    [hit] = search_customers(replica, "zephyr")
-    page.open_record(hit["id"])
+    [(entity, hit)] = GlobalSearch(replica).matches("zephyr")
+    assert entity.name == "customer"
+    page.open_record(hit.id)
     assert page.form.raw_values()["name"] == "Zephyr Textiles"
-    assert page.list_view.current_id() == hit["id"]
+    assert page.list_view.current_id() == hit.id
 
 
 def test_column_widths_are_remembered(qtbot: QtBot, replica: Replica, settings: QSettings) -> None:
-    first = CustomersPage(replica, settings=settings)
+    first = RecordPage(ENTITY, replica, settings=settings)
     qtbot.addWidget(first)
     first.list_view.table.horizontalHeader().resizeSection(COL_NAME, 321)
-    second = CustomersPage(replica, settings=settings)
+    second = RecordPage(ENTITY, replica, settings=settings)
     qtbot.addWidget(second)
     assert second.list_view.table.horizontalHeader().sectionSize(COL_NAME) == 321
+
+
+def test_a_customer_needs_only_a_name_and_an_email_once_given_stays(
+    qtbot: QtBot, page: RecordPage, replica: Replica
+) -> None:
+    # The server takes a customer without an email (Micro CRM clients need only a name).
+    page.new_record()
+    type_into(qtbot, page, "name", "Walk-in Client")
+    assert page.save() is True
+    [mutation] = replica.pending()
+    assert mutation.payload["data"]["name"] == "Walk-in Client"
+    assert "email" not in mutation.payload["data"]
+    # Editing it later does not ask for one either.
+    type_into(qtbot, page, "company", "Walk-in Ltd")
+    assert page.save() is True
+    assert replica.pending()[-1].payload["changes"] == {"company": "Walk-in Ltd"}
+    # But an email it has cannot be cleared (the server's rule), said under the field.
+    select(page, "Acme Corporation")
+    type_into(qtbot, page, "email", "")
+    page.form.editors["email"].clear()
+    assert page.save() is False
+    assert "cannot be cleared" in page.form.errors["email"].text()

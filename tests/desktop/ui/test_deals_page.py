@@ -8,25 +8,29 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QByteArray, QLocale, QMimeData, QPoint, QPointF, Qt
+from PySide6.QtCore import QByteArray, QDate, QLocale, QMimeData, QPoint, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from common.deals import STAGES, Stage, dollars_to_cents
 from desktop.core.client import SyncClient
-from desktop.core.deals import DealCard, summarize
-from desktop.ui.customers.money import money_text
+from desktop.core.deals import ENTITY, DealCard, summarize
 from desktop.ui.deals import page as page_module
-from desktop.ui.deals.model import COL_VALUE, DealTableModel
 from desktop.ui.deals.page import LIST, DealsPage
 from desktop.ui.deals.pipeline import DEAL_MIME, CardList
 from desktop.ui.deals.text import totals_text
+from desktop.ui.kit.model import EntityTableModel
+from desktop.ui.kit.money import money_text
+from desktop.ui.kit.picker import VALUE_ROLE
 from server.context import AppContext
 from server.deals.demo import fill_demo_deals
 from server.demo import fill_demo_customers
 from tests.conftest import Api, LiveServer
+from tests.desktop.ui.conftest import add_customer
 from tests.desktop.ui.shell_support import close, make_app, sign_in, wait_synced
+
+COL_VALUE = [c.key for c in ENTITY.columns].index("value")
 
 
 @pytest.fixture(autouse=True)
@@ -34,15 +38,6 @@ def english_locale() -> Any:
     QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
     yield
     QLocale.setDefault(QLocale.c())
-
-
-@pytest.fixture
-def demo_client(ctx: AppContext, admin: Api, sync_client: SyncClient) -> SyncClient:
-    """The replica after a real sync of 20 demo customers and 60 demo deals."""
-    fill_demo_customers(ctx, 20)
-    assert fill_demo_deals(ctx, 60) == 60
-    sync_client.sync_once()
-    return sync_client
 
 
 @pytest.fixture
@@ -165,7 +160,7 @@ def test_move_to_stage_from_the_keyboard(
     cards = column(page, Stage.PROPOSAL)
     cards.setFocus()
     cards.setCurrentRow(0)
-    assert page.form.title_edit.text() == card.title  # the selected card is in the form
+    assert page.form.editors["title"].text() == card.title  # the selected card is in the form
     qtbot.keyClick(cards, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
 
     assert offered == [[Stage.LEAD, Stage.QUALIFIED, Stage.NEGOTIATION, Stage.WON, Stage.LOST]]
@@ -205,27 +200,30 @@ def test_the_form_creates_a_deal_that_reaches_the_server(
 ) -> None:
     page.new_record()
     form = page.form
-    client_name = form.client_combo.itemText(1)
-    client_id = form.client_combo.itemData(1)
+    title, value, client = form.editors["title"], form.editors["value"], form.editors["client_id"]
+    stage, probability = form.editors["stage"], form.editors["probability"]
 
     # Inline validation with the common rules, as the user types.
-    qtbot.keyClicks(form.title_edit, " ")
+    qtbot.keyClicks(title, " ")
     assert form.errors["title"].isVisible()
     assert form.errors["title"].text() == "Title is required"
-    form.value_edit.selectAll()
-    qtbot.keyClicks(form.value_edit, "12.345")
+    value.selectAll()
+    qtbot.keyClicks(value, "12.345")
     assert form.errors["value"].text() == "At most 2 decimals"
     assert page.save() is False  # nothing written
     assert demo_client.replica.pending() == []
 
-    form.title_edit.clear()
-    qtbot.keyClicks(form.title_edit, "Warehouse robots")
-    form.client_combo.setCurrentIndex(1)
-    form.value_edit.selectAll()
-    qtbot.keyClicks(form.value_edit, "12,345.60")
-    form.stage_combo.setCurrentIndex(form.stage_combo.findData("PROPOSAL"))
-    assert form.probability_spin.value() == 50  # the stage's default
-    qtbot.keyClicks(form.notes_edit, "Two sites")
+    title.clear()
+    qtbot.keyClicks(title, "Warehouse robots")
+    client.search("")  # the picker's list of clients, as its button opens it
+    client_name = client.choices()[1].partition(" — ")[0]
+    client_id = client.matches.item(1).data(VALUE_ROLE)
+    client.choose(1)
+    value.selectAll()
+    qtbot.keyClicks(value, "12,345.60")
+    stage.setCurrentIndex(stage.findData("PROPOSAL"))
+    assert probability.value() == 50  # the stage's default
+    qtbot.keyClicks(form.editors["notes"], "Two sites")
     qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
 
     made = next(c for c in page.cards if c.title == "Warehouse robots")
@@ -242,8 +240,8 @@ def test_the_form_creates_a_deal_that_reaches_the_server(
     # Edit it: the value changes through Replica.update and reaches the server too.
     page.refresh()
     page.open_record(made.id)
-    form.value_edit.selectAll()
-    qtbot.keyClicks(form.value_edit, "99")
+    value.selectAll()
+    qtbot.keyClicks(value, "99")
     assert page.save() is True
     demo_client.sync_once()
     assert server_deal(admin, made.id)["value"] == 99
@@ -254,19 +252,19 @@ def test_list_view_sorts_and_the_model_is_sound(
 ) -> None:
     page.set_view(LIST)
     assert page.views.currentWidget() is page.table
-    model: DealTableModel = page.model
+    model: EntityTableModel = page.model
     assert model.rowCount() == 60
     header = page.table.horizontalHeader()
     x = header.sectionViewportPosition(COL_VALUE) + 5
     qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, 5))
-    values = [model.card_at(r).value for r in range(model.rowCount())]  # type: ignore[union-attr]
+    values = [model.row_at(r)["value"] for r in range(model.rowCount())]  # type: ignore[index]
     assert values == sorted(values)
     page.table.sortByColumn(COL_VALUE, Qt.SortOrder.DescendingOrder)
-    values = [model.card_at(r).value for r in range(model.rowCount())]  # type: ignore[union-attr]
+    values = [model.row_at(r)["value"] for r in range(model.rowCount())]  # type: ignore[index]
     assert values == sorted(values, reverse=True)
     # Selecting a row opens the deal in the form.
     page.table.selectRow(0)
-    assert page.form.title_edit.text() == model.card_at(0).title  # type: ignore[union-attr]
+    assert page.form.editors["title"].text() == model.row_at(0)["title"]  # type: ignore[index]
     qtmodeltester.check(model)
 
 
@@ -301,7 +299,7 @@ def test_a_stage_with_mixed_currencies_shows_one_total_per_currency() -> None:
     def card(n: int, stage: Stage, cents: int, currency: str) -> DealCard:
         return DealCard(
             id=str(n), title=f"Deal {n}", client_id="c", client_name="Client", value=cents,
-            currency=currency, stage=stage, probability=10, notes=None, expected_close=None,
+            currency=currency, stage=stage, probability=10, expected_close=None,
             pending=False, moving=False,
         )  # fmt: skip
 
@@ -334,7 +332,7 @@ def test_arrow_keys_walk_the_columns_and_undo_takes_a_move_back(
     assert qualified.hasFocus() or QApplication.focusWidget() is qualified
     selected = page.selected_card()
     assert selected is not None and selected.stage == Stage.QUALIFIED
-    assert page.form.title_edit.text() == selected.title
+    assert page.form.editors["title"].text() == selected.title
     qtbot.keyClick(qualified, Qt.Key.Key_Left)
     assert page.selected_card() is not None and page.selected_card().stage == Stage.LEAD  # type: ignore[union-attr]
 
@@ -345,3 +343,61 @@ def test_arrow_keys_walk_the_columns_and_undo_takes_a_move_back(
     assert stage_of(page, card.id) == Stage.LEAD
     demo_client.sync_once()
     assert server_deal(admin, card.id)["stage"] == "LEAD"
+
+
+def test_the_form_moves_a_deal_to_one_of_two_namesakes_and_sets_its_expected_close(
+    qtbot: QtBot, page: DealsPage, demo_client: SyncClient, admin: Api
+) -> None:
+    # Given two customers of the same name, told apart by email and city
+    twins = {
+        city: add_customer(
+            admin, "Zora Quill", f"zora@{city.lower()}.example", city, "JP", 0, "USD"
+        )
+        for city in ("Osaka", "Kyoto")
+    }
+    demo_client.sync_once()
+    page.refresh()
+    card = first_card(page, Stage.LEAD)
+    page.open_record(card.id)
+    form = page.form
+
+    # When the user searches the client picker by the name and picks the one in Kyoto
+    picker = form.editors["client_id"]
+    picker.line.selectAll()
+    qtbot.keyClicks(picker.line, "zora quill")
+    qtbot.waitUntil(lambda: len(picker.choices()) == 2)
+    assert sorted(picker.choices()) == [
+        "Zora Quill — zora@kyoto.example · Kyoto",
+        "Zora Quill — zora@osaka.example · Osaka",
+    ]
+    picker.choose(picker.choices().index("Zora Quill — zora@kyoto.example · Kyoto"))
+    # and sets the expected close date in the calendar
+    form.editors["expected_close"].set_date(QDate(2030, 5, 17))
+    assert page.save() is True
+
+    # Then one update carries both, the list shows them, and the server takes them.
+    [mutation] = demo_client.replica.pending()
+    assert mutation.payload["changes"] == {
+        "client_id": twins["Kyoto"]["id"],
+        "expected_close": "2030-05-17",
+    }
+    moved = page.card(card.id)
+    assert moved is not None and moved.client_name == "Zora Quill"
+    row = page.model.row_of(card.id)
+    assert row is not None
+    close_column = [c.key for c in ENTITY.columns].index("expected_close")
+    assert page.model.index(row, close_column).data() == "5/17/30"
+    assert form.editors["client_id"].line.text() == "Zora Quill — zora@kyoto.example · Kyoto"
+
+    demo_client.sync_once()
+    deal = server_deal(admin, card.id)
+    assert deal["client"]["id"] == twins["Kyoto"]["id"]
+    assert deal["expectedClose"].startswith("2030-05-17")
+
+    # Clearing the date is an edit too.
+    page.refresh()
+    form.editors["expected_close"].clear_button.click()
+    assert page.save() is True
+    assert [m.payload["changes"] for m in demo_client.replica.pending()] == [
+        {"expected_close": None}
+    ]

@@ -123,3 +123,21 @@ def test_only_your_own_keys(admin: Api) -> None:
     assert manager.get("/api/v1/api-keys").json()["total"] == 0
     expect_error(manager.delete(f"/api/v1/api-keys/{mine['id']}"), 404, "not_found")
     expect_error(Api(base_url=str(admin.base_url)).get("/api/v1/api-keys"), 401, "unauthorized")
+
+
+def test_a_key_cannot_make_keys_so_none_outlives_its_maker(admin: Api) -> None:
+    """Keys do not mint keys: revoking a leaked key leaves nothing it made behind."""
+    parent = make_key(admin, ["api_keys:manage", "clients:read"])
+    api = key_client(admin, parent["key"])
+    r = api.post("/api/v1/api-keys", json={"name": "child", "permissions": ["clients:read"]})
+    expect_error(r, 403, "forbidden")
+    assert admin.get("/api/v1/api-keys").json()["total"] == 1
+    # It may still list and revoke its owner's keys (revoking is how a leak is stopped).
+    assert api.get("/api/v1/api-keys").status_code == 200
+
+
+def test_a_new_key_is_not_cacheable(admin: Api) -> None:
+    r = admin.post("/api/v1/api-keys", json={"name": "k", "permissions": ["clients:read"]})
+    assert r.status_code == 201, r.text
+    assert r.headers["Cache-Control"] == "no-store"
+    assert r.headers["Pragma"] == "no-cache"

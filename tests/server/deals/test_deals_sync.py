@@ -126,3 +126,43 @@ def test_the_declared_reference_answers_with_its_own_body(admin: Api) -> None:
         "message": "A customer with deals cannot be deleted; delete its deals first",
         "details": {"deals": "This customer has deals"},
     }
+
+
+def test_a_replica_moves_a_deal_to_another_client(admin: Api) -> None:
+    first, second = create_client(admin), create_client(admin)
+    deal = create_deal(admin, first["id"])
+    rep = Replica(admin)
+    res = rep.push(
+        rep.mutation(
+            entity="deal",
+            op="update",
+            id=deal["id"],
+            changes={"client_id": second["id"]},
+            base={"client_id": first["id"]},
+        ),
+        rep.mutation(
+            entity="deal",
+            op="update",
+            id=deal["id"],
+            changes={"client_id": new_id()},
+            base={"client_id": second["id"]},
+        ),
+        rep.mutation(
+            entity="deal",
+            op="update",
+            id=deal["id"],
+            changes={"client_id": None},
+            base={"client_id": second["id"]},
+        ),
+    )
+    moved, unknown, cleared = res["results"]
+    assert moved["status"] == "applied"
+    assert unknown["status"] == "rejected" and unknown["error"]["details"] == {
+        "client_id": "No such client"
+    }
+    assert cleared["status"] == "rejected"
+    assert "Client cannot be cleared" in str(cleared["error"])
+    got = admin.get(f"/api/v1/deals/{deal['id']}").json()["data"]
+    assert got["client"]["id"] == second["id"]
+    changes, _, _ = pull_all(admin)
+    assert _deals(changes)[deal["id"]]["client_id"] == second["id"]

@@ -1,4 +1,6 @@
-"""The customer list: an instant filter, active/inactive, and a sortable table read page by page."""
+"""An entity's list: an instant filter, the declared filter combos, and a sortable table read
+page by page. The bar and the table are separate widgets so a page can lay them out its own
+way (the deals page puts the pipeline beside the table)."""
 
 from __future__ import annotations
 
@@ -15,47 +17,52 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.ui.customers.model import COL_CREDIT_LIMIT, COL_NAME, ID_ROLE, CustomerTableModel
-
-HEADER_KEY = "customers/list/header"
-_DEFAULT_WIDTHS = {COL_NAME: 220, 1: 170, 2: 230, 3: 140, 4: 110, 5: 70, COL_CREDIT_LIMIT: 120}
+from desktop.ui.kit.display import tr
+from desktop.ui.kit.model import ID_ROLE, EntityTableModel
 
 
-class CustomerListView(QWidget):
+class EntityListView(QWidget):
     """Emits ``current_changed(id)`` ("" when nothing is selected)."""
 
     current_changed = Signal(str)
 
     def __init__(
         self,
-        model: CustomerTableModel,
+        model: EntityTableModel,
         settings: QSettings | None = None,
         parent: QWidget | None = None,
+        *,
+        with_table: bool = True,
     ) -> None:
+        """``with_table=False``: the page places ``table`` itself (beside other views)."""
         super().__init__(parent)
         self.model = model
+        entity = model.entity
         self._settings = settings if settings is not None else QSettings()
+        self._header_key = f"{entity.context}/list/header"
 
         self.filter_edit = QLineEdit(self)
-        self.filter_edit.setObjectName("customerFilter")
-        self.filter_edit.setPlaceholderText(self.tr("Filter by name, company, email, phone, city"))
+        self.filter_edit.setObjectName(f"{entity.name}Filter")
+        self.filter_edit.setPlaceholderText(tr(entity, entity.filter_hint))
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.textChanged.connect(self.model.set_filter_text)
 
-        self.active_combo = QComboBox(self)
-        self.active_combo.setObjectName("customerActiveFilter")
-        self.active_combo.addItem(self.tr("All customers"), None)
-        self.active_combo.addItem(self.tr("Active"), True)
-        self.active_combo.addItem(self.tr("Inactive"), False)
-        self.active_combo.currentIndexChanged.connect(
-            lambda i: self.model.set_active_filter(self.active_combo.itemData(i))
-        )
+        self.filter_combos: dict[str, QComboBox] = {}
+        for declared in entity.filters:
+            combo = QComboBox(self)
+            combo.setObjectName(f"{entity.name}Filter_{declared.column}")
+            for label, value in declared.options:
+                combo.addItem(tr(entity, label), value)
+            combo.currentIndexChanged.connect(
+                lambda i, c=combo, k=declared.column: self.model.set_filter(k, c.itemData(i))
+            )
+            self.filter_combos[declared.column] = combo
 
         self.count_label = QLabel(self)
-        self.count_label.setObjectName("customerCount")
+        self.count_label.setObjectName(f"{entity.name}Count")
 
         self.table = QTableView(self)
-        self.table.setObjectName("customersTable")
+        self.table.setObjectName(f"{entity.name}Table")
         self.table.setModel(model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -70,10 +77,10 @@ class CustomerListView(QWidget):
         header.setStretchLastSection(True)
         header.setSectionsMovable(True)
         header.setHighlightSections(False)
-        for column, width in _DEFAULT_WIDTHS.items():
-            header.resizeSection(column, width)
+        for n, column in enumerate(entity.columns):
+            header.resizeSection(n, column.width)
         self.table.setSortingEnabled(True)
-        self.table.sortByColumn(COL_NAME, Qt.SortOrder.AscendingOrder)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.restore_columns()
         header.sectionResized.connect(lambda *_: self.save_columns())
         header.sectionMoved.connect(lambda *_: self.save_columns())
@@ -83,14 +90,16 @@ class CustomerListView(QWidget):
         self.model.loaded.connect(self._update_count)
         self.model.modelReset.connect(self._update_count)
 
-        bar = QHBoxLayout()
-        bar.addWidget(self.filter_edit, 1)
-        bar.addWidget(self.active_combo)
-        bar.addWidget(self.count_label)
+        self.bar = QHBoxLayout()
+        self.bar.addWidget(self.filter_edit, 1)
+        for combo in self.filter_combos.values():
+            self.bar.addWidget(combo)
+        self.bar.addWidget(self.count_label)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(bar)
-        layout.addWidget(self.table, 1)
+        layout.addLayout(self.bar)
+        if with_table:
+            layout.addWidget(self.table, 1)
         self._update_count()
 
     # ------------------------------------------------------------ selection
@@ -99,22 +108,23 @@ class CustomerListView(QWidget):
         index = self.table.currentIndex()
         return str(index.data(ID_ROLE)) if index.isValid() else ""
 
-    def select_id(self, customer_id: str | None, *, notify: bool = False) -> bool:
-        """Make ``customer_id`` the current row if it is loaded; clear the selection for None."""
+    def select_id(self, record_id: str | None, *, notify: bool = False) -> bool:
+        """Make ``record_id`` the current row if it is loaded; clear the selection for None."""
         selection = self.table.selectionModel()
         blocked = selection.blockSignals(not notify)
         try:
-            if not customer_id:
+            if not record_id:
                 selection.clear()
                 self.table.setCurrentIndex(self.model.index(-1, -1))
                 return True
-            row = self.model.row_of(customer_id)
+            row = self.model.row_of(record_id)
             if row is None:
                 selection.clear()
                 return False
-            index = self.model.index(row, COL_NAME)
+            index = self.model.index(row, 0)
             self.table.setCurrentIndex(index)
             self.table.selectRow(row)
+            self.table.scrollTo(index)
             return True
         finally:
             selection.blockSignals(blocked)
@@ -125,21 +135,22 @@ class CustomerListView(QWidget):
     # ------------------------------------------------------------ columns
 
     def save_columns(self) -> None:
-        self._settings.setValue(HEADER_KEY, self.table.horizontalHeader().saveState())
+        self._settings.setValue(self._header_key, self.table.horizontalHeader().saveState())
 
     def restore_columns(self) -> None:
-        state = self._settings.value(HEADER_KEY)
+        state = self._settings.value(self._header_key)
         if isinstance(state, QByteArray) and not state.isEmpty():
             header = self.table.horizontalHeader()
             header.restoreState(state)
             # restoreState sets the indicator without asking the model to sort: ask it.
             self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
 
-    def _update_count(self) -> None:
+    def count_text(self) -> str:
+        entity = self.model.entity
         shown = self.model.rowCount()
-        locale = QLocale()
         if self.model.is_complete():
-            text = self.tr("%n customer(s)", "", shown)
-        else:
-            text = self.tr("%1+ customers").replace("%1", locale.toString(shown))
-        self.count_label.setText(text)
+            return tr(entity, entity.count, shown)
+        return tr(entity, entity.count_more).replace("%1", QLocale().toString(shown))
+
+    def _update_count(self) -> None:
+        self.count_label.setText(self.count_text())

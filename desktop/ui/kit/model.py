@@ -1,16 +1,18 @@
-"""The customer table model: pages of rows from the replica's SQL list, loaded as the view scrolls.
+"""The one table model: pages of an entity's list rows from SQLite, loaded as the view scrolls.
 
-Sorting and filtering happen in SQLite (desktop/core/customers.py), never in a
-proxy model: with 100k rows a QSortFilterProxyModel pass takes seconds.
+Sorting and filtering happen in SQLite (desktop/core/kit/projection.py), never
+in a proxy model: with 100k rows a QSortFilterProxyModel pass takes seconds.
+The columns and how each shows its value come from the entity's declaration.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
-    QLocale,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -20,8 +22,9 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication, QStyle
 
-from desktop.core.customers import PAGE_SIZE, CustomerList, CustomerRow, ListQuery, SortKey
-from desktop.ui.customers.money import money_text
+from desktop.core.kit.entity import Entity
+from desktop.core.kit.listing import PAGE_SIZE, EntityList, ListQuery, ListRow
+from desktop.ui.kit.display import Display, tr
 
 # Looked up once, as plain ints: resolving or comparing the enums inside data() costs more
 # than the rest of the call (ENVIRONMENT.md measured 2.8x on filtering).
@@ -33,66 +36,56 @@ ALIGNMENT_ROLE = int(Qt.ItemDataRole.TextAlignmentRole)
 USER_ROLE = int(Qt.ItemDataRole.UserRole)
 _FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 _NO_FLAGS = Qt.ItemFlag.NoItemFlags
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_RIGHT_KINDS = frozenset({"money", "percent"})
 
-ID_ROLE = USER_ROLE + 1  # the customer id (str)
-ROW_ROLE = USER_ROLE + 2  # the whole CustomerRow
+ID_ROLE = USER_ROLE + 1  # the record id (str)
+ROW_ROLE = USER_ROLE + 2  # the whole ListRow
 CONFLICT_ROLE = USER_ROLE + 3  # bool: an open conflict waits for the user
 PENDING_ROLE = USER_ROLE + 4  # bool: local edits not yet acknowledged by the server
-CENTS_ROLE = USER_ROLE + 5  # int: the credit limit in cents
-
-COL_NAME = 0
-COL_COMPANY = 1
-COL_EMAIL = 2
-COL_PHONE = 3
-COL_CITY = 4
-COL_COUNTRY = 5
-COL_CREDIT_LIMIT = 6
-COL_STATUS = 7
-COLUMN_COUNT = 8
-
-SORT_BY_COLUMN: dict[int, SortKey] = {
-    COL_NAME: "name",
-    COL_COMPANY: "company",
-    COL_EMAIL: "email",
-    COL_PHONE: "phone",
-    COL_CITY: "city",
-    COL_COUNTRY: "country",
-    COL_CREDIT_LIMIT: "credit_limit",
-    COL_STATUS: "active",
-}
-_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+VALUE_ROLE = USER_ROLE + 5  # the column's stored value (cents for money)
 
 
-class CustomerTableModel(QAbstractTableModel):
-    """Rows of ``CustomerList.page``; ``fetchMore`` loads the next page (keyset, not offset)."""
+class EntityTableModel(QAbstractTableModel):
+    """Rows of ``EntityList.page``; ``fetchMore`` loads the next page (keyset, not offset)."""
 
     loaded = Signal()  # after a (re)load or a fetched page: the shown rows changed
 
-    def __init__(self, customers: CustomerList, parent: QObject | None = None) -> None:
+    def __init__(self, entity: Entity, rows: EntityList, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._customers = customers
-        self._query = ListQuery()
-        self._rows: list[CustomerRow] = []
-        self._exhausted = True
-        self._locale = QLocale()
-        self._icons: dict[str, QIcon] = {}
-        self._headers = [
-            self.tr("Name"),
-            self.tr("Company"),
-            self.tr("Email"),
-            self.tr("Phone"),
-            self.tr("City"),
-            self.tr("Country"),
-            self.tr("Credit limit"),
-            self.tr("Status"),
+        self.entity = entity
+        self._list = rows
+        self._columns = list(entity.columns)
+        self._display = Display(entity)
+        self._cells: list[Callable[[ListRow], str]] = [
+            (lambda row, c=c: self._display.cell(c, row)) for c in self._columns
         ]
-        self._status = {
-            "active": self.tr("Active"),
-            "inactive": self.tr("Inactive"),
-            "deactivating": self.tr("Deactivating…"),
-            "activating": self.tr("Activating…"),
-        }
+        self._keys = [c.key for c in self._columns]
+        self._right = {n for n, c in enumerate(self._columns) if c.kind in _RIGHT_KINDS}
+        self._query = ListQuery(sort=self._default_sort())
+        self._rows: list[ListRow] = []
+        self._exhausted = True
+        self._icons: dict[str, QIcon] = {}
+        self._headers = [tr(entity, c.label) for c in self._columns]
+        self._muted = entity.muted
         self.reload()
+
+    def _default_sort(self) -> str:
+        first = self._columns[0]
+        return self._sort_key(0) or (first.sort or "")
+
+    def _sort_key(self, column: int) -> str | None:
+        if not 0 <= column < len(self._columns):
+            return None
+        declared = self._columns[column]
+        if declared.sort is None:
+            return None
+        key = declared.sort or declared.key
+        return key if key in self.entity.projection.sort_keys else None
+
+    def column(self, key: str) -> int:
+        """The position of the column showing projection column ``key``."""
+        return self._keys.index(key)
 
     # ------------------------------------------------------------ the query
 
@@ -106,26 +99,23 @@ class CustomerTableModel(QAbstractTableModel):
             self.reload(keep_loaded=False)
 
     def set_filter_text(self, text: str) -> None:
-        self.set_query(
-            ListQuery(text, self._query.active, self._query.sort, self._query.descending)
-        )
+        self.set_query(replace(self._query, text=text))
 
-    def set_active_filter(self, active: bool | None) -> None:
-        self.set_query(
-            ListQuery(self._query.text, active, self._query.sort, self._query.descending)
-        )
+    def set_filter(self, column: str, value: Any) -> None:
+        """Show only rows whose ``column`` holds ``value`` (None: every row)."""
+        self.set_query(replace(self._query, filters={**self._query.filters, column: value}))
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        key = SORT_BY_COLUMN.get(column)
+        key = self._sort_key(column)
         if key is None:
             return
         descending = order == Qt.SortOrder.DescendingOrder
-        self.set_query(ListQuery(self._query.text, self._query.active, key, descending))
+        self.set_query(replace(self._query, sort=key, descending=descending))
 
     def reload(self, *, keep_loaded: bool = True) -> None:
         """Query again (the replica changed); keep as many rows loaded as before if asked."""
         limit = max(PAGE_SIZE, len(self._rows)) if keep_loaded else PAGE_SIZE
-        rows = self._customers.page(self._query, limit=limit)
+        rows = self._list.page(self._query, limit=limit)
         self.beginResetModel()
         self._rows = rows
         self._exhausted = len(rows) < limit
@@ -141,7 +131,7 @@ class CustomerTableModel(QAbstractTableModel):
         if parent.isValid() or self._exhausted:
             return
         after = self._rows[-1] if self._rows else None
-        rows = self._customers.page(self._query, after=after, limit=PAGE_SIZE)
+        rows = self._list.page(self._query, after=after, limit=PAGE_SIZE)
         self._exhausted = len(rows) < PAGE_SIZE
         if rows:
             first = len(self._rows)
@@ -156,13 +146,13 @@ class CustomerTableModel(QAbstractTableModel):
 
     # ------------------------------------------------------------ lookups
 
-    def row_of(self, customer_id: str) -> int | None:
+    def row_of(self, record_id: str) -> int | None:
         for i, row in enumerate(self._rows):
-            if row.id == customer_id:
+            if row.id == record_id:
                 return i
         return None
 
-    def row_at(self, row: int) -> CustomerRow | None:
+    def row_at(self, row: int) -> ListRow | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
     # ------------------------------------------------------------ Qt model
@@ -171,15 +161,15 @@ class CustomerTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._rows)
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802 - Qt override
-        return 0 if parent.isValid() else COLUMN_COUNT
+        return 0 if parent.isValid() else len(self._columns)
 
     def headerData(  # noqa: N802 - Qt override
         self, section: int, orientation: Qt.Orientation, role: int = DISPLAY_ROLE
     ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < COLUMN_COUNT:
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self._columns):
             if role == DISPLAY_ROLE:
                 return self._headers[section]
-            if role == ALIGNMENT_ROLE and section == COL_CREDIT_LIMIT:
+            if role == ALIGNMENT_ROLE and section in self._right:
                 return _RIGHT
         return None
 
@@ -197,7 +187,7 @@ class CustomerTableModel(QAbstractTableModel):
         row = self._rows[r]
         column = index.column()
         if role == DISPLAY_ROLE:
-            return self._display(row, column)
+            return self._cells[column](row)
         if role == ID_ROLE:
             return row.id
         if role == ROW_ROLE:
@@ -206,50 +196,30 @@ class CustomerTableModel(QAbstractTableModel):
             return row.conflict
         if role == PENDING_ROLE:
             return row.pending
-        if role == CENTS_ROLE:
-            return row.credit_limit
-        if role == DECORATION_ROLE and column == COL_NAME:
+        if role == VALUE_ROLE:
+            return row[self._keys[column]]
+        if role == DECORATION_ROLE and column == 0:
             if row.conflict:
                 return self._icon("conflict")
             if row.pending:
                 return self._icon("pending")
             return None
-        if role == TOOLTIP_ROLE and column == COL_NAME:
+        if role == TOOLTIP_ROLE and column == 0:
             if row.conflict:
                 return self.tr("Edited here and elsewhere at the same time: compare and choose")
             if row.pending:
                 return self.tr("Changes waiting to be sent to the server")
             return None
-        if role == FOREGROUND_ROLE and not row.active:
-            return QGuiApplication.palette().brush(
-                QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text
-            )
-        if role == ALIGNMENT_ROLE and column == COL_CREDIT_LIMIT:
+        if role == FOREGROUND_ROLE and self._muted is not None:
+            key, value = self._muted
+            if row[key] == value:
+                return QGuiApplication.palette().brush(
+                    QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text
+                )
+            return None
+        if role == ALIGNMENT_ROLE and column in self._right:
             return _RIGHT
         return None
-
-    def _display(self, row: CustomerRow, column: int) -> str:
-        if column == COL_NAME:
-            return row.name
-        if column == COL_COMPANY:
-            return row.company
-        if column == COL_EMAIL:
-            return row.email
-        if column == COL_PHONE:
-            return row.phone
-        if column == COL_CITY:
-            return row.city
-        if column == COL_COUNTRY:
-            return row.country
-        if column == COL_CREDIT_LIMIT:
-            return money_text(self._locale, row.credit_limit, row.currency)
-        if column == COL_STATUS:
-            if row.pending_command == "deactivate" and row.active:
-                return self._status["deactivating"]
-            if row.pending_command == "activate" and not row.active:
-                return self._status["activating"]
-            return self._status["active" if row.active else "inactive"]
-        return ""
 
     def _icon(self, kind: str) -> QIcon:
         icon = self._icons.get(kind)

@@ -80,3 +80,8 @@ def parse_amount(locale: QLocale, text: str) -> int:
     if cents > MAX_MONEY:
         raise ValueError("The amount is too large")
     return cents
+
+
+def format_money(cents: int, currency: str, locale: QLocale | None = None) -> str:
+    """Cents and the currency's code, as the form shows them: 123456, USD -> "1,234.56 USD"."""
+    return f"{amount_text(locale or QLocale(), cents)} {currency}"

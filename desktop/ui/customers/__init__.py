@@ -1,1 +1,0 @@
-"""The customers screens: list, form and the page that joins them."""

@@ -1,0 +1,506 @@
+"""One editor per declared field kind, all with the same small interface.
+
+Every editor emits ``edited`` when the user changes it (never when the form
+loads a record) and ``left`` when the user leaves it. ``raw()`` is what it
+holds as typed (the dirty check and the form's undo compare and restore raw
+values); ``value()`` is the value the API takes, or ``ValueError`` with a
+reason (an amount that is not one). ``set_value`` shows a stored value.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import pycountry
+from PySide6.QtCore import (
+    QCoreApplication,
+    QDate,
+    QEvent,
+    QLocale,
+    QObject,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QFocusEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QStyle,
+    QTableWidget,
+    QTableWidgetItem,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.core.kit.entity import Choice, Entity, Field
+from desktop.core.kit.lookups import LookupSource
+from desktop.ui.kit.display import tr
+from desktop.ui.kit.money import amount_text, parse_amount
+from desktop.ui.kit.picker import LookupPicker
+
+
+def validation_text(text: str) -> str:
+    """Messages from ``common`` (shared with the server) go through the "validation" context."""
+    return QCoreApplication.translate("validation", text)
+
+
+class FieldEditor(Protocol):
+    """What the form needs of every editor (each is also the QWidget that takes the keys)."""
+
+    def raw(self) -> Any: ...
+    def set_raw(self, raw: Any) -> None: ...
+    def value(self) -> Any: ...
+    def set_value(self, value: Any) -> None: ...
+    def setFocus(self) -> None: ...  # noqa: N802 - QWidget's
+
+
+class _Quiet:
+    """Marks programmatic changes, so they do not look like the user's edits."""
+
+    def __init__(self) -> None:
+        self.on = False
+
+    def __enter__(self) -> None:
+        self.on = True
+
+    def __exit__(self, *exc: object) -> None:
+        self.on = False
+
+
+class TextEditor(QLineEdit):
+    """One line of text; a required field keeps what was typed, so its rule can name the problem."""
+
+    edited = Signal()
+    left = Signal()
+
+    def __init__(self, field: Field, entity: Entity, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._keep = field.required
+        self.setPlaceholderText(tr(entity, field.placeholder))
+        self.textEdited.connect(lambda _t: self.edited.emit())
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
+        super().focusOutEvent(event)
+        self.left.emit()
+
+    def raw(self) -> Any:
+        return self.text()
+
+    def set_raw(self, raw: Any) -> None:
+        self.setText(raw or "")
+
+    def value(self) -> Any:
+        text = self.text()
+        return text if self._keep else (text.strip() or None)
+
+    def set_value(self, value: Any) -> None:
+        self.setText("" if value is None else str(value))
+        self.setCursorPosition(0)  # a long value shows its beginning
+
+
+class MultilineEditor(QPlainTextEdit):
+    edited = Signal()
+    left = Signal()
+
+    def __init__(self, field: Field, entity: Entity, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        del field, entity
+        self._quiet = _Quiet()
+        self.setTabChangesFocus(True)
+        self.setMaximumHeight(90)
+        self.textChanged.connect(lambda: None if self._quiet.on else self.edited.emit())
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
+        super().focusOutEvent(event)
+        self.left.emit()
+
+    def raw(self) -> Any:
+        return self.toPlainText()
+
+    def set_raw(self, raw: Any) -> None:
+        with self._quiet:
+            self.setPlainText(raw or "")
+
+    def value(self) -> Any:
+        return self.toPlainText().strip() or None
+
+    def set_value(self, value: Any) -> None:
+        self.set_raw("" if value is None else str(value))
+
+
+class MoneyEditor(TextEditor):
+    """An amount typed in the locale's format, kept as integer cents; shown tidy when left."""
+
+    def __init__(self, field: Field, entity: Entity, parent: QWidget | None = None) -> None:
+        super().__init__(field, entity, parent)
+        self._locale = QLocale()
+        self.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.setPlaceholderText(amount_text(self._locale, 0))
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
+        # 1234.5 -> 1,234.50 once the user is done, if it is an amount at all.
+        try:
+            cents = parse_amount(self._locale, self.text())
+        except ValueError:
+            pass
+        else:
+            if self.text().strip():
+                self.setText(amount_text(self._locale, cents))
+        super().focusOutEvent(event)
+
+    def value(self) -> Any:
+        return parse_amount(self._locale, self.text())
+
+    def set_value(self, value: Any) -> None:
+        self.setText("" if value is None else amount_text(self._locale, int(value)))
+
+
+class CurrencyEditor(QComboBox):
+    """An ISO 4217 code: typed or chosen from the list (the name as a tool tip)."""
+
+    edited = Signal()
+    left = Signal()
+
+    def __init__(self, field: Field, entity: Entity, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        del field, entity
+        self._quiet = _Quiet()
+        self.setEditable(True)
+        self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        for currency in sorted(pycountry.currencies, key=lambda c: c.alpha_3):
+            self.addItem(currency.alpha_3)
+            self.setItemData(self.count() - 1, currency.name, Qt.ItemDataRole.ToolTipRole)
+        self.currentTextChanged.connect(lambda _t: None if self._quiet.on else self.edited.emit())
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
+        super().focusOutEvent(event)
+        self.left.emit()
+
+    def raw(self) -> Any:
+        return self.currentText()
+
+    def set_raw(self, raw: Any) -> None:
+        with self._quiet:
+            self.setCurrentText(raw or "")
+
+    def value(self) -> Any:
+        return self.currentText().strip()
+
+    def set_value(self, value: Any) -> None:
+        own = QLocale().currencySymbol(QLocale.CurrencySymbolFormat.CurrencyIsoCode)
+        self.set_raw(str(value or own or "USD"))
+
+
+class ReadOnlyEditor(QLabel):
+    """A value the form shows but never sends (a deal's currency is the server's)."""
+
+    edited = Signal()
+    left = Signal()
+
+    def __init__(self, field: Field, entity: Entity, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        del field, entity
+        self._value: Any = None
+
+    def raw(self) -> Any:
+        return self._value
+
+    def set_raw(self, raw: Any) -> None:
+        self.set_value(raw)
+
+    def value(self) -> Any:
+        return self._value
+
+    def set_value(self, value: Any) -> None:
+        self._value = value
+        self.setText("" if value is None else str(value))
+
+
+class ChoiceEditor(QComboBox):
+    """One of the declared choices; a state field offers only what its transitions allow."""
+
+    edited = Signal()
+    left = Signal()
+
+    def __init__(self, field: Field, entity: Entity, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._quiet = _Quiet()
+        self._entity = entity
+        self._choices: tuple[Choice, ...] = field.choices
+        self.allow(None)
+        self.currentIndexChanged.connect(lambda _i: None if self._quiet.on else self.edited.emit())
+
+    def allow(self, values: list[Any] | None) -> None:
+        """Offer only ``values`` (None: every choice), in the declared order."""
+        current = self.currentData()
+        with self._quiet:
+            self.clear()
+            for choice in self._choices:
+                if values is None or choice.value in values:
+                    self.addItem(tr(self._entity, choice.label), choice.value)
+            self.setCurrentIndex(max(self.findData(current), 0))
+
+    def raw(self) -> Any:
+        return self.currentData()
+
+    def set_raw(self, raw: Any) -> None:
+        with self._quiet:
+            self.setCurrentIndex(max(self.findData(raw), 0))
+
+    def value(self) -> Any:
+        return self.currentData()
+
+    def set_value(self, value: Any) -> None:
+        self.set_raw(value)
+
+
+class PercentEditor(QSpinBox):
+    edited = Signal()
+    left = Signal()
+
+    def __init__(self, field: Field, entity: Entity, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        del field, entity
+        self._quiet = _Quiet()
+        self.setRange(0, 100)
+        self.setSuffix("\u00a0%")
+        self.valueChanged.connect(lambda _v: None if self._quiet.on else self.edited.emit())
+
+    def raw(self) -> Any:
+        return int(super().value())
+
+    def set_raw(self, raw: Any) -> None:
+        with self._quiet:
+            self.setValue(int(raw or 0))
+
+    def value(self) -> Any:  # type: ignore[override]
+        return int(super().value())
+
+    def set_value(self, value: Any) -> None:
+        self.set_raw(value)
+
+
+class DateEditor(QWidget):
+    """A date from a calendar, or none (the Clear button); ISO yyyy-mm-dd on the wire."""
+
+    edited = Signal()
+    left = Signal()
+    _NONE = QDate(1900, 1, 1)
+
+    def __init__(self, field: Field, entity: Entity, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        del field, entity
+        self._quiet = _Quiet()
+        self.date_edit = QDateEdit(self)
+        self.date_edit.setCalendarPopup(True)
+        self.date_edit.setMinimumDate(self._NONE)
+        self.date_edit.setSpecialValueText(self.tr("(none)"))  # shown at the minimum date
+        self.date_edit.setDisplayFormat(QLocale().dateFormat(QLocale.FormatType.ShortFormat))
+        self.date_edit.dateChanged.connect(
+            lambda _d: None if self._quiet.on else self.edited.emit()
+        )
+        self.clear_button = QToolButton(self)
+        self.clear_button.setIcon(
+            self.style().standardIcon(QStyle.StandardPixmap.SP_LineEditClearButton)
+        )
+        self.clear_button.setToolTip(self.tr("No date"))
+        self.clear_button.clicked.connect(lambda: self._set_by_user(None))
+        self.setFocusProxy(self.date_edit)
+        self.date_edit.calendarWidget().installEventFilter(self)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.date_edit, 1)
+        row.addWidget(self.clear_button)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        # The calendar of an empty date opens on this month, not on the 1900 that means "none".
+        if event.type() == QEvent.Type.Show and self.raw() is None:
+            today = QDate.currentDate()
+            self.date_edit.calendarWidget().setCurrentPage(today.year(), today.month())
+        return super().eventFilter(watched, event)
+
+    def _set_by_user(self, value: str | None) -> None:
+        self.set_raw(value)
+        self.edited.emit()
+
+    def set_date(self, day: QDate) -> None:
+        """Pick ``day`` as the user does in the calendar."""
+        self.date_edit.setDate(day)
+
+    def raw(self) -> Any:
+        day = self.date_edit.date()
+        return None if day == self._NONE else day.toString(Qt.DateFormat.ISODate)
+
+    def set_raw(self, raw: Any) -> None:
+        day = QDate.fromString(str(raw)[:10], Qt.DateFormat.ISODate) if raw else self._NONE
+        with self._quiet:
+            self.date_edit.setDate(day if day.isValid() else self._NONE)
+
+    def value(self) -> Any:
+        return self.raw()
+
+    def set_value(self, value: Any) -> None:
+        self.set_raw(value)
+
+
+class KeyValueEditor(QWidget):
+    """Key/value pairs (network → handle) in a small table with Add and Remove."""
+
+    edited = Signal()
+    left = Signal()
+
+    def __init__(self, field: Field, entity: Entity, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        del field, entity
+        self.table = QTableWidget(0, 2, self)
+        self.table.setObjectName("keyValueTable")
+        self.table.setHorizontalHeaderLabels([self.tr("Network"), self.tr("Handle or link")])
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        self.table.verticalHeader().hide()
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setMaximumHeight(110)
+        self.table.itemChanged.connect(lambda _i: self.edited.emit())
+        add = QPushButton(self.tr("Add"), self)
+        add.setObjectName("keyValueAdd")
+        add.clicked.connect(lambda: self.add_row())
+        remove = QPushButton(self.tr("Remove"), self)
+        remove.setObjectName("keyValueRemove")
+        remove.clicked.connect(self.remove_current)
+        buttons = QVBoxLayout()
+        buttons.addWidget(add)
+        buttons.addWidget(remove)
+        buttons.addStretch(1)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+
+    def add_row(self, key: str = "", value: str = "") -> None:
+        blocked = self.table.blockSignals(True)
+        row = self.table.rowCount()
+        self.table.insertRow(row)
+        self.table.setItem(row, 0, QTableWidgetItem(key))
+        self.table.setItem(row, 1, QTableWidgetItem(value))
+        self.table.blockSignals(blocked)
+        if not key and not value:
+            self.table.setCurrentCell(row, 0)
+            self.table.editItem(self.table.item(row, 0))
+        self.edited.emit()
+
+    def remove_current(self) -> None:
+        row = self.table.currentRow()
+        if row >= 0:
+            self.table.removeRow(row)
+            self.edited.emit()
+
+    def raw(self) -> Any:
+        return self.value()
+
+    def set_raw(self, raw: Any) -> None:
+        self.set_value(raw)
+
+    def value(self) -> Any:
+        """The pairs, skipping empty rows; None when there are none."""
+        out: dict[str, str] = {}
+        for row in range(self.table.rowCount()):
+            key_item, value_item = self.table.item(row, 0), self.table.item(row, 1)
+            key = key_item.text() if key_item else ""
+            handle = value_item.text() if value_item else ""
+            if key.strip() or handle.strip():
+                out[key] = handle
+        return out or None
+
+    def set_value(self, value: Any) -> None:
+        blocked = self.blockSignals(True)
+        self.table.blockSignals(True)
+        self.table.setRowCount(0)
+        for key, handle in (value or {}).items():
+            self.add_row(str(key), str(handle))
+        self.table.blockSignals(False)
+        self.blockSignals(blocked)
+
+
+class StatusEditor(QWidget):
+    """A flag the server's commands change: shown checked or not, with the command's button."""
+
+    edited = Signal()
+    left = Signal()
+    command_requested = Signal(str)
+
+    def __init__(self, field: Field, entity: Entity, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._entity = entity
+        self._when_true, self._when_false = field.commands
+        self._value = bool(field.default)
+        label = field.choices[0].label if field.choices else field.label
+        self.check = QCheckBox(tr(entity, label), self)
+        self.check.setEnabled(False)  # a status: changed by the server's command
+        self.check.setToolTip(
+            self.tr("Changed by its command: the server decides and every desktop follows")
+        )
+        self.button = QPushButton(self)
+        self.button.setObjectName("statusCommand")
+        self.button.clicked.connect(
+            lambda: self.command_requested.emit(
+                self._when_true if self._value else self._when_false
+            )
+        )
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.check)
+        row.addStretch(1)
+        row.addWidget(self.button)
+        self.set_value(self._value)
+
+    def show_button(self, visible: bool) -> None:
+        self.button.setVisible(visible)
+
+    def raw(self) -> Any:
+        return self._value
+
+    def set_raw(self, raw: Any) -> None:
+        self.set_value(raw)
+
+    def value(self) -> Any:
+        return self._value
+
+    def set_value(self, value: Any) -> None:
+        self._value = True if value is None else bool(value)
+        self.check.setChecked(self._value)
+        command = self._entity.command(self._when_true if self._value else self._when_false)
+        self.button.setText(tr(self._entity, command.label) if command else "")
+
+
+def make_editor(
+    field: Field, entity: Entity, source: LookupSource | None, parent: QWidget
+) -> QWidget:
+    """The editor of a declared field."""
+    if field.read_only:
+        return ReadOnlyEditor(field, entity, parent)
+    kind = field.kind
+    if kind == "ref":
+        assert source is not None, f"{field.name}: a lookup needs its source"
+        return LookupPicker(field, entity, source, parent)
+    editors: dict[str, type[QWidget]] = {
+        "multiline": MultilineEditor,
+        "money": MoneyEditor,
+        "currency": CurrencyEditor,
+        "choice": ChoiceEditor,
+        "percent": PercentEditor,
+        "date": DateEditor,
+        "keyvalue": KeyValueEditor,
+        "status": StatusEditor,
+    }
+    cls = editors.get(kind, TextEditor)
+    return cls(field, entity, parent)  # type: ignore[call-arg]

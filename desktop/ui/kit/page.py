@@ -1,0 +1,363 @@
+"""The one page controller: an entity's list beside its form, and what the main window calls.
+
+Reads the replica only; every edit is one ``Replica.create/update/command``
+(row and outbox entry in one transaction), shown at once, and recorded in the
+window's undo history. Nothing here waits for the network. A specialised page
+(the deals pipeline) subclasses it and replaces ``build_browser``,
+``reload_rows`` and ``select``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtWidgets import QMessageBox, QScrollArea, QSplitter, QVBoxLayout, QWidget
+
+from desktop.core.kit.entity import Entity, Record
+from desktop.core.modules import open_list
+from desktop.core.replica import Replica
+from desktop.ui.kit.display import tr
+from desktop.ui.kit.form import RecordForm
+from desktop.ui.kit.history import EditHistory, RecordEdit
+from desktop.ui.kit.listview import EntityListView
+from desktop.ui.kit.model import EntityTableModel
+
+Answer = Literal["save", "discard", "cancel"]
+
+
+def ask_unsaved_changes(parent: QWidget, name: str) -> Answer:
+    """Save / Discard / Cancel for a form with unsaved changes (tests replace this function)."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle(parent.tr("Unsaved changes"))
+    box.setText(parent.tr("Save the changes to %1?").replace("%1", name))
+    box.setInformativeText(parent.tr("If you don't save, your changes will be lost."))
+    box.setStandardButtons(
+        QMessageBox.StandardButton.Save
+        | QMessageBox.StandardButton.Discard
+        | QMessageBox.StandardButton.Cancel
+    )
+    box.setDefaultButton(QMessageBox.StandardButton.Save)
+    answer = box.exec()
+    if answer == QMessageBox.StandardButton.Save:
+        return "save"
+    if answer == QMessageBox.StandardButton.Discard:
+        return "discard"
+    return "cancel"
+
+
+class RecordPage(QWidget):
+    """The list of an entity's records and the form of the current one."""
+
+    status_message = Signal(str)  # short text for the status bar
+    table_in_list = True  # False: build_browser places the list's table itself
+
+    def __init__(
+        self,
+        entity: Entity,
+        replica: Replica,
+        parent: QWidget | None = None,
+        *,
+        settings: QSettings | None = None,
+        history: EditHistory | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"{entity.context}Page")
+        self.entity = entity
+        self.replica = replica
+        self.history = history if history is not None else EditHistory(self)
+        self.rows = open_list(entity, replica)
+        self.model = EntityTableModel(entity, self.rows, self)
+        self.list_view = EntityListView(self.model, settings, self, with_table=self.table_in_list)
+        self.form = RecordForm(entity, replica, self)
+        self._current_id: str | None = None  # the record in the form (None: new or nothing)
+        self._form_open = False
+        self._guarding = False
+
+        self.form_scroll = QScrollArea(self)
+        self.form_scroll.setWidgetResizable(True)
+        self.form_scroll.setWidget(self.form)
+        self.form_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        # The form wraps its rows when narrow: it scrolls up and down, never sideways.
+        self.form_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName(f"{entity.context}Splitter")
+        self.splitter.addWidget(self.build_browser())
+        self.splitter.addWidget(self.form_scroll)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.splitter)
+
+        self.list_view.current_changed.connect(self.current_changed)
+        self.form.save_requested.connect(self.save)
+        self.form.command_requested.connect(self.run_command)
+        self.form.setEnabled(False)
+        self.destroyed.connect(self.rows.close)
+
+    # ------------------------------------------------------------ what subclasses replace
+
+    def build_browser(self) -> QWidget:
+        """The left side: the list (the deals page adds its pipeline)."""
+        return self.list_view
+
+    def reload_rows(self) -> None:
+        """Query the replica again for every view of the rows."""
+        self.model.reload()
+
+    def select(self, record_id: str | None) -> None:
+        """Show ``record_id`` as the selected row (None: no selection), without side effects."""
+        self.list_view.select_id(record_id)
+
+    # ------------------------------------------------------------ the window's contract
+
+    def refresh(self) -> None:
+        """The replica changed: query again, keep the selection and the scroll position."""
+        bar = self.list_view.table.verticalScrollBar()
+        position = bar.value()
+        self.reload_rows()
+        if self._current_id:
+            self.select(self._current_id)
+        # After the reset the view lays out again; restore the scroll position after that.
+        QTimer.singleShot(0, lambda: bar.setValue(position))
+        bar.setValue(position)
+        self.form.refresh_lookups()
+        if self._current_id and not self.form.is_dirty():
+            record = self.replica.get(entity=self.entity.name, id=self._current_id)
+            if record is None:
+                self._show(None, opened=False)
+                self.status_message.emit(self.tr("The record was deleted on the server"))
+            else:
+                self._show(record)
+
+    def new_record(self) -> None:
+        """An empty form for a new record."""
+        if not self._guard():
+            return
+        self.select(None)
+        self._show(None, opened=True)
+        self.form.editors[self.entity.title].setFocus()
+
+    def save(self) -> bool:
+        """Save the form to the replica (and the outbox); False if validation failed."""
+        if not self._form_open:
+            return True
+        problems = self.form.validate_all()
+        if problems:
+            editor = self.form.first_invalid_editor(problems)
+            if editor is not None:
+                editor.setFocus()
+            self.status_message.emit(self.tr("Not saved: correct the marked fields"))
+            return False
+        label = tr(self.entity, self.entity.label)
+        if self.form.is_new():
+            data = self.form.create_data()
+            record_id = self.replica.create(entity=self.entity.name, data=data)
+            self._remember_create(record_id, data)
+            self._current_id = record_id
+            message = self.tr("%1 created").replace("%1", label)
+        else:
+            if not self.form.is_dirty():
+                return True
+            assert self._current_id is not None
+            changes, inverse = self.form.update_changes()
+            if not changes:
+                return True
+            self._remember_update(self._current_id, changes, inverse)
+            message = self.tr("Changes saved")
+        self.status_message.emit(message + " — " + self.tr("waiting to be sent to the server"))
+        self.record_changed(self._current_id, reload_form=True)
+        return True
+
+    def focus_filter(self) -> None:
+        self.list_view.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.list_view.filter_edit.selectAll()
+
+    def undo(self) -> None:
+        """Undo the last edit: in the form if it has unsaved changes, else the window's last
+        saved edit while it is still waiting to be sent."""
+        if self._form_open and self.form.is_dirty():
+            self.form.undo_last_field()
+            return
+        self.status_message.emit(self.history.undo_last())
+
+    def redo(self) -> None:
+        if self._form_open and self.form.is_dirty():
+            return
+        self.status_message.emit(self.history.redo_last())
+
+    def close_record(self) -> bool:
+        """Close the form; False if the user cancelled at the unsaved-changes question."""
+        if not self._guard():
+            return False
+        self.select(None)
+        self._show(None, opened=False)
+        return True
+
+    def has_unsaved_changes(self) -> bool:
+        return self._form_open and self.form.is_dirty()
+
+    def open_record(self, record_id: str) -> None:
+        """Show ``record_id`` in the form (and select it where it is shown)."""
+        if record_id == self._current_id and self._form_open:
+            self.select(record_id)
+            return
+        if not self._guard():
+            return
+        record = self.replica.get(entity=self.entity.name, id=record_id)
+        if record is None:
+            self.status_message.emit(self.tr("That record no longer exists"))
+            return
+        self._current_id = record_id
+        self.select(record_id)
+        self._show(record)
+
+    def record_changed(self, record_id: str | None, *, reload_form: bool = False) -> None:
+        """A record of this page was edited here (or an edit undone): show it as it is now.
+
+        The form follows unless it holds unsaved changes (``reload_form``: it was just saved).
+        """
+        self.reload_rows()
+        if self._current_id:
+            self.select(self._current_id)
+            if record_id == self._current_id and (reload_form or not self.form.is_dirty()):
+                record = self.replica.get(entity=self.entity.name, id=self._current_id)
+                self._show(record, opened=record is not None)
+
+    # ------------------------------------------------------------ commands
+
+    def run_command(self, name: str) -> None:
+        """A declared command on the current record (activate, deactivate...)."""
+        command = self.entity.command(name)
+        if self._current_id is None or command is None or not self._guard():
+            return
+        record_id = self._current_id
+        mutation_id = self.replica.command(entity=self.entity.name, id=record_id, name=name)
+        if command.inverse:
+            self._remember_command(record_id, mutation_id, name, command.inverse)
+        self.status_message.emit(tr(self.entity, command.done))
+        self.record_changed(record_id)
+
+    # ------------------------------------------------------------ the undo history
+
+    def _edit_text(self, what: str, record_id: str, data: Record | None = None) -> str:
+        record = data or self.replica.get(entity=self.entity.name, id=record_id)
+        name = self.entity.name_of(record) or tr(self.entity, self.entity.label)
+        return what.replace("%1", name)
+
+    def _remember_create(self, record_id: str, data: Record) -> None:
+        mutation_id = next(
+            m.mutation_id
+            for m in reversed(self.replica.pending())
+            if m.id == record_id and m.op == "create"
+        )
+
+        def revert() -> tuple[int | None, str]:
+            deleted = self.replica.delete(entity=self.entity.name, id=record_id)
+            if self._current_id == record_id:
+                self._show(None, opened=False)
+            self.record_changed(record_id)
+            return deleted, self.tr("The new record was removed")
+
+        self.history.record(
+            RecordEdit(
+                self._edit_text(self.tr("New “%1”"), record_id, data),
+                replica=self.replica,
+                entity=self.entity.name,
+                record_id=record_id,
+                mutation_id=mutation_id,
+                revert=revert,
+            )
+        )
+
+    def _remember_update(self, record_id: str, changes: Record, inverse: Record) -> None:
+        text = self._edit_text(self.tr("Edit of “%1”"), record_id)
+
+        def apply(values: Record, message: str) -> tuple[int | None, str]:
+            mutation = self.replica.update(entity=self.entity.name, id=record_id, changes=values)
+            self.record_changed(record_id)
+            return mutation, message
+
+        mutation_id = self.replica.update(entity=self.entity.name, id=record_id, changes=changes)
+        self.history.record(
+            RecordEdit(
+                text,
+                replica=self.replica,
+                entity=self.entity.name,
+                record_id=record_id,
+                mutation_id=mutation_id,
+                revert=lambda: apply(inverse, self.tr("Edit undone")),
+                reapply=lambda: apply(changes, self.tr("Edit made again")),
+            )
+        )
+
+    def _remember_command(self, record_id: str, mutation_id: int, name: str, inverse: str) -> None:
+        declared = self.entity.command(name)
+        done = tr(self.entity, declared.done) if declared is not None else ""
+
+        def send(command: str, message: str) -> tuple[int | None, str]:
+            mutation = self.replica.command(entity=self.entity.name, id=record_id, name=command)
+            self.record_changed(record_id)
+            return mutation, message
+
+        self.history.record(
+            RecordEdit(
+                self._edit_text(self.tr("Status change of “%1”"), record_id),
+                replica=self.replica,
+                entity=self.entity.name,
+                record_id=record_id,
+                mutation_id=mutation_id,
+                revert=lambda: send(inverse, self.tr("Status change undone")),
+                reapply=lambda: send(name, done),
+            )
+        )
+
+    # ------------------------------------------------------------ internals
+
+    def _show(self, record: dict[str, Any] | None, *, opened: bool = True) -> None:
+        if record is None:
+            self._current_id = None
+        conflict = False
+        if record is not None:
+            row = self.rows.get(str(record["id"]))
+            conflict = bool(row and row.conflict)
+            if row is not None and row.moving:
+                # A queued command shows its effect in the list: the form shows the same.
+                shown = {k: v for k, v in row.values.items() if self.entity.field(k)}
+                record = {**record, **shown}
+        self.form.load(record, conflict=conflict)
+        self._form_open = opened or record is not None
+        self.form.setEnabled(self._form_open)
+
+    def _guard(self) -> bool:
+        """Before leaving the form: Save / Discard / Cancel if it has unsaved changes."""
+        if self._guarding or not self.has_unsaved_changes():
+            return True
+        self._guarding = True
+        try:
+            name = self.form.display_name() or self.tr("the new record")
+            answer = ask_unsaved_changes(self, name)
+            if answer == "save":
+                return self.save()
+            if answer == "discard":
+                self.form.load(self.form.record())
+                return True
+            return False
+        finally:
+            self._guarding = False
+
+    def current_changed(self, record_id: str) -> None:
+        """The user selected ``record_id`` in a view of the rows ("" : nothing)."""
+        if record_id == (self._current_id or "") and self._form_open:
+            return
+        previous = self._current_id
+        if not self._guard():
+            self.select(previous)  # stay on the record being edited
+            return
+        if not record_id:
+            return
+        record = self.replica.get(entity=self.entity.name, id=record_id)
+        self._current_id = record_id if record is not None else None
+        self._show(record, opened=record is not None)
