@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from common.addresses import AddressFields, AddressUpdate, AddressValues
 from common.api import Page, PageQuery, Strict
 from common.kit import PartialUpdate, check_website, clean_text, phone_e164
+from common.rules import EMAIL, NAME, PHONE, WEBSITE, not_null
 from common.validation import normalize_email, normalize_name
 
 PartyStatus = Literal["active", "inactive", "blacklisted"]
@@ -43,9 +44,11 @@ class PartyAddress(AddressFields):
 
     __required__ = frozenset({"street", "city", "country"})
 
-    street: str
-    city: str
-    country: str = Field(max_length=64, description="ISO 3166-1 alpha-2 code or country id")
+    street: str = Field(max_length=200, json_schema_extra=NAME)
+    city: str = Field(max_length=100, json_schema_extra=NAME)
+    country: str = Field(
+        max_length=64, description="ISO 3166-1 alpha-2 code or country id", json_schema_extra=NAME
+    )
 
 
 class _PartyFields(Strict):
@@ -73,11 +76,11 @@ class _PartyFields(Strict):
 class PartyCreate(_PartyFields):
     """``POST`` of a party."""
 
-    name: str = Field(max_length=200)
-    email: str = Field(max_length=254)
-    tax_id: str | None = None
-    phone: str | None = None
-    website: str | None = None
+    name: str = Field(max_length=200, json_schema_extra=NAME)
+    email: str = Field(max_length=254, json_schema_extra=EMAIL)
+    tax_id: str | None = Field(default=None, max_length=64)
+    phone: str | None = Field(default=None, max_length=40, json_schema_extra=PHONE)
+    website: str | None = Field(default=None, max_length=500, json_schema_extra=WEBSITE)
     address: PartyAddress
 
 
@@ -86,11 +89,11 @@ class PartyUpdate(_PartyFields, PartialUpdate):
 
     __required__ = frozenset({"name", "email"})
 
-    name: str | None = Field(default=None, max_length=200)
-    email: str | None = Field(default=None, max_length=254)
-    tax_id: str | None = None
-    phone: str | None = None
-    website: str | None = None
+    name: str | None = Field(default=None, max_length=200, json_schema_extra=not_null(NAME))
+    email: str | None = Field(default=None, max_length=254, json_schema_extra=not_null(EMAIL))
+    tax_id: str | None = Field(default=None, max_length=64)
+    phone: str | None = Field(default=None, max_length=40, json_schema_extra=PHONE)
+    website: str | None = Field(default=None, max_length=500, json_schema_extra=WEBSITE)
     address: AddressUpdate | None = None
 
 
@@ -185,7 +188,7 @@ class EmployeeCreate(PartyCreate):
         address=_address("555 Employee St", "Portland", "OR", "97201"),
     )
 
-    position: str = Field(max_length=100)
+    position: str = Field(max_length=100, json_schema_extra=NAME)
 
     @field_validator("position")
     @classmethod
