@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 T = TypeVar("T")
 MAX_LIMIT = 100
+MAX_PAGE = 10_000_000  # keeps (page - 1) * limit far inside a 64-bit offset
 
 
 class ErrorBody(BaseModel):
@@ -39,7 +40,7 @@ class DataList(BaseModel, Generic[T]):
 class PageQuery(BaseModel):
     """The query string of a page/limit list; a module's list adds its filters to it."""
 
-    page: int = Field(default=1, ge=1)
+    page: int = Field(default=1, ge=1, le=MAX_PAGE)
     limit: int = Field(default=20, ge=1, le=MAX_LIMIT)
     sort_by: str | None = Field(default=None, description="One of the list's sort fields")
     sort_order: Literal["asc", "desc"] = "asc"

@@ -11,12 +11,12 @@ import sqlalchemy as sa
 from fastapi import Query
 from sqlalchemy.orm import QueryableAttribute, Session
 
+from common.api import MAX_LIMIT as MAX_LIMIT
+from common.api import MAX_PAGE as MAX_PAGE
 from server.errors import ValidationFailed
 
 T = TypeVar("T")
 Column = sa.ColumnElement[Any] | QueryableAttribute[Any]
-MAX_LIMIT = 100
-MAX_PAGE = 10_000_000  # keeps (page - 1) * limit far inside a 64-bit offset
 
 
 @dataclass(frozen=True)
@@ -150,7 +150,12 @@ def paginate(
 PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 
 
-def sort_by(sorts: Mapping[str, Any]) -> Any:
-    """The ``sort_by`` query parameter of a list sorted by ``sorts``: its names, as an enum."""
+def sort_by_statement(sorts: Mapping[str, Any]) -> dict[str, Any]:
+    """What the document says of a ``sort_by`` over ``sorts``: its names, as an enum."""
     names = sorted(sorts)
-    return Query(description=f"One of: {', '.join(names)}", json_schema_extra={"enum": names})
+    return {"description": f"One of: {', '.join(names)}", "json_schema_extra": {"enum": names}}
+
+
+def sort_by(sorts: Mapping[str, Any]) -> Any:
+    """The ``sort_by`` query parameter of a list sorted by ``sorts``."""
+    return Query(**sort_by_statement(sorts))

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Optional, cast
 
 from fastapi import APIRouter, Body, Query, Response
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError, create_model
 
 from common.api import DataList, Page
 from common.micro_crm import DataEnvelope, ListEnvelope, Pagination
@@ -19,7 +19,8 @@ from server.deps import Require, SessionDep
 from server.errors import ValidationFailed, validation_details
 from server.kit.lists import list_page
 from server.kit.refs import refuse_if_referenced
-from server.kit.resource import Command, Ref, Resource
+from server.kit.resource import Command, ListSpec, Ref, Resource
+from server.listing import sort_by_statement
 from server.micro_crm import MicroCrmRoute, micro_errors
 from server.openapi import errors
 
@@ -156,7 +157,7 @@ def _list_route(
     Reader: Any,  # noqa: N803
 ) -> None:
     kind = resource.rest.kind
-    query: Any = resource.listing.query
+    query: Any = _stated_query(resource.listing)
 
     if kind == "page":
         model: Any = Page[read_schema]
@@ -222,6 +223,15 @@ def _list_route(
         responses=codes,
         summary=f"List {resource.entity} records",
     )
+
+
+def _stated_query(spec: ListSpec) -> type[BaseModel]:
+    """The list's query schema, its ``sort_by`` stating the sort names the list has."""
+    query = spec.query
+    if "sort_by" not in query.model_fields:
+        return query
+    field: Any = (str | None, Field(default=None, **sort_by_statement(spec.sorts)))
+    return create_model(query.__name__, __base__=query, sort_by=field)
 
 
 def _command_route(
