@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 T = TypeVar("T")
+MAX_LIMIT = 100
+MAX_PAGE = 10_000_000  # keeps (page - 1) * limit far inside a 64-bit offset
 
 
 class ErrorBody(BaseModel):
@@ -33,6 +35,25 @@ class DataList(BaseModel, Generic[T]):
     """Unpaginated list: ``{data: [...]}`` (roles, countries)."""
 
     data: list[T]
+
+
+class PageQuery(BaseModel):
+    """The query string of a page/limit list; a module's list adds its filters to it."""
+
+    page: int = Field(default=1, ge=1, le=MAX_PAGE)
+    limit: int = Field(default=20, ge=1, le=MAX_LIMIT)
+    sort_by: str | None = Field(default=None, description="One of the list's sort fields")
+    sort_order: Literal["asc", "desc"] = "asc"
+    search: str | None = Field(default=None, max_length=200)
+
+
+class CursorQuery(BaseModel):
+    """The query string of a cursor list (contracts): the last id seen, and how many."""
+
+    cursor: str | None = Field(
+        default=None, max_length=36, description="UUIDv7 of the last item seen"
+    )
+    limit: int = Field(default=20, ge=1, le=MAX_LIMIT)
 
 
 class Message(BaseModel):

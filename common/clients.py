@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from common.micro_crm import MicroRead, MicroRequest
+from common.micro_crm import MicroRead, MicroRequest, OffsetQuery
 from common.rules import NOT_BLANK
 
 
@@ -85,3 +85,15 @@ class Client(MicroRead):
     notes: str | None = Field(description="Additional notes")
     created_at: datetime = Field(alias="createdAt", description="Creation timestamp")
     updated_at: datetime = Field(alias="updatedAt", description="Last update timestamp")
+
+
+class ClientQuery(OffsetQuery):
+    """``GET /clients``."""
+
+    limit: int = Field(
+        default=50, ge=1, le=100, description="Maximum number of clients to return (max 100)"
+    )
+    offset: int = Field(default=0, ge=0, description="Number of clients to skip for pagination")
+    search: str | None = Field(
+        default=None, description="Search clients by name, email, or company"
+    )

@@ -10,11 +10,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, StrictInt, field_validator, model_validator
+from pydantic import BaseModel, Field, StrictInt, field_validator
 
-from common.api import Page, Strict
+from common.addresses import AddressFields, AddressValues
+from common.addresses import AddressUpdate as AddressUpdate  # the customer form uses it
+from common.api import Page, PageQuery, Strict
+from common.kit import PartialUpdate, check_social, check_website
+from common.kit import clean_text as kit_clean_text
+from common.kit import phone_e164 as _phone
 from common.rules import CURRENCY, EMAIL, NAME, NOT_BLANK, PHONE, WEBSITE, not_null
-from common.validation import normalize_currency, normalize_email, normalize_name, normalize_phone
+from common.validation import normalize_currency, normalize_email, normalize_name
 
 MAX_MONEY = 2**63 - 1
 Money = StrictInt  # JSON integers only: 100.0, "100" and true are refused
@@ -58,47 +63,7 @@ def _limit(field: str) -> Any:
 
 def clean_text(value: str | None, field: str) -> str | None:
     """Strip; an empty string means "no value"; refuse text over the field's limit."""
-    if value is None:
-        return None
-    limit = TEXT_LIMITS[field]
-    if len(value) > limit:  # as sent, as the schema's maxLength counts
-        raise ValueError(f"Must be at most {limit} characters")
-    return value.strip() or None
-
-
-def check_website(value: str | None) -> str | None:
-    value = clean_text(value, "website")
-    if value is None:
-        return None
-    scheme, _, rest = value.partition("://")
-    if scheme.lower() not in ("http", "https") or not rest or " " in value:
-        raise ValueError("Website must be an http(s) address, e.g. https://example.com")
-    return value
-
-
-def check_social(value: dict[str, str] | None) -> dict[str, str] | None:
-    if value is None:
-        return None
-    if len(value) > 20:
-        raise ValueError("At most 20 social media entries")
-    out: dict[str, str] = {}
-    for sent, handle in value.items():
-        key = sent.strip().lower()
-        if not key or len(sent) > 40:
-            raise ValueError("Social media keys must be 1-40 characters, e.g. twitter")
-        if len(handle) > 200:
-            raise ValueError(f"The {key} entry must be at most 200 characters")
-        out[key] = handle.strip()
-    return out
-
-
-def _phone(value: str | None) -> str | None:
-    """E.164, or None for an empty string; the display form is derived from it."""
-    if value is None or not value.strip():
-        return None
-    if len(value) > 40:
-        raise ValueError("Invalid phone number: too long")
-    return normalize_phone(value)[0]
+    return kit_clean_text(value, TEXT_LIMITS[field])
 
 
 class _NoTotalPurchases(Strict):
@@ -114,31 +79,10 @@ class _NoTotalPurchases(Strict):
         raise ValueError(_READ_ONLY_MSG)
 
 
-class AddressCreate(Strict):
+class AddressCreate(AddressFields):
     """One address of ``POST /customers``; ``state`` and ``region`` are the same field."""
 
     type: AddressType = "billing"
-    street: str | None = _limit("street")
-    city: str | None = _limit("city")
-    state: str | None = _limit("region")
-    region: str | None = _limit("region")
-    postal_code: str | None = _limit("postal_code")
-    country: str | None = Field(
-        default=None, max_length=64, description="ISO 3166-1 alpha-2 code or country id"
-    )
-
-    @field_validator("street", "city", "state", "region", "postal_code")
-    @classmethod
-    def _text(cls, v: str | None, info: Any) -> str | None:
-        return clean_text(v, "region" if info.field_name == "state" else info.field_name)
-
-    @model_validator(mode="after")
-    def _state_is_region(self) -> AddressCreate:
-        if self.state is not None and self.region is not None and self.state != self.region:
-            raise ValueError("state and region are the same field; send one of them")
-        if self.region is None:
-            self.region = self.state
-        return self
 
 
 class CustomerCreate(_NoTotalPurchases):
@@ -185,40 +129,10 @@ class CustomerCreate(_NoTotalPurchases):
         return v
 
 
-class AddressUpdate(Strict):
-    """The billing address in ``PUT /customers/:id``: each field absent/null/value."""
-
-    street: str | None = _limit("street")
-    city: str | None = _limit("city")
-    region: str | None = _limit("region")
-    state: str | None = _limit("region")
-    postal_code: str | None = _limit("postal_code")
-    country: str | None = Field(
-        default=None, max_length=64, description="ISO 3166-1 alpha-2 code or country id"
-    )
-
-    @field_validator("street", "city", "state", "region", "postal_code")
-    @classmethod
-    def _text(cls, v: str | None, info: Any) -> str | None:
-        return clean_text(v, "region" if info.field_name == "state" else info.field_name)
-
-    @model_validator(mode="after")
-    def _state_is_region(self) -> AddressUpdate:
-        sent = self.model_fields_set
-        if "state" in sent and "region" in sent and self.state != self.region:
-            raise ValueError("state and region are the same field; send one of them")
-        return self
-
-    def changes(self) -> dict[str, str | None]:
-        """The sent fields, with ``state`` folded into ``region``."""
-        out: dict[str, str | None] = {}
-        for key in self.model_fields_set:
-            out["region" if key == "state" else key] = getattr(self, key)
-        return out
-
-
-class CustomerUpdate(_NoTotalPurchases):
+class CustomerUpdate(_NoTotalPurchases, PartialUpdate):
     """``PUT /customers/:id``: absent = unchanged, null = clear, value = set."""
+
+    __required__ = frozenset({"name", "email", "currency", "credit_limit"})
 
     name: str | None = Field(default=None, max_length=200, json_schema_extra=not_null(NAME))
     email: str | None = Field(default=None, max_length=254, json_schema_extra=not_null(EMAIL))
@@ -237,14 +151,6 @@ class CustomerUpdate(_NoTotalPurchases):
     _phone = field_validator("phone")(_phone)
     _website = field_validator("website")(check_website)
     _social = field_validator("social_media")(check_social)
-
-    @field_validator("name", "email", "currency", "credit_limit", mode="before")
-    @classmethod
-    def _required(cls, v: Any, info: Any) -> Any:
-        # Validators run only for sent fields, so None here is an explicit null.
-        if v is None:
-            raise ValueError(f"{info.field_name} is required and cannot be cleared")
-        return v
 
     @field_validator("name")
     @classmethod
@@ -267,15 +173,9 @@ class CustomerUpdate(_NoTotalPurchases):
         return clean_text(v, info.field_name)
 
 
-class AddressRead(BaseModel):
+class AddressRead(AddressValues):
     id: str
     type: AddressType
-    street: str | None
-    city: str | None
-    region: str | None
-    postal_code: str | None
-    country_id: str | None
-    country_code: str | None
 
 
 class CustomerRead(BaseModel):
@@ -300,3 +200,12 @@ class CustomerRead(BaseModel):
 
 
 CustomerPage = Page[CustomerRead]
+
+
+class CustomerQuery(PageQuery):
+    """``GET /customers``: search matches name, email, phone and company."""
+
+    sort_by: str | None = Field(
+        default=None, description="name, email, created_at, credit_limit or total_purchases"
+    )
+    active: bool | None = None

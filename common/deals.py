@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, Field, StrictInt, field_validator
 
 from common.api import Strict
-from common.micro_crm import MicroRead, MicroRequest, Number
+from common.micro_crm import MicroRead, MicroRequest, Number, OffsetQuery
 from common.rules import NOT_BLANK, not_null
 
 
@@ -151,6 +151,15 @@ class DealUpdate(Strict):
         if v is not None and not v.strip():
             raise ValueError("Title is required")
         return v.strip() if v is not None else None
+
+
+class MoveStage(Strict):
+    """The ``move_stage`` command's arguments: the pipeline's drag and drop."""
+
+    stage: Stage
+    probability: StrictInt | None = Field(
+        default=None, ge=0, le=100, description="Defaults from the stage"
+    )
 
 
 # ---------------------------------------------------------------- the Micro CRM wire
@@ -292,6 +301,17 @@ class UpdateDealRequest(MicroRequest):
             value = getattr(self, name)
             data[name] = dollars_to_cents(value) if name == "value" else value
         return DealUpdate.model_validate(data)
+
+
+class DealQuery(OffsetQuery):
+    """``GET /deals``: newest first, optionally of one stage or one client."""
+
+    limit: int = Field(
+        default=50, ge=1, le=100, description="Maximum number of deals to return (max 100)"
+    )
+    offset: int = Field(default=0, ge=0, description="Number of deals to skip for pagination")
+    stage: Stage | None = Field(default=None, description="Filter by deal stage")
+    client_id: str | None = Field(default=None, alias="clientId", description="Filter by client ID")
 
 
 class DealClient(MicroRead):

@@ -82,3 +82,10 @@ def _plain_number(value: float) -> Any:
 Number = Annotated[
     float, PlainSerializer(_plain_number, return_type=Any), WithJsonSchema({"type": "number"})
 ]
+
+
+class OffsetQuery(BaseModel):
+    """The query string of a Micro CRM list: ``limit`` rows from ``offset``."""
+
+    limit: int = Field(default=50, ge=1, le=100, description="Maximum number of items (max 100)")
+    offset: int = Field(default=0, ge=0, description="Number of items to skip for pagination")

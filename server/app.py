@@ -11,32 +11,18 @@ from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 
 from server import __doc__ as server_doc
+from server import modules
 from server.api_keys.ratelimit import RateLimitHeaders
-from server.api_keys.router import router as api_keys_router
-from server.audit.router import router as audit_router
-from server.auth.router import router as auth_router
-from server.clients.router import router as clients_router
 from server.config import Settings
 from server.context import AppContext
-from server.countries import sync as _countries_sync  # noqa: F401 - registers the entity
-from server.countries.router import router as countries_router
-from server.customers import sync as _customers_sync  # noqa: F401 - registers the entity
-from server.customers.router import router as customers_router
 from server.db import Database, make_engine
-from server.deals import sync as _deals_sync  # noqa: F401 - registers the entity
-from server.deals.router import router as deals_router
 from server.errors import ServiceUnavailable, install_error_handlers
 from server.middleware import BodySizeLimit, CatchAll, TrustedHosts
 from server.openapi import errors, use_error_body_for_422
 from server.ratelimit.memory import ProcessLimiter
 from server.ratelimit.storage import RateLimiter
 from server.security import PasswordHashing, TokenCodec
-from server.sync import conflicts as _conflicts  # noqa: F401 - registers the entity
 from server.sync.events import VersionWatcher
-from server.sync.router import router as sync_router
-from server.users import sync as _users_sync  # noqa: F401 - registers users and roles
-from server.users.router import roles_router
-from server.users.router import router as users_router
 
 API_VERSION = "0.1.0"
 SWAGGER_UI = "/swagger/index.html"
@@ -105,17 +91,8 @@ def create_app(ctx: AppContext) -> FastAPI:
             raise ServiceUnavailable("The database is unreachable") from None
         return Health(status="ok", database=ctx.db.dialect)
 
-    app.include_router(auth_router)
-    app.include_router(users_router)
-    app.include_router(roles_router)
-    app.include_router(audit_router)
-    app.include_router(sync_router)
+    modules.install(app)
     app.state.version_watcher = VersionWatcher(ctx.db)
-    app.include_router(countries_router)
-    app.include_router(customers_router)
-    app.include_router(api_keys_router)
-    app.include_router(clients_router)
-    app.include_router(deals_router)
 
     # Added first = innermost: unexpected errors become the error body right at the app.
     app.add_middleware(CatchAll)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from common.validation import check_password, normalize_email
 from server.context import AppContext
+from server.users import service as users
 from server.users.models import Role, User
 
 SUPER_ADMIN = "super_admin"
@@ -24,14 +25,11 @@ class AdminResult:
 def ensure_admin(ctx: AppContext) -> AdminResult:
     """Create the admin if no super admin exists yet; generate a password if none was given."""
     email = normalize_email(ctx.settings.admin_email)
-    with ctx.db.unit_of_work() as session:
-        role = session.scalar(sa.select(Role).where(Role.name == SUPER_ADMIN))
-        if role is None:
-            raise RuntimeError("the super_admin role is missing: is the database migrated?")
+    with ctx.unit_of_work() as session:
         has_admin = session.scalar(
             sa.select(User.id)
             .join(User.roles)
-            .where(Role.id == role.id, User.active.is_(True))
+            .where(Role.name == SUPER_ADMIN, User.active.is_(True))
             .limit(1)
         )
         if has_admin is not None:
@@ -41,19 +39,22 @@ def ensure_admin(ctx: AppContext) -> AdminResult:
         generated = None
         if password is None:
             generated = password = secrets.token_urlsafe(12)
-        check_password(password)
-        user = session.scalar(sa.select(User).where(User.email == email))
+        check_password(password)  # a ValueError: the CLI's one-line refusal of the setting
+        user = users.find_by_email(session=session, email=email)
         if user is None:
-            user = User(
-                email=email, name="Administrator", password_hash=ctx.passwords.hash(password)
+            user = users.create_user(
+                session=session,
+                actor_permissions=users.CONSOLE_PERMISSIONS,
+                passwords=ctx.passwords,
+                email=email,
+                name="Administrator",
+                password=password,
             )
-            session.add(user)
         else:
             # Never promote an account someone may have registered with this email while
             # keeping their password: the administrator gets the configured one.
-            user.password_hash = ctx.passwords.hash(password)
-            user.active = True
-        if role not in user.roles:
-            user.roles.append(role)
-        session.flush()
+            users.reset_credentials(
+                session=session, passwords=ctx.passwords, user=user, password=password
+            )
+        users.grant_system_role(session=session, user=user, role_name=SUPER_ADMIN)
     return AdminResult(email=email, created=True, generated_password=generated)

@@ -54,6 +54,7 @@ def _prepare(settings: Settings, *, allow_upgrade: bool) -> None:
     """Bring the schema to head (empty database, or SQLite) and make sure an admin exists."""
     from server.app import build_context
     from server.bootstrap import ensure_admin
+    from server.errors import DomainError
     from server.migrate import current_revision, head_revision, upgrade
 
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -78,7 +79,7 @@ def _prepare(settings: Settings, *, allow_upgrade: bool) -> None:
                 raise SystemExit(1)
         try:
             admin = ensure_admin(ctx)
-        except ValueError as exc:
+        except (ValueError, DomainError) as exc:  # a bad setting; an email like another's
             print(f"crm-server: cannot create the administrator: {exc}", file=sys.stderr)
             raise SystemExit(2) from None
         if admin.created and admin.generated_password:
@@ -205,7 +206,7 @@ def cmd_compact(args: argparse.Namespace) -> None:
 
     ctx = build_context(_settings())
     try:
-        with ctx.db.unit_of_work() as session:
+        with ctx.unit_of_work() as session:
             purged = compact(session=session, older_than=utcnow() - timedelta(days=args.days))
     finally:
         ctx.db.dispose()

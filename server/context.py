@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
 
 from server.config import Settings
 from server.db import Database
 from server.ratelimit.memory import ProcessLimiter
 from server.ratelimit.storage import RateLimiter
 from server.security import PasswordHashing, TokenCodec
+from server.unit_of_work import transaction
 
 
 @dataclass
@@ -19,3 +23,7 @@ class AppContext:
     passwords: PasswordHashing
     limiter: RateLimiter  # shared counters in the database (sign-in, API keys)
     user_limiter: ProcessLimiter  # per-process requests of signed-in users
+
+    def unit_of_work(self) -> AbstractContextManager[Session]:
+        """A write session committed once at the end (audit, change log), rolled back on any error."""
+        return transaction(self.db)

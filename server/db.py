@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -136,19 +134,6 @@ class Database:
     def session(self, *, write: bool) -> Session:
         """A new session; ``write`` sessions begin with the write lock on SQLite."""
         return (self._write if write else self._read)()
-
-    @contextmanager
-    def unit_of_work(self) -> Iterator[Session]:
-        """A write session committed once at the end, rolled back on any error."""
-        from server.unit_of_work import commit
-
-        with self.session(write=True) as session:
-            try:
-                yield session
-                commit(session)
-            except BaseException:
-                session.rollback()
-                raise
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -9,6 +9,7 @@ import phonenumbers
 import sqlalchemy as sa
 
 from common.customers import AddressCreate, CustomerCreate
+from common.kit import NoArgs
 from server.context import AppContext
 from server.customers import service as customers
 from server.customers.models import Customer
@@ -261,11 +262,11 @@ def fill_demo_customers(ctx: AppContext, count: int, *, seed: int = SEED) -> int
     rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not security
     made = 0
     while made < count:
-        with ctx.db.unit_of_work() as session:
+        with ctx.unit_of_work() as session:
             for _ in range(min(BATCH, count - made)):
                 data, deactivate = demo_customer(rng, made + 1)
-                customer = customers.create_customer(session=session, data=data)
+                customer = customers.create(session=session, actor=None, data=data)
                 if deactivate:
-                    customers.set_active(session=session, customer_id=customer.id, active=False)
+                    customers.deactivate(session=session, actor=None, id=customer.id, args=NoArgs())
                 made += 1
     return made

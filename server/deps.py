@@ -1,11 +1,13 @@
-"""Request dependencies: the unit of work, the caller, and each endpoint's permission."""
+"""Request dependencies: the unit of work, the caller, and each endpoint's permission.
+
+The caller is a :class:`server.auth.principal.Principal`; it is imported here for the
+routes' ``Annotated[Principal, Require(...)]`` declarations.
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Annotated, Any
 
 import sqlalchemy as sa
@@ -14,10 +16,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from common.api_keys import is_api_key
-from common.permissions import has_permission, is_valid_required
+from common.permissions import is_valid_required
 from server.api_keys.ratelimit import count_request
 from server.api_keys.service import authenticate
 from server.auth.models import AuthSession
+from server.auth.principal import Principal as Principal  # the routes declare it
 from server.context import AppContext
 from server.errors import DomainError, Forbidden, RateLimited, Unauthorized
 from server.unit_of_work import commit, set_actor
@@ -65,24 +68,6 @@ def get_session(request: Request, ctx: CtxDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 _bearer = HTTPBearer(auto_error=False, description="Access token from /api/v1/auth/login")
-
-
-@dataclass
-class Principal:
-    """The authenticated caller."""
-
-    user: User
-    session_id: str | None
-    permissions: list[str] = field(default_factory=list)
-    expires_at: datetime | None = None  # when the credential stops working
-    api_key_id: str | None = None  # set when an API key acts for ``user``
-
-    @property
-    def id(self) -> str:
-        return self.user.id
-
-    def can(self, permission: str) -> bool:
-        return has_permission(self.permissions, permission)
 
 
 def get_principal(

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 import sqlalchemy as sa
 from fastapi import Query
 from sqlalchemy.orm import QueryableAttribute, Session
 
+from common.api import MAX_LIMIT as MAX_LIMIT
+from common.api import MAX_PAGE as MAX_PAGE
 from server.errors import ValidationFailed
 
 T = TypeVar("T")
 Column = sa.ColumnElement[Any] | QueryableAttribute[Any]
-MAX_LIMIT = 100
-MAX_PAGE = 10_000_000  # keeps (page - 1) * limit far inside a 64-bit offset
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,51 @@ def search_clause(columns: Sequence[Column], text: str) -> sa.ColumnElement[bool
     """Case-insensitive substring match on any of ``columns``."""
     pattern = like_pattern(text.strip().lower())
     return sa.or_(*(sa.func.lower(c).like(pattern, escape="\\") for c in columns))
+
+
+@cache
+def _upper_forms() -> dict[str, str]:
+    """Each lowercase character and the single characters that lower() maps to it."""
+    forms: dict[str, str] = {}
+    for code in range(0x10000):  # the Basic Multilingual Plane: every script in common use
+        ch = chr(code)
+        low = ch.lower()
+        if low != ch and len(low) == 1:
+            forms[low] = forms.get(low, "") + ch
+    return forms
+
+
+def _glob_pattern(term: str) -> str:
+    """A case-blind GLOB pattern for ``term`` anywhere: ``öK*`` -> ``*[öÖ][kK…][*]*``.
+
+    SQLite's lower() and LIKE fold ASCII only; a character class per letter
+    folds as PostgreSQL's lower() does (``Ö``, ``Ї``, ``ẞ``).
+    """
+    forms = _upper_forms()
+    parts = []
+    for ch in term.lower():
+        variants = forms.get(ch, "")
+        if variants:
+            parts.append(f"[{ch}{variants}]")  # letters only: nothing special inside a class
+        elif ch in "*?[":
+            parts.append(f"[{ch}]")
+        else:
+            parts.append(ch)
+    return "*" + "".join(parts) + "*"
+
+
+def substring_filter(
+    session: Session, columns: Sequence[Column], text: str
+) -> sa.ColumnElement[bool]:
+    """Case-insensitive substring of any of ``columns``: the same rows on SQLite and PostgreSQL."""
+    term = text.strip()
+    if session.get_bind().dialect.name != "sqlite":
+        return search_clause(columns, term)
+    if term.isascii():
+        # SQLite's LIKE folds ASCII case itself: lower() would only triple the cost.
+        pattern = like_pattern(term)
+        return sa.or_(*(c.like(pattern, escape="\\") for c in columns))
+    return sa.or_(*(c.op("GLOB", is_comparison=True)(_glob_pattern(term)) for c in columns))
 
 
 def check_page(req: PageRequest, sortable: Mapping[str, Any]) -> None:
@@ -104,7 +150,12 @@ def paginate(
 PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 
 
-def sort_by(sorts: Mapping[str, Any]) -> Any:
-    """The ``sort_by`` query parameter of a list sorted by ``sorts``: its names, as an enum."""
+def sort_by_statement(sorts: Mapping[str, Any]) -> dict[str, Any]:
+    """What the document says of a ``sort_by`` over ``sorts``: its names, as an enum."""
     names = sorted(sorts)
-    return Query(description=f"One of: {', '.join(names)}", json_schema_extra={"enum": names})
+    return {"description": f"One of: {', '.join(names)}", "json_schema_extra": {"enum": names}}
+
+
+def sort_by(sorts: Mapping[str, Any]) -> Any:
+    """The ``sort_by`` query parameter of a list sorted by ``sorts``."""
+    return Query(**sort_by_statement(sorts))

@@ -23,6 +23,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, UOWTransaction, attributes
 
 from server.audit.models import AuditRecord
+from server.db import Database
 from server.sync.models import ChangeLog, SyncedMixin, SyncState
 
 _CHANGES = "crm_changes"
@@ -255,3 +256,19 @@ def commit(session: Session) -> int | None:
     session.info.pop(_ON_VERSION, None)
     session.commit()
     return version
+
+
+@contextmanager
+def transaction(db: Database) -> Iterator[Session]:
+    """A write session committed once at the end (audit, change log), rolled back on any error.
+
+    What a request's session does, for callers without a request: the console
+    (``crm-server users``), the first start, the demo (through ``AppContext.unit_of_work``).
+    """
+    with db.session(write=True) as session:
+        try:
+            yield session
+            commit(session)
+        except BaseException:
+            session.rollback()
+            raise

@@ -6,12 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from common.clients import Client, CreateClientRequest
+from common.clients import Client, ClientQuery, CreateClientRequest
 from common.micro_crm import DataEnvelope, ListEnvelope, Pagination
 from server.clients import service
 from server.customers.models import Customer
 from server.deps import Principal, Require, SessionDep
-from server.listing import MAX_LIMIT
 from server.micro_crm import MicroCrmRoute, micro_errors
 
 router = APIRouter(prefix="/api/v1/clients", tags=["Clients"], route_class=MicroCrmRoute)
@@ -40,25 +39,17 @@ def client_read(c: Customer) -> Client:
     responses=micro_errors(400, 401, 403, 429),
 )
 def list_clients(
-    _: Reader,
-    session: SessionDep,
-    limit: Annotated[
-        int, Query(ge=1, le=MAX_LIMIT, description="Maximum number of clients to return (max 100)")
-    ] = 50,
-    offset: Annotated[int, Query(ge=0, description="Number of clients to skip for pagination")] = 0,
-    search: Annotated[
-        str | None, Query(description="Search clients by name, email, or company")
-    ] = None,
+    q: Annotated[ClientQuery, Query()], _: Reader, session: SessionDep
 ) -> ListEnvelope[Client]:
     """Retrieve a paginated list of clients (the customers of the CRM)."""
-    result = service.list_clients(session=session, limit=limit, offset=offset, search=search)
+    result = service.list_clients(session=session, query=q)
     return ListEnvelope[Client](
         data=[client_read(c) for c in result.items],
         pagination=Pagination(
             total=result.total,
-            limit=limit,
-            offset=offset,
-            has_more=offset + len(result.items) < result.total,
+            limit=q.limit,
+            offset=q.offset,
+            has_more=q.offset + len(result.items) < result.total,
         ),
     )
 
@@ -71,7 +62,8 @@ def list_clients(
     responses=micro_errors(400, 401, 403, 409, 429),
 )
 def create_client(
-    data: CreateClientRequest, _: Writer, session: SessionDep
+    data: CreateClientRequest, principal: Writer, session: SessionDep
 ) -> DataEnvelope[Client]:
     """Create a client, e.g. from a lead capture form; 409 with ``existingId`` for a known email."""
-    return DataEnvelope[Client](data=client_read(service.create_client(session=session, data=data)))
+    client = service.create_client(session=session, actor=principal, data=data)
+    return DataEnvelope[Client](data=client_read(client))

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from common.api import DataList
 from common.countries import CountryCreate, CountryRead, CountryUpdate
 from server.countries import service
-from server.countries.models import Country
+from server.countries.reads import country_read
 from server.deps import Principal, Require, SessionDep
 from server.openapi import errors
 
@@ -17,23 +17,6 @@ router = APIRouter(prefix="/api/v1/countries", tags=["countries"])
 
 Reader = Annotated[Principal, Require("countries:read")]
 Writer = Annotated[Principal, Require("countries:write")]
-
-
-def country_read(c: Country) -> CountryRead:
-    return CountryRead(
-        id=c.id,
-        code=c.code,
-        alpha3=c.alpha3,
-        numeric_code=c.numeric_code,
-        name=dict(c.name),
-        phone_code=c.phone_code,
-        currency_code=c.currency_code,
-        region=c.region,
-        flag_emoji=c.flag_emoji,
-        is_active=c.is_active,
-        created_at=c.created_at,
-        updated_at=c.updated_at,
-    )
 
 
 @router.get("", response_model=DataList[CountryRead], responses=errors(401, 403, 422))

@@ -26,6 +26,18 @@ def find_country(*, session: Session, ref: str) -> Country | None:
     return session.get(Country, ref)
 
 
+def address_country(session: Session, ref: str | None) -> Country | None:
+    """The country a code or id names; ``ValueError`` if there is none or it is inactive."""
+    if ref is None:
+        return None
+    country = find_country(session=session, ref=ref)
+    if country is None:
+        raise ValueError(f"Unknown country: {ref!r} (ISO 3166-1 alpha-2 code or country id)")
+    if not country.is_active:
+        raise ValueError(f"Country {country.code} is not active")
+    return country
+
+
 def list_countries(
     *, session: Session, active: bool | None = None, search: str | None = None
 ) -> list[Country]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from common.sync import Row
 from server.countries.models import Country
-from server.countries.router import country_read
+from server.countries.reads import country_read
 from server.sync.registry import EntitySpec, register
 
 

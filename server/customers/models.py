@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from server.countries.models import Country
+from server.addresses import AddressColumns
 from server.db import Base, IdMixin, JSONType, TimestampMixin
 from server.sync.models import SyncedMixin
 
@@ -59,7 +59,7 @@ class Customer(IdMixin, TimestampMixin, SyncedMixin, Base):
         return next((a for a in self.addresses if a.type == "billing"), None)
 
 
-class CustomerAddress(IdMixin, TimestampMixin, SyncedMixin, Base):
+class CustomerAddress(AddressColumns, IdMixin, TimestampMixin, SyncedMixin, Base):
     __tablename__ = "customer_addresses"
     __entity__ = "customer_address"
 
@@ -67,15 +67,7 @@ class CustomerAddress(IdMixin, TimestampMixin, SyncedMixin, Base):
         sa.String(36), sa.ForeignKey("customers.id", ondelete="CASCADE"), index=True
     )
     type: Mapped[str] = mapped_column(sa.String(10))
-    street: Mapped[str | None] = mapped_column(sa.String(200))
-    city: Mapped[str | None] = mapped_column(sa.String(100))
-    region: Mapped[str | None] = mapped_column(sa.String(100))
-    postal_code: Mapped[str | None] = mapped_column(sa.String(20))
-    country_id: Mapped[str | None] = mapped_column(
-        sa.String(36), sa.ForeignKey("countries.id"), index=True
-    )
 
     customer: Mapped[Customer] = relationship(back_populates="addresses", lazy="raise")
-    country: Mapped[Country | None] = relationship(lazy="raise")
 
     __table_args__ = (sa.CheckConstraint("type IN ('billing', 'shipping')", name="type"),)

@@ -1,29 +1,31 @@
-"""Customers: create, read, list, partial update, activation.
+"""Customers: create, read, partial update, activation, delete (the kit's ``CrudService``).
 
-Every write goes through here (REST, sync pushes, the demo command), so the
-rules live in one place: email unique, money integer cents >= 0, countries
-resolved from a code or an id, ``total_purchases`` never taken from a client.
+Every write goes through here (REST, sync pushes, Micro CRM clients, the demo
+command), so the rules live in one place: email unique, money integer cents
+>= 0, countries resolved from a code or an id, ``total_purchases`` never taken
+from a client.
 """
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from common.customers import AddressCreate, AddressUpdate, CustomerCreate, CustomerUpdate
-from common.validation import normalize_phone
+from common.addresses import AddressUpdate
+from common.customers import AddressCreate, CustomerCreate, CustomerUpdate
+from common.kit import NoArgs, phone_pair
+from server.auth.principal import Principal
 from server.countries.models import Country
-from server.countries.service import find_country
+from server.countries.service import address_country
 from server.customers.models import Customer, CustomerAddress
 from server.db import utcnow
 from server.errors import Conflict, NotFound, ValidationFailed
-from server.listing import PageRequest, PageResult, like_pattern, paginate, search_clause
+from server.listing import search_clause, substring_filter
 from server.unit_of_work import note
 
-CUSTOMER_SORTS = {
+SORTS = {
     "name": Customer.name,
     "email": Customer.email,
     "created_at": Customer.created_at,
@@ -39,50 +41,13 @@ LOAD = selectinload(Customer.addresses).selectinload(CustomerAddress.country)
 FTS_MIN_CHARS = 3
 
 
-@cache
-def _upper_forms() -> dict[str, str]:
-    """Each lowercase character and the single characters that lower() maps to it."""
-    forms: dict[str, str] = {}
-    for code in range(0x10000):  # the Basic Multilingual Plane: every script in common use
-        ch = chr(code)
-        low = ch.lower()
-        if low != ch and len(low) == 1:
-            forms[low] = forms.get(low, "") + ch
-    return forms
-
-
-def _glob_pattern(term: str) -> str:
-    """A case-blind GLOB pattern for ``term`` anywhere: ``öK*`` -> ``*[öÖ][kK…][*]*``.
-
-    SQLite's lower() and LIKE fold ASCII only; a character class per letter
-    folds as PostgreSQL's lower() does (``Ö``, ``Ї``, ``ẞ``).
-    """
-    forms = _upper_forms()
-    parts = []
-    for ch in term.lower():
-        variants = forms.get(ch, "")
-        if variants:
-            parts.append(f"[{ch}{variants}]")  # letters only: nothing special inside a class
-        elif ch in "*?[":
-            parts.append(f"[{ch}]")
-        else:
-            parts.append(ch)
-    return "*" + "".join(parts) + "*"
-
-
-def _search_filter(session: Session, text: str) -> sa.ColumnElement[bool]:
+def search_filter(session: Session, text: str) -> sa.ColumnElement[bool]:
     """Case-insensitive substring of name, email, phone or company: the same rows on both backends."""
     term = text.strip()
     if session.get_bind().dialect.name != "sqlite":
         return search_clause(SEARCH_COLUMNS, term)  # lower() LIKE, on pg_trgm GIN indexes
     if len(term) < FTS_MIN_CHARS:
-        if term.isascii():
-            # SQLite's LIKE folds ASCII case itself: lower() would only triple the cost.
-            pattern = like_pattern(term)
-            return sa.or_(*(c.like(pattern, escape="\\") for c in SEARCH_COLUMNS))
-        return sa.or_(
-            *(c.op("GLOB", is_comparison=True)(_glob_pattern(term)) for c in SEARCH_COLUMNS)
-        )
+        return substring_filter(session, SEARCH_COLUMNS, term)
     # One FTS5 phrase: the trigram tokenizer turns it into consecutive trigrams, so it
     # matches exactly the rows with the term as a substring of one column, case-folded.
     # Inside double quotes nothing is query syntax (AND, NEAR, *, :, ^); a quote doubles.
@@ -95,49 +60,21 @@ def _search_filter(session: Session, text: str) -> sa.ColumnElement[bool]:
     return sa.literal_column("customers.rowid").in_(matches)
 
 
-def get_customer(*, session: Session, customer_id: str) -> Customer:
-    customer = session.get(Customer, customer_id, options=[LOAD])
+def get(*, session: Session, actor: Principal | None, id: str) -> Customer:  # noqa: ARG001
+    customer = session.get(Customer, id, options=[LOAD])
     if customer is None:
         raise NotFound("Customer not found")
     return customer
 
 
-def list_customers(
-    *, session: Session, page: PageRequest, active: bool | None = None
-) -> PageResult[Customer]:
-    """A page of customers; search is a case-insensitive substring of name/email/phone/company."""
-    filters: list[sa.ColumnElement[bool]] = []
-    if active is not None:
-        filters.append(Customer.active.is_(active))
-    sortable: dict[str, Any] = dict(CUSTOMER_SORTS)
-    if page.search and page.search.strip():
-        filters.append(_search_filter(session, page.search))
-        # With a search, walking the sort index and filtering row by row can read most
-        # of the table before it finds a page of matches (all "summit"s sort late).
-        # coalesce(c, c) sorts the same but hides the index, so the database collects
-        # the matches first (trigram bitmap on PostgreSQL) and sorts only those.
-        sortable = {k: sa.func.coalesce(c, c) for k, c in CUSTOMER_SORTS.items()}
-    return paginate(
-        session,
-        sa.select(Customer).options(LOAD),
-        page,
-        sortable=sortable,
-        default_sort="name",
-        tiebreak=Customer.id,
-        filters=filters,
-    )
+class EmailTaken(Conflict):
+    """409: another customer has this email; ``existing_id`` names it (Micro CRM's ``existingId``)."""
 
-
-def _resolve_country(session: Session, ref: str | None) -> Country | None:
-    """The country a code or id names; ``ValueError`` if there is none or it is inactive."""
-    if ref is None:
-        return None
-    country = find_country(session=session, ref=ref)
-    if country is None:
-        raise ValueError(f"Unknown country: {ref!r} (ISO 3166-1 alpha-2 code or country id)")
-    if not country.is_active:
-        raise ValueError(f"Country {country.code} is not active")
-    return country
+    def __init__(self, existing_id: str) -> None:
+        super().__init__(
+            "Another customer already has this email", details={"email": "Already in use"}
+        )
+        self.existing_id = existing_id
 
 
 def _ensure_email_free(session: Session, email: str, except_id: str | None = None) -> None:
@@ -146,19 +83,11 @@ def _ensure_email_free(session: Session, email: str, except_id: str | None = Non
         stmt = stmt.where(Customer.id != except_id)
     existing = session.scalar(stmt)
     if existing is not None:
-        raise Conflict(
-            "Another customer already has this email", details={"email": "Already in use"}
-        )
-
-
-def _phone_pair(e164: str | None) -> tuple[str | None, str | None]:
-    if e164 is None:
-        return None, None
-    return normalize_phone(e164)
+        raise EmailTaken(existing)
 
 
 def _new_address(session: Session, data: AddressCreate) -> CustomerAddress:
-    country = _resolve_country(session, data.country)
+    country = address_country(session, data.country)
     return CustomerAddress(
         type=data.type,
         street=data.street,
@@ -170,10 +99,19 @@ def _new_address(session: Session, data: AddressCreate) -> CustomerAddress:
     )
 
 
-def create_customer(
-    *, session: Session, data: CustomerCreate, customer_id: str | None = None
+def create(
+    *,
+    session: Session,
+    actor: Principal | None,  # noqa: ARG001 - the one signature of every module
+    data: CustomerCreate,
+    id: str | None = None,
+    phone_display: str | None = None,
 ) -> Customer:
-    """Create a customer; a replica passes the UUIDv7 it made offline as ``customer_id``."""
+    """Create a customer; a replica passes the UUIDv7 it made offline as ``id``.
+
+    ``phone_display`` keeps a lead's number as typed when it is no number at all
+    (Micro CRM clients); otherwise it is derived from ``data.phone``.
+    """
     addresses: list[CustomerAddress] = []
     details: dict[str, str] = {}
     for i, a in enumerate(data.addresses):
@@ -185,13 +123,13 @@ def create_customer(
         raise ValidationFailed(details)
     if data.email is not None:
         _ensure_email_free(session, data.email)
-    phone, phone_display = _phone_pair(data.phone)
+    phone, display = phone_pair(data.phone)
     customer = Customer(
-        **({"id": customer_id} if customer_id else {}),
+        **({"id": id} if id else {}),
         name=data.name,
         email=data.email,
         phone=phone,
-        phone_display=phone_display,
+        phone_display=display if phone is not None else phone_display,
         tax_id=data.tax_id,
         website=data.website,
         social_media=data.social_media,
@@ -232,7 +170,7 @@ def _update_billing(session: Session, customer: Customer, data: AddressUpdate | 
         country: Country | None = None
         if changes.get("country") is not None:
             try:
-                country = _resolve_country(session, changes["country"])
+                country = address_country(session, changes["country"])
             except ValueError as exc:
                 raise ValidationFailed({"address.country": str(exc)}) from None
         if billing is None:
@@ -256,8 +194,8 @@ def _update_billing(session: Session, customer: Customer, data: AddressUpdate | 
         note(session, customer, fields=fields)
 
 
-def update_customer(*, session: Session, customer_id: str, data: CustomerUpdate) -> Customer:
-    customer = get_customer(session=session, customer_id=customer_id)
+def update(*, session: Session, actor: Principal | None, id: str, data: CustomerUpdate) -> Customer:
+    customer = get(session=session, actor=actor, id=id)
     changes = data.provided()
     changes.pop("total_purchases", None)  # refused by the schema; never written from a client
     if "address" in changes:
@@ -267,15 +205,15 @@ def update_customer(*, session: Session, customer_id: str, data: CustomerUpdate)
     if isinstance(email, str) and email != customer.email:
         _ensure_email_free(session, email, except_id=customer.id)
     if "phone" in changes:
-        customer.phone, customer.phone_display = _phone_pair(changes.pop("phone"))  # type: ignore[arg-type]
+        customer.phone, customer.phone_display = phone_pair(changes.pop("phone"))  # type: ignore[arg-type]
     for key, value in changes.items():
         setattr(customer, key, value)
     session.flush()
     return customer
 
 
-def set_active(*, session: Session, customer_id: str, active: bool) -> Customer:
-    customer = get_customer(session=session, customer_id=customer_id)
+def _set_active(session: Session, actor: Principal | None, id: str, active: bool) -> Customer:
+    customer = get(session=session, actor=actor, id=id)
     if customer.active == active:
         raise Conflict(
             "Customer is already active" if active else "Customer is already deactivated"
@@ -286,9 +224,19 @@ def set_active(*, session: Session, customer_id: str, active: bool) -> Customer:
     return customer
 
 
-def delete_customer(*, session: Session, customer_id: str) -> None:
+def activate(*, session: Session, actor: Principal | None, id: str, args: NoArgs) -> Customer:  # noqa: ARG001
+    """Reactivate; 409 if already active."""
+    return _set_active(session, actor, id, True)
+
+
+def deactivate(*, session: Session, actor: Principal | None, id: str, args: NoArgs) -> Customer:  # noqa: ARG001
+    """Deactivate; 409 if already deactivated."""
+    return _set_active(session, actor, id, False)
+
+
+def delete(*, session: Session, actor: Principal | None, id: str) -> None:
     """Remove a customer and its addresses (replicas get a tombstone)."""
-    customer = get_customer(session=session, customer_id=customer_id)
+    customer = get(session=session, actor=actor, id=id)
     for address in list(customer.addresses):
         session.delete(address)
     session.delete(customer)

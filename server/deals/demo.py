@@ -53,11 +53,12 @@ def fill_demo_deals(ctx: AppContext, count: int, *, seed: int = SEED) -> int:
         return 0
     rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not security
     stages, weights = list(STAGE_WEIGHTS), list(STAGE_WEIGHTS.values())
-    with ctx.db.unit_of_work() as session:
+    with ctx.unit_of_work() as session:
         for n in range(count):
             stage = rng.choices(stages, weights)[0]
-            service.create_deal(
+            service.create(
                 session=session,
+                actor=None,
                 data=DealCreate(
                     title=f"{rng.choice(WORK)} #{n + 1}",
                     client_id=rng.choice(customer_ids),

@@ -1,4 +1,4 @@
-"""Deals: create, read, list, partial update, stage moves, delete.
+"""Deals: create, read, partial update, stage moves, delete (the kit's ``CrudService``).
 
 Every write comes through here (Micro CRM REST, sync pushes, the demo): the
 client must exist, money is integer cents, the probability defaults from the
@@ -8,10 +8,6 @@ transition table (``common.deals.TRANSITIONS``) is checked.
 
 from __future__ import annotations
 
-from typing import Any
-
-import sqlalchemy as sa
-from sqlalchemy import event
 from sqlalchemy.orm import Session, joinedload
 
 from common.deals import (
@@ -20,53 +16,30 @@ from common.deals import (
     DEFAULT_PROBABILITY,
     DealCreate,
     DealUpdate,
+    MoveStage,
     Stage,
     can_move,
 )
+from server.auth.principal import Principal
 from server.customers.models import Customer
 from server.db import utcnow
 from server.deals.models import Deal
 from server.errors import Conflict, NotFound
-from server.listing import PageRequest, PageResult, paginate
 from server.unit_of_work import note
 
 LOAD = joinedload(Deal.customer)
-DEAL_SORTS = {"created_at": Deal.created_at, "title": Deal.title, "value": Deal.value}
+SORTS = {"created_at": Deal.created_at, "title": Deal.title, "value": Deal.value}
 
 
 class InvalidTransition(Conflict):
     """A stage move the transition table does not allow."""
 
 
-def get_deal(*, session: Session, deal_id: str) -> Deal:
-    deal = session.get(Deal, deal_id, options=[LOAD])
+def get(*, session: Session, actor: Principal | None, id: str) -> Deal:  # noqa: ARG001
+    deal = session.get(Deal, id, options=[LOAD])
     if deal is None:
         raise NotFound("Deal not found")
     return deal
-
-
-def list_deals(
-    *,
-    session: Session,
-    page: PageRequest,
-    stage: Stage | None = None,
-    customer_id: str | None = None,
-) -> PageResult[Deal]:
-    """A page of deals, newest first by default, optionally of one stage or one client."""
-    filters: list[sa.ColumnElement[bool]] = []
-    if stage is not None:
-        filters.append(Deal.stage == stage.value)
-    if customer_id is not None:
-        filters.append(Deal.customer_id == customer_id)
-    return paginate(
-        session,
-        sa.select(Deal).options(LOAD),
-        page,
-        sortable=DEAL_SORTS,
-        default_sort="created_at",
-        tiebreak=Deal.id,
-        filters=filters,
-    )
 
 
 def _enter_stage(session: Session, deal: Deal, target: Stage, probability: int | None) -> None:
@@ -87,14 +60,20 @@ def _enter_stage(session: Session, deal: Deal, target: Stage, probability: int |
     note(session, deal, action="move_stage")
 
 
-def create_deal(*, session: Session, data: DealCreate, deal_id: str | None = None) -> Deal:
-    """Create a deal for an existing client; a replica passes the UUIDv7 it made as ``deal_id``."""
+def create(
+    *,
+    session: Session,
+    actor: Principal | None,  # noqa: ARG001 - the one signature of every module
+    data: DealCreate,
+    id: str | None = None,
+) -> Deal:
+    """Create a deal for an existing client; a replica passes the UUIDv7 it made as ``id``."""
     customer = session.get(Customer, data.client_id)
     if customer is None:
         raise NotFound("Client not found", details={"client_id": "No such client"})
     stage = data.stage
     deal = Deal(
-        **({"id": deal_id} if deal_id else {}),
+        **({"id": id} if id else {}),
         title=data.title,
         customer_id=customer.id,
         customer=customer,
@@ -113,10 +92,10 @@ def create_deal(*, session: Session, data: DealCreate, deal_id: str | None = Non
     return deal
 
 
-def update_deal(*, session: Session, deal_id: str, data: DealUpdate) -> Deal:
+def update(*, session: Session, actor: Principal | None, id: str, data: DealUpdate) -> Deal:
     """Partial update; a new stage goes through the transition check (probability follows it),
     a new client must exist."""
-    deal = get_deal(session=session, deal_id=deal_id)
+    deal = get(session=session, actor=actor, id=id)
     changes = data.provided()
     client_id = changes.pop("client_id", None)
     if client_id is not None and client_id != deal.customer_id:
@@ -137,36 +116,16 @@ def update_deal(*, session: Session, deal_id: str, data: DealUpdate) -> Deal:
     return deal
 
 
-def move_stage(
-    *, session: Session, deal_id: str, stage: Stage, probability: int | None = None
-) -> Deal:
+def move_stage(*, session: Session, actor: Principal | None, id: str, args: MoveStage) -> Deal:
     """The pipeline's "move to stage" (drag and drop, or the keyboard path)."""
-    deal = get_deal(session=session, deal_id=deal_id)
-    _enter_stage(session, deal, stage, probability)
+    deal = get(session=session, actor=actor, id=id)
+    _enter_stage(session, deal, args.stage, args.probability)
     session.flush()
     return deal
 
 
-@event.listens_for(Session, "before_flush")
-def _keep_customers_with_deals(session: Session, _ctx: Any, _objects: Any) -> None:
-    """A customer with deals is not deleted: a clear 409 rather than the foreign key's error.
-
-    Here rather than in the customers' service, which knows nothing of deals.
-    """
-    gone = [o.id for o in session.deleted if isinstance(o, Customer)]
-    if not gone:
-        return
-    with session.no_autoflush:
-        has_deals = session.scalar(sa.select(Deal.id).where(Deal.customer_id.in_(gone)).limit(1))
-    if has_deals is not None:
-        raise Conflict(
-            "A customer with deals cannot be deleted; delete its deals first",
-            details={"deals": "This customer has deals"},
-        )
-
-
-def delete_deal(*, session: Session, deal_id: str) -> None:
+def delete(*, session: Session, actor: Principal | None, id: str) -> None:
     """Remove a deal (replicas get a tombstone)."""
-    deal = get_deal(session=session, deal_id=deal_id)
+    deal = get(session=session, actor=actor, id=id)
     session.delete(deal)
     session.flush()

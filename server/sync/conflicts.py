@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from common.sync import Row
-from server.deps import Principal
+from server.auth.principal import Principal
 from server.errors import Forbidden, ValidationFailed
 from server.sync.models import SyncConflict
 from server.sync.registry import EntitySpec, register

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from common.sync import Mutation, Row
 from server.audit.models import AuditRecord
-from server.deps import Principal
+from server.auth.principal import Principal
 from server.errors import NotFound, ValidationFailed
 from server.sync.models import ChangeLog, SyncConflict
 from server.sync.registry import EntitySpec

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from common.sync import Row
-from server.deps import Principal
+from server.auth.principal import Principal
 
 # Per field: "lww" = the later push wins and the losing value is kept in a
 # conflict record; "manual" = the server value stays until the user chooses.

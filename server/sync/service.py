@@ -22,8 +22,8 @@ from common.sync import (
     PushResponse,
     Row,
 )
+from server.auth.principal import Principal
 from server.db import utcnow
-from server.deps import Principal
 from server.errors import (
     BadRequest,
     Conflict,

@@ -30,7 +30,7 @@ from server.db import Database
 from server.errors import BadRequest, Conflict, Forbidden, NotFound
 from server.listing import MAX_LIMIT, PageRequest
 from server.security import PasswordHashing, generate_password
-from server.unit_of_work import set_actor
+from server.unit_of_work import set_actor, transaction
 from server.users import service
 from server.users.models import User
 
@@ -204,7 +204,7 @@ def _create(
     args: argparse.Namespace, db: Database, passwords: PasswordHashing, out: TextIO
 ) -> None:
     password, generated = _password(args, args.email)
-    with db.unit_of_work() as session:
+    with transaction(db) as session:
         actor = _actor(session, args.as_email, "users:write")
         if args.roles and not has_permission(actor.permissions, "roles:manage"):
             raise Forbidden(f"{actor.label} does not have the permission roles:manage")
@@ -233,7 +233,7 @@ def _reset_password(
         _actor(session, args.as_email, "users:write")
         email = service.get_user_by_email(session=session, email=args.email).email
     password, generated = _password(args, email)
-    with db.unit_of_work() as session:
+    with transaction(db) as session:
         actor = _actor(session, args.as_email, "users:write")
         user = service.get_user_by_email(session=session, email=email)
         service.set_password(
@@ -251,7 +251,7 @@ def _reset_password(
 
 
 def _grant_role(args: argparse.Namespace, db: Database, _p: PasswordHashing, out: TextIO) -> None:
-    with db.unit_of_work() as session:
+    with transaction(db) as session:
         actor = _actor(session, args.as_email, "roles:manage")
         user = service.get_user_by_email(session=session, email=args.email)
         role = service.get_role_by_name(session=session, name=args.role)
@@ -271,7 +271,7 @@ def _grant_role(args: argparse.Namespace, db: Database, _p: PasswordHashing, out
 
 
 def _revoke_role(args: argparse.Namespace, db: Database, _p: PasswordHashing, out: TextIO) -> None:
-    with db.unit_of_work() as session:
+    with transaction(db) as session:
         actor = _actor(session, args.as_email, "roles:manage")
         user = service.get_user_by_email(session=session, email=args.email)
         role = service.get_role_by_name(session=session, name=args.role)
@@ -289,7 +289,7 @@ def _revoke_role(args: argparse.Namespace, db: Database, _p: PasswordHashing, ou
 
 
 def _set_active(args: argparse.Namespace, db: Database, active: bool) -> str:
-    with db.unit_of_work() as session:
+    with transaction(db) as session:
         actor = _actor(session, args.as_email, "users:write")
         user = service.get_user_by_email(session=session, email=args.email)
         if user.active == active:  # the service refuses this too, without naming anyone

@@ -183,10 +183,15 @@ def list_roles(*, session: Session) -> list[Role]:
     return list(session.scalars(sa.select(Role).order_by(Role.name)))
 
 
+def find_by_email(*, session: Session, email: str) -> User | None:
+    """The user with this email, already in its normal form, if any."""
+    return session.scalar(sa.select(User).where(User.email == email))
+
+
 def get_user_by_email(*, session: Session, email: str) -> User:
     """The user with this email (compared in its normal form)."""
     normal = _valid("email", normalize_email, email)
-    user = session.scalar(sa.select(User).where(User.email == normal))
+    user = find_by_email(session=session, email=normal)
     if user is None:
         raise NotFound(f"No user with the email {normal}")
     return user
@@ -222,7 +227,11 @@ def create_user(
     password: str,
     roles: Sequence[Role] = (),
 ) -> User:
-    """Create an active user with the given roles; 409 if the email is taken."""
+    """Create an active user with the given roles; 409 if the email (or a look-alike) is taken.
+
+    The console (``crm-server users create``) and the first start (the bootstrap
+    administrator, ``CONSOLE_PERMISSIONS``) both come through here.
+    """
     email = _valid("email", normalize_email, email)
     name = _valid("name", normalize_name, name)
     for role in roles:
@@ -231,10 +240,7 @@ def create_user(
                 f"You cannot grant the role {role.name}: it has permissions you do not hold"
             )
     password_hash = _password_hash(passwords, password)
-    if session.scalar(sa.select(User.id).where(User.email == email)) is not None:
-        raise Conflict(
-            f"A user with the email {email} already exists", details={"email": "Already in use"}
-        )
+    ensure_email_free(session=session, email=email)
     user = User(email=email, name=name, password_hash=password_hash, roles=list(roles))
     session.add(user)
     session.flush()
@@ -258,4 +264,26 @@ def set_password(
     revoke_all_sessions(session, user.id, "password_reset")
     session.flush()
     note(session, user, action="reset_password")
+    return user
+
+
+def reset_credentials(
+    *, session: Session, passwords: PasswordHashing, user: User, password: str
+) -> User:
+    """Give a user a new password and reactivate them (the bootstrap admin's recovery)."""
+    user.password_hash = _password_hash(passwords, password)
+    user.active = True
+    session.flush()
+    note(session, user, action="reset_credentials")
+    return user
+
+
+def grant_system_role(*, session: Session, user: User, role_name: str) -> User:
+    """Grant a seeded role on the system's own authority (first start), not a user's."""
+    role = session.scalar(sa.select(Role).where(Role.name == role_name))
+    if role is None:
+        raise RuntimeError(f"the {role_name} role is missing: is the database migrated?")
+    return assign_role(
+        session=session, actor_permissions=CONSOLE_PERMISSIONS, user_id=user.id, role_id=role.id
+    )
     return user

@@ -29,9 +29,11 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import checks
 from schemathesis.core.parameters import ParameterLocation
 
+from server.modules import MODULES
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Api
 from tests.factories import country, create_customer, register, role_id
 from tests.micro_factories import create_client, create_deal, make_key
+from tests.server.kit.examples import EXAMPLES as MODULE_EXAMPLES
 
 EXAMPLES = 12  # per operation and mode; together about a minute on this machine
 
@@ -97,12 +99,12 @@ POSITIVE_CHECKS = [
 
 
 def _real_ids(admin: Api) -> dict[str, list[str]]:
-    """Ids of real records for each path parameter name."""
+    """Ids of real records for each path parameter name (a kit module's ``id``: its path)."""
     other = register(admin)["user"]["id"]
     key = make_key(admin)
     client = create_client(admin)
     deal = create_deal(admin, client["id"])
-    return {
+    ids = {
         "user_id": [other],
         "role_id": [role_id(admin, "viewer")],
         "country_id": [country(admin, "UA")["id"]],
@@ -111,6 +113,17 @@ def _real_ids(admin: Api) -> dict[str, list[str]]:
         "deal_id": [deal["id"]],
         "clientId": [client["id"]],
     }
+    for module in MODULES:
+        made = admin.post(module.path, json=MODULE_EXAMPLES[module.entity].create(admin))
+        assert made.status_code == 201, made.text
+        ids[module.path] = [made.json().get("data", made.json())["id"]]
+    ids["/api/v1/customers"].append(client["id"])
+    return ids
+
+
+def _ids_for(ids: dict[str, list[str]], path: str, name: str) -> list[str]:
+    """The real ids a path parameter may name: the kit's routes call theirs ``id``."""
+    return ids.get(path.split("/{", 1)[0], []) if name == "id" else ids.get(name, [])
 
 
 def _has_input(doc: dict[str, Any], path: str, method: str) -> bool:
@@ -164,8 +177,8 @@ def test_the_document_states_what_the_server_enforces(admin: Api, mode: str) -> 
                 return  # nothing in this request is invalid (an optional body left out)
             if real and case.path_parameters and ParameterLocation.PATH not in negated:
                 for name in case.path_parameters:
-                    if ids.get(name):
-                        case.path_parameters[name] = ids[name][pick % len(ids[name])]
+                    if real_ids := _ids_for(ids, case.operation.path, name):
+                        case.path_parameters[name] = real_ids[pick % len(real_ids)]
             auth = token
             if case.operation.path == "/api/v1/auth/logout":
                 auth = f"Bearer {_fresh_token(admin)}"  # ends its own session, not the test's

@@ -536,7 +536,7 @@ class SyncModel(RuleBasedStateMachine):
         return done
 
     def _was_created(self, cid: str) -> bool:
-        with self.ctx.db.unit_of_work() as s:
+        with self.ctx.unit_of_work() as s:
             return bool(
                 s.scalar(
                     sa.select(sa.func.count())
@@ -547,14 +547,14 @@ class SyncModel(RuleBasedStateMachine):
 
     def _check_conflicts(self, n: int, d: Desktop) -> None:
         local = {c["id"]: c for c in d.replica.list(entity="conflict")}
-        with self.ctx.db.unit_of_work() as s:
+        with self.ctx.unit_of_work() as s:
             mine = set(
                 s.scalars(sa.select(SyncConflict.id).where(SyncConflict.user_id == d.user_id))
             )
         assert local.keys() == mine, f"desktop {n} does not hold exactly its user's conflicts"
 
     def _stored(self, d: Desktop) -> list[tuple[int, str, list[str]]]:
-        with self.ctx.db.unit_of_work() as s:
+        with self.ctx.unit_of_work() as s:
             rows = s.execute(
                 sa.select(SyncMutation.mutation_id, SyncMutation.status, SyncMutation.result)
                 .where(SyncMutation.client_id == d.replica.client_id)
@@ -585,7 +585,7 @@ class SyncModel(RuleBasedStateMachine):
         """Each acknowledged mutation changed the server at most once; creates and commands once."""
         ours = self.known | set(self.created_by_sync)
         counted: Counter[tuple[str, str]] = Counter()  # (customer id, op) -> applied mutations
-        with self.ctx.db.unit_of_work() as s:
+        with self.ctx.unit_of_work() as s:
             for d in self.desktops:
                 outcome = {m: status for m, status, _ in self._stored(d)}
                 for m, (cid, op, _) in d.sent.items():

@@ -21,7 +21,7 @@ from tests.factories import register
 def server_rows(ctx: AppContext) -> dict[str, set[str]]:
     from server.users.models import Role
 
-    with ctx.db.unit_of_work() as s:
+    with ctx.unit_of_work() as s:
         return {
             "user": set(s.scalars(sa.select(User.id))),
             "role": set(s.scalars(sa.select(Role.id))),
@@ -120,7 +120,7 @@ def test_a_cursor_the_server_cannot_serve_restarts_with_a_snapshot(
     client.sync_once()
     client.replica.create(entity="widget", data={"name": "pending"})  # survives the reset
     register(Api(base_url=str(admin.base_url)))
-    with ctx.db.unit_of_work() as s:
+    with ctx.unit_of_work() as s:
         compact(session=s, older_than=utcnow() + timedelta(seconds=1))
     client.pull_until_done()
     assert {u["id"] for u in client.replica.list(entity="user")} == server_rows(ctx)["user"]

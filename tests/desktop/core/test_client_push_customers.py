@@ -27,7 +27,7 @@ def new_customer(admin: Api, **fields: object) -> dict:
 
 
 def stored(ctx: AppContext, client: SyncClient) -> list[tuple[int, str]]:
-    with ctx.db.unit_of_work() as s:
+    with ctx.unit_of_work() as s:
         rows = s.execute(
             sa.select(SyncMutation.mutation_id, SyncMutation.status)
             .where(SyncMutation.client_id == client.replica.client_id)
@@ -126,7 +126,7 @@ def test_a_lost_push_response_creates_the_customer_once(
     assert client.replica.pending_count() == 1
     client.sync_once()
     assert stored(ctx, client) == [(1, "applied")]
-    with ctx.db.unit_of_work() as s:
+    with ctx.unit_of_work() as s:
         assert list(s.scalars(sa.select(Customer.id).where(Customer.name == "Once"))) == [cid]
     assert client.replica.get(entity="customer", id=cid)["version"] > 0
 

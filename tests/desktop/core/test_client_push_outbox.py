@@ -23,7 +23,7 @@ RESOLVED = {"status": "resolved", "resolution": "theirs"}
 
 
 def make_conflict(ctx: AppContext, user_id: str) -> str:
-    with ctx.db.unit_of_work() as s:
+    with ctx.unit_of_work() as s:
         c = SyncConflict(
             entity="customer",
             entity_id="00000000-0000-7000-8000-000000000001",
@@ -41,7 +41,7 @@ def make_conflict(ctx: AppContext, user_id: str) -> str:
 
 def server_conflict(ctx: AppContext, conflict_id: str) -> tuple[str, int, int]:
     """(status, version, change-log entries) of a conflict record on the server."""
-    with ctx.db.unit_of_work() as s:
+    with ctx.unit_of_work() as s:
         c = s.get(SyncConflict, conflict_id)
         assert c is not None
         entries = s.scalar(sa.select(sa.func.count()).where(ChangeLog.entity_id == conflict_id))
@@ -49,7 +49,7 @@ def server_conflict(ctx: AppContext, conflict_id: str) -> tuple[str, int, int]:
 
 
 def stored_mutations(ctx: AppContext, client: SyncClient) -> list[tuple[int, str]]:
-    with ctx.db.unit_of_work() as s:
+    with ctx.unit_of_work() as s:
         rows = s.execute(
             sa.select(SyncMutation.mutation_id, SyncMutation.status)
             .where(SyncMutation.client_id == client.replica.client_id)

@@ -40,7 +40,7 @@ class Together(httpx.HTTPTransport):
 
 
 def stored(ctx: AppContext, client: SyncClient) -> list[tuple[int, str]]:
-    with ctx.db.unit_of_work() as s:
+    with ctx.unit_of_work() as s:
         rows = s.execute(
             sa.select(SyncMutation.mutation_id, SyncMutation.status)
             .where(SyncMutation.client_id == client.replica.client_id)
@@ -50,7 +50,7 @@ def stored(ctx: AppContext, client: SyncClient) -> list[tuple[int, str]]:
 
 
 def audit_actions(ctx: AppContext, entity_id: str) -> list[str]:
-    with ctx.db.unit_of_work() as s:
+    with ctx.unit_of_work() as s:
         return list(
             s.scalars(
                 sa.select(AuditRecord.action)

@@ -8,14 +8,15 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from common.customers import CustomerQuery
+from server import customers
 from server.context import AppContext
-from server.customers import service
-from server.listing import PageRequest
+from server.kit.lists import list_page
 
 pytestmark = pytest.mark.engines  # behaviour depends on the database engine
 
 
-def _page_query(ctx: AppContext, req: PageRequest) -> tuple[str, Any]:
+def _page_query(ctx: AppContext, req: CustomerQuery) -> tuple[str, Any]:
     """The SQL and parameters of the page query the service runs for ``req``."""
     seen: list[tuple[str, Any]] = []
 
@@ -26,7 +27,7 @@ def _page_query(ctx: AppContext, req: PageRequest) -> tuple[str, Any]:
     event.listen(ctx.db.engine, "before_cursor_execute", capture)
     try:
         with ctx.db.session(write=False) as session:
-            service.list_customers(session=session, page=req)
+            list_page(session, customers.RESOURCE, req)
     finally:
         event.remove(ctx.db.engine, "before_cursor_execute", capture)
     assert seen
@@ -49,7 +50,7 @@ def _plan(ctx: AppContext, stmt: str, params: Any) -> str:
 )
 def test_each_sort_column_pages_through_its_index(ctx: AppContext, sort_by: str) -> None:
     for order in ("asc", "desc"):
-        stmt, params = _page_query(ctx, PageRequest(sort_by=sort_by, sort_order=order))  # type: ignore[arg-type]
+        stmt, params = _page_query(ctx, CustomerQuery(sort_by=sort_by, sort_order=order))  # type: ignore[arg-type]
         plan = _plan(ctx, stmt, params)
         assert f"ix_customers_{sort_by}_id" in plan, plan
         assert "TEMP B-TREE" not in plan.upper(), plan  # SQLite: no sort step
@@ -59,7 +60,7 @@ def test_each_sort_column_pages_through_its_index(ctx: AppContext, sort_by: str)
 def test_search_uses_the_trigram_indexes(ctx: AppContext) -> None:
     with ctx.db.engine.connect() as conn:
         conn.execute(sa.text("ANALYZE customers"))
-    stmt, params = _page_query(ctx, PageRequest(search="summit"))
+    stmt, params = _page_query(ctx, CustomerQuery(search="summit"))
     plan = _plan(ctx, stmt, params)
     for column in ("name", "email", "company", "phone"):
         assert f"ix_customers_{column}_trgm" in plan, plan

@@ -14,10 +14,11 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.script import ScriptDirectory
 
+from common.customers import CustomerQuery
+from server import customers
 from server.context import AppContext
-from server.customers import service
 from server.db import make_engine
-from server.listing import PageRequest
+from server.kit.lists import list_page
 from server.migrate import alembic_config, upgrade
 from tests.conftest import Api
 from tests.factories import create_customer
@@ -196,7 +197,7 @@ def test_search_count_and_page_read_the_trigram_index(ctx: AppContext) -> None:
     sa.event.listen(ctx.db.engine, "before_cursor_execute", capture)
     try:
         with ctx.db.session(write=False) as session:
-            service.list_customers(session=session, page=PageRequest(search="summit"))
+            list_page(session, customers.RESOURCE, CustomerQuery(search="summit"))
     finally:
         sa.event.remove(ctx.db.engine, "before_cursor_execute", capture)
     assert len(seen) == 2  # the count and the page

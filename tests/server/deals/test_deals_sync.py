@@ -115,6 +115,19 @@ def test_a_customer_with_deals_is_not_deleted(admin: Api) -> None:
     assert admin.get(f"/api/v1/customers/{client['id']}").status_code == 404
 
 
+def test_the_declared_reference_answers_with_its_own_body(admin: Api) -> None:
+    """Deals declare their customer reference (server/deals/__init__.py): the 409 says why."""
+    client = create_client(admin)
+    create_deal(admin, client["id"])
+    rep = Replica(admin)
+    res = rep.push(rep.mutation(entity="customer", op="delete", id=client["id"]))
+    assert res["results"][0]["error"] == {
+        "error": "conflict",
+        "message": "A customer with deals cannot be deleted; delete its deals first",
+        "details": {"deals": "This customer has deals"},
+    }
+
+
 def test_a_replica_moves_a_deal_to_another_client(admin: Api) -> None:
     first, second = create_client(admin), create_client(admin)
     deal = create_deal(admin, first["id"])

@@ -44,7 +44,7 @@ def test_first_started_commits_last_and_gets_the_later_version(ctx: AppContext) 
     stop = threading.Event()
 
     def writer_a() -> None:
-        with ctx.db.unit_of_work() as s:
+        with ctx.unit_of_work() as s:
             user = _new_user("a")
             s.add(user)
             s.flush()
@@ -59,7 +59,7 @@ def test_first_started_commits_last_and_gets_the_later_version(ctx: AppContext) 
 
     def writer_b() -> None:
         a_holds_version.wait(10)
-        with ctx.db.unit_of_work() as s:
+        with ctx.unit_of_work() as s:
             user = _new_user("b")
             s.add(user)
             s.flush()
@@ -100,7 +100,7 @@ def test_a_reader_following_the_log_sees_contiguous_versions(ctx: AppContext) ->
     def writer(w: int) -> None:
         rng = random.Random(w)
         for i in range(per_writer):
-            with ctx.db.unit_of_work() as s:
+            with ctx.unit_of_work() as s:
                 s.add(_new_user(f"w{w}-{i}"))
                 s.flush()
                 time.sleep(rng.random() * 0.01)  # overlap the transactions

@@ -63,7 +63,7 @@ def test_a_version_is_never_split_across_pages(ctx: AppContext, admin: Api) -> N
     # One transaction that changes 7 records: one version.
     from server.users.models import User
 
-    with ctx.db.unit_of_work() as s:
+    with ctx.unit_of_work() as s:
         for u in s.scalars(sa.select(User)).all():
             u.name = u.name + " x"
         for i in range(6):
@@ -124,7 +124,7 @@ def test_compacted_log_forces_old_replicas_to_reset(ctx: AppContext, admin: Api)
     _, old_cursor, _ = pull_all(admin)
     register(Api(base_url=str(admin.base_url)))
     _, recent_cursor, _ = pull_all(admin, old_cursor)
-    with ctx.db.unit_of_work() as s:
+    with ctx.unit_of_work() as s:
         compact(session=s, older_than=utcnow() + timedelta(seconds=1))
     r = admin.get("/api/v1/sync/pull", params={"cursor": old_cursor})
     assert r.status_code == 410 and r.json()["error"] == "reset_required"
