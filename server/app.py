@@ -29,6 +29,7 @@ from server.openapi import errors, use_error_body_for_422
 from server.ratelimit.storage import RateLimiter
 from server.security import PasswordHashing, TokenCodec
 from server.sync import conflicts as _conflicts  # noqa: F401 - registers the entity
+from server.sync.cursor import CursorCodec
 from server.sync.events import VersionWatcher
 from server.sync.router import router as sync_router
 from server.users import sync as _users_sync  # noqa: F401 - registers users and roles
@@ -50,11 +51,12 @@ def build_context(settings: Settings, *, passwords: PasswordHashing | None = Non
         busy_timeout_ms=settings.sqlite_busy_timeout_ms,
         pool_size=settings.db_pool_size,
     )
+    secret = settings.resolve_jwt_secret()
     return AppContext(
         settings=settings,
         db=Database(engine),
         tokens=TokenCodec(
-            secret=settings.resolve_jwt_secret(),
+            secret=secret,
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,
             ttl_seconds=settings.access_token_ttl_seconds,
@@ -62,6 +64,7 @@ def build_context(settings: Settings, *, passwords: PasswordHashing | None = Non
         ),
         passwords=passwords or PasswordHashing(),
         limiter=RateLimiter(engine),
+        cursors=CursorCodec(secret),
     )
 
 

@@ -1,4 +1,4 @@
-"""What the app holds between requests: settings, database, token codec, hasher, limiter."""
+"""What the app holds between requests: settings, database, token and cursor codecs, hasher, limiter."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from server.config import Settings
 from server.db import Database
 from server.ratelimit.storage import RateLimiter
 from server.security import PasswordHashing, TokenCodec
+from server.sync.cursor import CursorCodec
 
 
 @dataclass
@@ -17,3 +18,4 @@ class AppContext:
     tokens: TokenCodec
     passwords: PasswordHashing
     limiter: RateLimiter
+    cursors: CursorCodec

@@ -43,13 +43,16 @@ router = APIRouter(prefix="/api/v1/sync", tags=["sync"])
 def pull(
     principal: CurrentUser,
     session: SessionDep,
+    ctx: CtxDep,
     cursor: Annotated[str | None, Query(max_length=1000)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
     protocol: ProtocolHeader = None,
 ) -> PullResponse:
     """The next page of changes the caller may read; no cursor starts a snapshot (410: start over)."""
     _check_protocol(protocol)
-    return service.pull(session=session, principal=principal, cursor=cursor, limit=limit)
+    return service.pull(
+        session=session, principal=principal, codec=ctx.cursors, cursor=cursor, limit=limit
+    )
 
 
 @router.post("/push", response_model=PushResponse, responses=errors(400, 401, 403, 409, 422, 426))
