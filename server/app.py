@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
@@ -23,6 +23,7 @@ from server.customers.router import router as customers_router
 from server.db import Database, make_engine
 from server.deals import sync as _deals_sync  # noqa: F401 - registers the entity
 from server.deals.router import router as deals_router
+from server.deps import plain_text_parameters
 from server.errors import ServiceUnavailable, install_error_handlers
 from server.middleware import BodySizeLimit, CatchAll, TrustedHosts
 from server.openapi import errors, use_error_body_for_422
@@ -77,6 +78,7 @@ def create_app(ctx: AppContext) -> FastAPI:
         openapi_url="/swagger/doc.json",
         docs_url="/swagger/index.html",
         redoc_url=None,
+        dependencies=[Depends(plain_text_parameters)],
     )
     app.state.ctx = ctx
     install_error_handlers(app)

@@ -9,9 +9,11 @@ from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from common.api import has_control_characters
 from common.api_keys import is_api_key
 from common.permissions import has_permission, is_valid_required
 from server.api_keys.ratelimit import count_request
@@ -19,6 +21,7 @@ from server.api_keys.service import authenticate
 from server.auth.models import AuthSession
 from server.context import AppContext
 from server.errors import DomainError, Forbidden, Unauthorized
+from server.micro_crm import MicroCrmRoute
 from server.unit_of_work import commit, set_actor
 from server.users.models import User
 
@@ -156,3 +159,33 @@ def Require(permission: str) -> Any:  # noqa: N802 - reads as a declaration on t
 
 def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
+
+
+def plain_text_parameters(request: Request) -> None:
+    """Refuse control characters in any query or path parameter (422 naming each one).
+
+    The app-wide twin of the request bodies' check (``common.api.Strict``): a
+    NUL in ``?search=`` must be the caller's error, not a database's.
+    """
+    bad: list[tuple[str, str]] = []
+    # The Micro CRM document answers any list query with a list (it has no 400 there):
+    # its routes take such a filter as matching nothing (clients.service, deals.router).
+    if not isinstance(request.scope.get("route"), MicroCrmRoute):
+        for name, value in request.query_params.multi_items():
+            if has_control_characters(name) or has_control_characters(value):
+                bad.append(("query", "query" if has_control_characters(name) else name))
+    for name, value in request.path_params.items():
+        if has_control_characters(value):
+            bad.append(("path", name))
+    if bad:
+        raise RequestValidationError(
+            [
+                {
+                    "type": "control_characters",
+                    "loc": loc,
+                    "msg": "Must not contain control characters",
+                    "input": None,
+                }
+                for loc in dict.fromkeys(bad)
+            ]
+        )

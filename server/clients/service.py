@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from common.api import has_control_characters
 from common.clients import CreateClientRequest
 from common.customers import CustomerCreate
 from common.validation import normalize_email, normalize_phone
@@ -29,9 +30,9 @@ def list_clients(
 
     The document allows any offset and any search text and answers them with a
     list (it has no 400 here): an offset past every row is an empty page, and text
-    no field can hold (NUL) matches nothing.
+    no field can hold (control characters, refused in every text input) matches nothing.
     """
-    if search is not None and "\x00" in search:
+    if search is not None and has_control_characters(search):
         return PageResult(items=[], total=0, page=1, limit=limit)
     return customers.list_customers(
         session=session,

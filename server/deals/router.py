@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from common.api import has_control_characters
 from common.deals import (
     CreateDealRequest,
     Deal,
@@ -67,7 +68,7 @@ def list_deals(
     ] = None,
 ) -> ListEnvelope[Deal]:
     """Retrieve a paginated list of deals, newest first."""
-    if client_id is not None and "\x00" in client_id:
+    if client_id is not None and has_control_characters(client_id):  # no id holds one
         result: PageResult[DealRow] = PageResult(items=[], total=0, page=1, limit=limit)
     else:
         result = service.list_deals(
