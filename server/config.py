@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     api_key_rate_limit: int = Field(default=100, ge=1)
     sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
     db_pool_size: int = Field(default=10, ge=1)
+    # A live event stream re-reads its credential this often, and ends after at most this long
+    # (the client reconnects): logout, deactivation, a lost role or a revoked key end it.
+    event_stream_check_seconds: float = Field(default=2.0, gt=0, le=60)
+    event_stream_max_seconds: int = Field(default=3600, ge=1)
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:

@@ -14,12 +14,14 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from common.api import has_control_characters
-from common.api_keys import is_api_key
+from common.api_keys import effective_permissions, is_api_key
 from common.permissions import has_permission, is_valid_required
+from server.api_keys.models import ApiKey
 from server.api_keys.ratelimit import count_request
 from server.api_keys.service import authenticate
 from server.auth.models import AuthSession
 from server.context import AppContext
+from server.db import Database
 from server.errors import DomainError, Forbidden, Unauthorized
 from server.micro_crm import MicroCrmRoute
 from server.unit_of_work import commit, set_actor
@@ -141,6 +143,47 @@ def _api_key_principal(
 
 
 CurrentUser = Annotated[Principal, Depends(get_principal)]
+
+
+@dataclass(frozen=True)
+class Credential:
+    """What a principal was authenticated with, to be checked again later (a long-lived stream)."""
+
+    user_id: str
+    session_id: str | None
+    api_key_id: str | None
+    permissions: frozenset[str]
+
+    @classmethod
+    def of(cls, principal: Principal) -> Credential:
+        return cls(
+            principal.id,
+            principal.session_id,
+            principal.api_key_id,
+            frozenset(principal.permissions),
+        )
+
+    def still_holds(self, db: Database) -> bool:
+        """Read afresh: the owner active, the session or key not revoked, the same permissions.
+
+        Read-only and short, on a session of its own; what get_principal checks
+        per request, for a connection that outlives its request.
+        """
+        with db.session(write=False) as session:
+            user = session.get(User, self.user_id)
+            if user is None or not user.active:
+                return False
+            if self.api_key_id is not None:
+                key = session.get(ApiKey, self.api_key_id)
+                if key is None or key.revoked_at is not None:
+                    return False
+                permissions = effective_permissions(key.permissions, user.permissions)
+            else:
+                auth = session.get(AuthSession, self.session_id)
+                if auth is None or auth.revoked_at is not None:
+                    return False
+                permissions = user.permissions
+            return frozenset(permissions) == self.permissions
 
 
 def Require(permission: str) -> Any:  # noqa: N802 - reads as a declaration on the route

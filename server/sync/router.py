@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
@@ -15,7 +16,7 @@ from common.sync import (
     PushRequest,
     PushResponse,
 )
-from server.deps import CtxDep, CurrentUser, SessionDep
+from server.deps import Credential, CtxDep, CurrentUser, SessionDep
 from server.errors import DomainError
 from server.openapi import errors
 from server.sync import events, service
@@ -82,11 +83,27 @@ def push(
     },
     response_class=StreamingResponse,
 )
-def sync_events(request: Request, principal: CurrentUser) -> StreamingResponse:
-    """A stream that says "pull now" whenever the server's data changes; no data in it."""
+def sync_events(request: Request, principal: CurrentUser, ctx: CtxDep) -> StreamingResponse:
+    """A stream that says "pull now" whenever the server's data changes; no data in it.
+
+    It ends with ``event: expired`` when its credential ends (token expiry, logout,
+    deactivation, changed permissions, revoked key) and with ``event: reconnect``
+    after ``CRM_EVENT_STREAM_MAX_SECONDS``.
+    """
     watcher: events.VersionWatcher = request.app.state.version_watcher
+    credential = Credential.of(principal)
+    limits = events.StreamLimits(
+        check_every=ctx.settings.event_stream_check_seconds,
+        max_seconds=ctx.settings.event_stream_max_seconds,
+    )
     return StreamingResponse(
-        events.stream(request, watcher, principal.expires_at),
+        events.stream(
+            request,
+            watcher,
+            expires_at=principal.expires_at,
+            still_valid=partial(credential.still_holds, ctx.db),
+            limits=limits,
+        ),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
