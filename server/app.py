@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from fastapi import Depends, FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -25,7 +24,7 @@ from server.deals import sync as _deals_sync  # noqa: F401 - registers the entit
 from server.deals.router import router as deals_router
 from server.deps import plain_text_parameters
 from server.errors import ServiceUnavailable, install_error_handlers
-from server.middleware import BodySizeLimit, CatchAll, TrustedHosts
+from server.middleware import BodySizeLimit, CatchAll, Cors, TrustedHosts
 from server.openapi import errors, use_error_body_for_422
 from server.ratelimit.storage import RateLimiter
 from server.security import PasswordHashing, TokenCodec
@@ -114,7 +113,7 @@ def create_app(ctx: AppContext) -> FastAPI:
     settings = ctx.settings
     if settings.cors_origins:
         app.add_middleware(
-            CORSMiddleware,
+            Cors,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "X-CRM-Sync-Protocol"],

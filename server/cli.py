@@ -69,6 +69,8 @@ def _prepare(settings: Settings, *, allow_upgrade: bool) -> None:
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    from server.serving import uvicorn_options
+
     settings = _settings()
     _prepare(settings, allow_upgrade=False)
     print(f"Skeleton CRM server listening on http://{args.host}:{args.port}")
@@ -79,15 +81,15 @@ def cmd_serve(args: argparse.Namespace) -> None:
     sys.stdout.flush()
     uvicorn.run(
         "server.app:app_from_env",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level=args.log_level,
-        proxy_headers=args.proxy_headers,
-        access_log=args.access_log,
-        # Open live-poke streams never end by themselves: don't let them hold up a stop.
-        timeout_graceful_shutdown=5,
+        **uvicorn_options(
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level=args.log_level,
+            proxy_headers=args.proxy_headers,
+            access_log=args.access_log,
+        ),
     )
 
 

@@ -212,6 +212,12 @@ def install_error_handlers(app: FastAPI) -> None:
             422, "validation_error", "A value in the request cannot be stored or searched"
         )
 
+    @app.exception_handler(Exception)
+    async def _unexpected(_req: Request, _exc: Exception) -> JSONResponse:
+        # Reached only from outside CatchAll (an outer middleware failed): Starlette's
+        # outermost layer answers with this, logs and closes the connection.
+        return error_response(500, "internal_error", "Internal server error")
+
     @app.exception_handler(OperationalError)
     async def _operational(_req: Request, exc: OperationalError) -> JSONResponse:
         if is_outage(exc):

@@ -41,6 +41,7 @@ from server.context import AppContext
 from server.db import make_engine
 from server.migrate import upgrade
 from server.security import PasswordHashing
+from server.serving import uvicorn_options
 
 PG_URL = os.environ.get(
     "CRM_TEST_PG_URL"
@@ -220,7 +221,9 @@ def start_server(app: FastAPI) -> LiveServer:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    config = uvicorn.Config(
+        app, **uvicorn_options(log_level="warning", access_log=False, lifespan="off")
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
