@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -69,10 +70,9 @@ class Strict(BaseModel):
 
     @field_validator("*", mode="after")
     @classmethod
-    def _no_nul(cls, value: object) -> object:
-        # PostgreSQL cannot store NUL in text; refuse it here with a clear message.
-        if _has_nul(value):
-            raise ValueError("Text must not contain NUL characters")
+    def _plain_text(cls, value: object) -> object:
+        if has_control_characters(value):
+            raise ValueError(CONTROL_CHARACTERS_MESSAGE)
         return value
 
     def provided(self) -> dict[str, object]:
@@ -80,11 +80,21 @@ class Strict(BaseModel):
         return {name: getattr(self, name) for name in self.model_fields_set}
 
 
-def _has_nul(value: object) -> bool:
+# C0 and C1 controls other than tab, line feed and carriage return, and lone
+# surrogates (valid JSON, "\ud800", but no text): no field means to hold them,
+# PostgreSQL refuses NUL, SQLite's FTS5 chokes on it, UTF-8 cannot encode a surrogate.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+CONTROL_CHARACTERS_MESSAGE = (
+    "Text must not contain control characters (tab and line breaks are fine)"
+)
+
+
+def has_control_characters(value: object) -> bool:
+    """True if ``value`` (or any string inside it) holds a character no text field may hold."""
     if isinstance(value, str):
-        return "\x00" in value
+        return _CONTROL.search(value) is not None
     if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+        return any(has_control_characters(k) or has_control_characters(v) for k, v in value.items())
     if isinstance(value, list | tuple):
-        return any(_has_nul(v) for v in value)
+        return any(has_control_characters(v) for v in value)
     return False

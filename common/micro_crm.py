@@ -11,7 +11,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema, field_validator
 
-from common.api import _has_nul
+from common.api import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 
 T = TypeVar("T")
 
@@ -27,9 +27,9 @@ class MicroRequest(BaseModel):
 
     @field_validator("*", mode="after")
     @classmethod
-    def _no_nul(cls, value: object) -> object:
-        if _has_nul(value):
-            raise ValueError("Text must not contain NUL characters")
+    def _plain_text(cls, value: object) -> object:
+        if has_control_characters(value):
+            raise ValueError(CONTROL_CHARACTERS_MESSAGE)
         return value
 
 

@@ -18,6 +18,7 @@ import email_validator
 import pycountry
 
 import common.validation  # noqa: F401 - its edit of email-validator's special-use names comes first
+from common.api import has_control_characters
 
 
 def _char_class(chars: list[int]) -> str:
@@ -32,13 +33,23 @@ def _char_class(chars: list[int]) -> str:
     return "".join(out)
 
 
-# What str.strip() removes (str.isspace), e.g. "\\u0009-\\u000d\\u001c-\\u0020...".
-SPACE = _char_class([c for c in range(sys.maxunicode + 1) if chr(c).isspace()])
+# What str.strip() removes (str.isspace) and text may hold: the control characters among
+# them (\\u000b, \\u000c, \\u001c-\\u001f, \\u0085) are refused everywhere.
+SPACE = _char_class(
+    [
+        c
+        for c in range(sys.maxunicode + 1)
+        if chr(c).isspace() and not has_control_characters(chr(c))
+    ]
+)
 WS = f"[{SPACE}]"
-# No NUL anywhere in text (common.api.Strict and MicroRequest refuse it).
-NO_NUL = "^[^\\u0000]*$"
-_TEXT = "[^\\u0000]"
-_SOLID = f"[^{SPACE}\\u0000]"  # neither white space nor NUL
+# No control character other than tab and line breaks anywhere in text (common.api.Strict
+# and MicroRequest refuse them; common.api._CONTROL is the rule). Lone surrogates, refused
+# too, are left out here: a pattern cannot name them alike in ECMA-262 and Python.
+_CONTROLS = "\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f"
+NO_CONTROL = f"^[^{_CONTROLS}]*$"
+_TEXT = f"[^{_CONTROLS}]"
+_SOLID = f"[^{SPACE}{_CONTROLS}]"  # neither white space nor a control character
 
 
 def not_null(extra: dict[str, Any] | None = None) -> Callable[[dict[str, Any]], None]:
@@ -119,6 +130,6 @@ PHONE: dict[str, Any] = {
 
 # http(s)://..., no spaces; "" or white space for none.
 WEBSITE: dict[str, Any] = {
-    "pattern": padded(f"[Hh][Tt][Tt][Pp][Ss]?://[^ \\u0000]*{_SOLID}", blank=True),
+    "pattern": padded(f"[Hh][Tt][Tt][Pp][Ss]?://[^ {_CONTROLS}]*{_SOLID}", blank=True),
     "description": "An http(s) address, e.g. https://example.com; empty for none",
 }

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
+from fastapi import Depends, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel
@@ -16,12 +15,14 @@ from server.api_keys.ratelimit import RateLimitHeaders
 from server.config import Settings
 from server.context import AppContext
 from server.db import Database, make_engine
+from server.deps import plain_text_parameters
 from server.errors import ServiceUnavailable, install_error_handlers
-from server.middleware import BodySizeLimit, CatchAll, TrustedHosts
+from server.middleware import BodySizeLimit, CatchAll, Cors, TrustedHosts
 from server.openapi import errors, use_error_body_for_422
 from server.ratelimit.memory import ProcessLimiter
 from server.ratelimit.storage import RateLimiter
 from server.security import PasswordHashing, TokenCodec
+from server.sync.cursor import CursorCodec
 from server.sync.events import VersionWatcher
 
 API_VERSION = "0.1.0"
@@ -40,11 +41,12 @@ def build_context(settings: Settings, *, passwords: PasswordHashing | None = Non
         busy_timeout_ms=settings.sqlite_busy_timeout_ms,
         pool_size=settings.db_pool_size,
     )
+    secret = settings.resolve_jwt_secret()
     return AppContext(
         settings=settings,
         db=Database(engine),
         tokens=TokenCodec(
-            secret=settings.resolve_jwt_secret(),
+            secret=secret,
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,
             ttl_seconds=settings.access_token_ttl_seconds,
@@ -53,6 +55,7 @@ def build_context(settings: Settings, *, passwords: PasswordHashing | None = Non
         passwords=passwords or PasswordHashing(),
         limiter=RateLimiter(engine),
         user_limiter=ProcessLimiter(settings.user_rate_limit),
+        cursors=CursorCodec(secret),
     )
 
 
@@ -71,6 +74,7 @@ def create_app(ctx: AppContext) -> FastAPI:
         swagger_ui_oauth2_redirect_url="/swagger/oauth2-redirect.html",
         # Swagger UI would send the document to validator.swagger.io for a badge.
         swagger_ui_parameters={"validatorUrl": None},
+        dependencies=[Depends(plain_text_parameters)],
     )
     app.state.ctx = ctx
     install_error_handlers(app)
@@ -102,7 +106,7 @@ def create_app(ctx: AppContext) -> FastAPI:
     settings = ctx.settings
     if settings.cors_origins:
         app.add_middleware(
-            CORSMiddleware,
+            Cors,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "X-CRM-Sync-Protocol"],

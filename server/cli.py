@@ -113,6 +113,8 @@ def check_port_free(host: str, port: int) -> None:
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    from server.serving import uvicorn_options
+
     settings = _settings()
     host = settings.host if args.host is None else args.host
     port = settings.port if args.port is None else args.port
@@ -126,15 +128,15 @@ def cmd_serve(args: argparse.Namespace) -> None:
     sys.stdout.flush()
     uvicorn.run(
         "server.app:app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=args.workers,
-        log_level=args.log_level,
-        proxy_headers=args.proxy_headers,
-        access_log=args.access_log,
-        # Open live-poke streams never end by themselves: don't let them hold up a stop.
-        timeout_graceful_shutdown=5,
+        **uvicorn_options(
+            factory=True,
+            host=host,
+            port=port,
+            workers=args.workers,
+            log_level=args.log_level,
+            proxy_headers=args.proxy_headers,
+            access_log=args.access_log,
+        ),
     )
 
 

@@ -113,6 +113,19 @@ class Settings(BaseSettings):
         ge=1,
         description="database connections kept per process (as many again on demand)",
     )
+    # A live event stream re-reads its credential this often, and ends after at most this long
+    # (the client reconnects): logout, deactivation, a lost role or a revoked key end it.
+    event_stream_check_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        le=60,
+        description="how often a live event stream re-checks its credential",
+    )
+    event_stream_max_seconds: int = Field(
+        default=3600,
+        ge=1,
+        description="the longest a live event stream lasts before the client reconnects",
+    )
 
     @field_validator(
         "login_limit_per_address",

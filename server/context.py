@@ -1,4 +1,4 @@
-"""What the app holds between requests: settings, database, token codec, hasher, limiters."""
+"""What the app holds between requests: settings, database, token and cursor codecs, hasher, limiters."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from server.db import Database
 from server.ratelimit.memory import ProcessLimiter
 from server.ratelimit.storage import RateLimiter
 from server.security import PasswordHashing, TokenCodec
+from server.sync.cursor import CursorCodec
 from server.unit_of_work import transaction
 
 
@@ -23,6 +24,7 @@ class AppContext:
     passwords: PasswordHashing
     limiter: RateLimiter  # shared counters in the database (sign-in, API keys)
     user_limiter: ProcessLimiter  # per-process requests of signed-in users
+    cursors: CursorCodec
 
     def unit_of_work(self) -> AbstractContextManager[Session]:
         """A write session committed once at the end (audit, change log), rolled back on any error."""

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import threading
+from collections import deque
 from datetime import UTC, datetime
 from typing import Any
 
@@ -88,16 +92,99 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: Any, busy_timeout_ms: int) -> N
     # transactions would otherwise start deferred and fail with "database is locked".
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA foreign_keys=ON")
     cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+    # WAL is a property of the file: switching needs the database to itself, so
+    # only the first connection to a new file does it, not every new connection.
+    if cur.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
 
 
-def _sqlite_on_begin(conn: Connection) -> None:
-    write = conn.get_execution_options().get(WRITE_OPTION, False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+class WriteQueue:
+    """The writers of one process to one SQLite file, served in the order they came.
+
+    SQLite lets one writer in at a time and has the others poll, sleeping up to
+    100 ms between tries: in a burst of short transactions an unlucky writer can
+    sleep through every free moment until its busy timeout is spent, and fail
+    with "database is locked" although everyone else progressed. Here a writer
+    waits on this queue and is handed the turn by the one before it; only then
+    does it ask SQLite, where it meets at most the first writer of another process.
+    """
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._busy = False
+        self._waiting: deque[threading.Event] = deque()
+
+    def acquire(self, timeout: float) -> bool:
+        """Wait for this writer's turn; False if it did not come within ``timeout`` seconds."""
+        with self._mutex:
+            if not self._busy:
+                self._busy = True
+                return True
+            turn = threading.Event()
+            self._waiting.append(turn)
+        if turn.wait(timeout):
+            return True
+        with self._mutex:
+            if turn.is_set():
+                return True  # handed over just as the wait ran out
+            self._waiting.remove(turn)
+            return False
+
+    def release(self) -> None:
+        """Hand the turn to the next writer in line (nobody can cut in between)."""
+        with self._mutex:
+            if self._waiting:
+                self._waiting.popleft().set()
+            else:
+                self._busy = False
+
+
+_queues: dict[str, WriteQueue] = {}
+_queues_lock = threading.Lock()
+_TURN = "crm_write_turn"  # connection-record info key: this connection holds its queue's turn
+
+
+def _queue_for(url: sa.URL) -> WriteQueue:
+    """One queue per database file, whichever engines of this process open it."""
+    database = url.database or ""
+    key = os.path.abspath(database) if database and database != ":memory:" else f"{id(url)}"
+    with _queues_lock:
+        return _queues.setdefault(key, WriteQueue())
+
+
+def _locked(timeout: float) -> sa.exc.OperationalError:
+    orig = sqlite3.OperationalError("database is locked")
+    orig.sqlite_errorcode = sqlite3.SQLITE_BUSY
+    return sa.exc.OperationalError(f"waiting {timeout:.0f} s for the write lock", None, orig)
+
+
+def _end_turn(info: dict[Any, Any]) -> None:
+    queue = info.pop(_TURN, None)
+    if queue is not None:
+        queue.release()
+
+
+def _end_turn_on_checkin(_dbapi_conn: Any, record: Any) -> None:
+    if record is not None:
+        _end_turn(record.info)
+
+
+def _sqlite_on_begin(conn: Connection, queue: WriteQueue, timeout: float) -> None:
+    if not conn.get_execution_options().get(WRITE_OPTION, False):
+        conn.exec_driver_sql("BEGIN")
+        return
+    if not queue.acquire(timeout):
+        raise _locked(timeout)
+    conn.info[_TURN] = queue
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        _end_turn(conn.info)
+        raise
 
 
 def make_engine(url: str, *, busy_timeout_ms: int = 30_000, pool_size: int = 10) -> Engine:
@@ -109,8 +196,14 @@ def make_engine(url: str, *, busy_timeout_ms: int = 30_000, pool_size: int = 10)
             pool_size=pool_size,
             max_overflow=pool_size,
         )
+        queue, timeout = _queue_for(engine.url), busy_timeout_ms / 1000
         event.listen(engine, "connect", lambda c, r: _sqlite_on_connect(c, r, busy_timeout_ms))
-        event.listen(engine, "begin", _sqlite_on_begin)
+        event.listen(engine, "begin", lambda conn: _sqlite_on_begin(conn, queue, timeout))
+        # The turn ends with the transaction; a connection returned without either
+        # (invalidated mid-transaction) gives it back on check-in.
+        event.listen(engine, "commit", lambda conn: _end_turn(conn.info))
+        event.listen(engine, "rollback", lambda conn: _end_turn(conn.info))
+        event.listen(engine.pool, "checkin", _end_turn_on_checkin)
         return engine
     return sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 

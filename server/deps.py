@@ -8,21 +8,27 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import Depends, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from common.api_keys import is_api_key
+from common.api import has_control_characters
+from common.api_keys import effective_permissions, is_api_key
 from common.permissions import is_valid_required
+from server.api_keys.models import ApiKey
 from server.api_keys.ratelimit import count_request
 from server.api_keys.service import authenticate
 from server.auth.models import AuthSession
 from server.auth.principal import Principal as Principal  # the routes declare it
 from server.context import AppContext
+from server.db import Database
 from server.errors import DomainError, Forbidden, RateLimited, Unauthorized
+from server.micro_crm import MicroCrmRoute
 from server.unit_of_work import commit, set_actor
 from server.users.models import User
 
@@ -132,6 +138,47 @@ def _api_key_principal(
 CurrentUser = Annotated[Principal, Depends(get_principal)]
 
 
+@dataclass(frozen=True)
+class Credential:
+    """What a principal was authenticated with, to be checked again later (a long-lived stream)."""
+
+    user_id: str
+    session_id: str | None
+    api_key_id: str | None
+    permissions: frozenset[str]
+
+    @classmethod
+    def of(cls, principal: Principal) -> Credential:
+        return cls(
+            principal.id,
+            principal.session_id,
+            principal.api_key_id,
+            frozenset(principal.permissions),
+        )
+
+    def still_holds(self, db: Database) -> bool:
+        """Read afresh: the owner active, the session or key not revoked, the same permissions.
+
+        Read-only and short, on a session of its own; what get_principal checks
+        per request, for a connection that outlives its request.
+        """
+        with db.session(write=False) as session:
+            user = session.get(User, self.user_id)
+            if user is None or not user.active:
+                return False
+            if self.api_key_id is not None:
+                key = session.get(ApiKey, self.api_key_id)
+                if key is None or key.revoked_at is not None:
+                    return False
+                permissions = effective_permissions(key.permissions, user.permissions)
+            else:
+                auth = session.get(AuthSession, self.session_id)
+                if auth is None or auth.revoked_at is not None:
+                    return False
+                permissions = user.permissions
+            return frozenset(permissions) == self.permissions
+
+
 def Require(permission: str) -> Any:  # noqa: N802 - reads as a declaration on the route
     """Declare the permission an endpoint needs: ``Annotated[Principal, Require("users:read")]``."""
     if not is_valid_required(permission):
@@ -157,3 +204,33 @@ NoStore = Depends(no_store)
 
 def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
+
+
+def plain_text_parameters(request: Request) -> None:
+    """Refuse control characters in any query or path parameter (422 naming each one).
+
+    The app-wide twin of the request bodies' check (``common.api.Strict``): a
+    NUL in ``?search=`` must be the caller's error, not a database's.
+    """
+    bad: list[tuple[str, str]] = []
+    # The Micro CRM document answers any list query with a list (it has no 400 there):
+    # its routes take such a filter as matching nothing (clients.service, deals.router).
+    if not isinstance(request.scope.get("route"), MicroCrmRoute):
+        for name, value in request.query_params.multi_items():
+            if has_control_characters(name) or has_control_characters(value):
+                bad.append(("query", "query" if has_control_characters(name) else name))
+    for name, value in request.path_params.items():
+        if has_control_characters(value):
+            bad.append(("path", name))
+    if bad:
+        raise RequestValidationError(
+            [
+                {
+                    "type": "control_characters",
+                    "loc": loc,
+                    "msg": "Must not contain control characters",
+                    "input": None,
+                }
+                for loc in dict.fromkeys(bad)
+            ]
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -10,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("crm.errors")
@@ -119,6 +121,32 @@ def validation_details(errors: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     return details
 
 
+# SQLite primary result codes that mean the database cannot serve anyone right now:
+# BUSY, LOCKED (past the busy timeout), NOMEM, READONLY, IOERR, CORRUPT, FULL,
+# CANTOPEN, PROTOCOL, NOTADB. Everything else (SQLITE_ERROR: a bad statement, an
+# FTS5 query it cannot parse) is a bug or an input that should have been refused.
+_SQLITE_OUTAGES = frozenset({5, 6, 7, 8, 10, 11, 13, 14, 15, 26})
+# PostgreSQL SQLSTATE classes: connection exception, transaction rollback
+# (serialization failure, deadlock: try again), insufficient resources,
+# operator intervention (shutdown, statement timeout); 55P03 lock not available.
+_PG_OUTAGE_CLASSES = frozenset({"08", "40", "53", "57"})
+
+
+def is_outage(exc: OperationalError) -> bool:
+    """True only when the database itself is unreachable, overloaded or locked past the timeout."""
+    if exc.connection_invalidated:
+        return True
+    orig = exc.orig
+    if isinstance(orig, sqlite3.Error):
+        code = getattr(orig, "sqlite_errorcode", None)
+        return code is not None and code & 0xFF in _SQLITE_OUTAGES
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate is None:
+        # psycopg: a failed or lost connection carries no SQLSTATE (the server never answered).
+        return True
+    return sqlstate[:2] in _PG_OUTAGE_CLASSES or sqlstate == "55P03"
+
+
 _STATUS_CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -184,7 +212,26 @@ def install_error_handlers(app: FastAPI) -> None:
             422, "validation_error", "A value in the request cannot be stored or searched"
         )
 
+    @app.exception_handler(Exception)
+    async def _unexpected(_req: Request, _exc: Exception) -> JSONResponse:
+        # Reached only from outside CatchAll (an outer middleware failed): Starlette's
+        # outermost layer answers with this, logs and closes the connection.
+        return error_response(500, "internal_error", "Internal server error")
+
     @app.exception_handler(OperationalError)
     async def _operational(_req: Request, exc: OperationalError) -> JSONResponse:
-        log.error("database unavailable: %s", exc.orig)
-        return error_response(503, "service_unavailable", "The database is unavailable, try again")
+        if is_outage(exc):
+            log.error("database unavailable: %s", exc.orig)
+            return unavailable()
+        log.error("database error", exc_info=exc)
+        return error_response(500, "internal_error", "Internal server error")
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool(_req: Request, exc: PoolTimeout) -> JSONResponse:
+        log.error("database unavailable: %s", exc)  # every connection busy past the pool timeout
+        return unavailable()
+
+
+def unavailable() -> JSONResponse:
+    """503 for a real database outage."""
+    return error_response(503, "service_unavailable", "The database is unavailable, try again")

@@ -20,7 +20,7 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from common.micro_crm import ConflictError, Error
 from server.api_keys.ratelimit import EXCEEDED
-from server.errors import Conflict, DomainError
+from server.errors import Conflict, DomainError, is_outage
 
 log = logging.getLogger("crm.errors")
 
@@ -109,8 +109,11 @@ def translate(exc: Exception) -> JSONResponse | None:
     if isinstance(exc, DataError):
         return error(400, "A value in the request cannot be stored or searched")
     if isinstance(exc, OperationalError):
-        log.error("database unavailable: %s", exc.orig)
-        return error(503, "The database is unavailable, try again")
+        if is_outage(exc):
+            log.error("database unavailable: %s", exc.orig)
+            return error(503, "The database is unavailable, try again")
+        log.error("database error", exc_info=exc)
+        return error(500, "Internal server error")
     return None
 
 

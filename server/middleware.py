@@ -1,4 +1,4 @@
-"""ASGI middleware: a body-size limit that counts the bytes actually received."""
+"""ASGI middleware: last-resort errors, trusted hosts, CORS and a body-size limit, all in the error body."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import json
 import logging
 
 from starlette.datastructures import Headers
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server.errors import error_body
+from server.errors import error_body, error_response
 
 log = logging.getLogger("crm.errors")
 
@@ -138,3 +140,19 @@ class BodySizeLimit:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+class Cors(CORSMiddleware):
+    """Starlette's CORS, refusing a preflight with the error body rather than plain text."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        response = super().preflight_response(request_headers)
+        if response.status_code < 400:
+            return response
+        headers = {
+            k: v for k, v in response.headers.items() if k not in ("content-type", "content-length")
+        }
+        # Starlette's text names what was refused: "Disallowed CORS origin, method".
+        return error_response(
+            response.status_code, "bad_request", bytes(response.body).decode(), headers=headers
+        )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from common.api import ErrorBody
-from common.rules import NO_NUL
+from common.rules import NO_CONTROL
 
 _DESCRIPTIONS = {
     400: "Bad request (malformed JSON, missing body)",
@@ -40,10 +41,12 @@ def use_error_body_for_422(app: FastAPI) -> None:
             title=app.title, version=app.version, description=app.description, routes=app.routes
         )
         ref = {"$ref": "#/components/schemas/ErrorBody"}
+        micro: set[int] = set()
         for ops in doc.get("paths", {}).values():
             for op in ops.values():
                 responses = op.get("responses", {})
                 if op.pop("x-micro-crm", False):
+                    micro.add(id(op))
                     responses.pop("422", None)  # Micro CRM routes answer bad input with 400
                 elif "422" in responses:
                     responses["422"] = {
@@ -54,21 +57,23 @@ def use_error_body_for_422(app: FastAPI) -> None:
         components.pop("HTTPValidationError", None)
         components.pop("ValidationError", None)
         components.setdefault("ErrorBody", ErrorBody.model_json_schema())
-        state_input_rules(doc)
+        state_input_rules(doc, micro_crm=micro)
         app.openapi_schema = doc
         return doc
 
     app.openapi = schema  # type: ignore[method-assign]
 
 
-def state_input_rules(doc: dict[str, Any]) -> None:
+def state_input_rules(doc: dict[str, Any], *, micro_crm: Collection[int] = ()) -> None:
     """Make the document say what every request's input must be, as the server checks it.
 
     Two rules hold for every operation, so they are stated here once rather
     than on each field: a query, path or header parameter is absent or has a
     value (never JSON ``null``, which FastAPI writes for optional ones), and
-    no text in a request body may contain NUL (``Strict`` and ``MicroRequest``
-    refuse it: PostgreSQL cannot store it).
+    no text may contain a control character other than tab and line breaks
+    (``Strict`` and ``MicroRequest`` refuse them in bodies, ``deps.plain_text_parameters``
+    in query and path parameters; Micro CRM lists take such a query filter as
+    matching nothing, so their query parameters state no such rule).
     """
     components = doc.get("components", {}).get("schemas", {})
     seen: set[str] = set()
@@ -77,8 +82,11 @@ def state_input_rules(doc: dict[str, Any]) -> None:
             for param in op.get("parameters", []):
                 if "schema" in param:
                     param["schema"] = _without_null(param["schema"])
+                    where = param.get("in")
+                    if where == "path" or (where == "query" and id(op) not in micro_crm):
+                        _forbid_control(param["schema"], components, set())
             for media in op.get("requestBody", {}).get("content", {}).values():
-                _forbid_nul(media.get("schema", {}), components, seen)
+                _forbid_control(media.get("schema", {}), components, seen)
 
 
 def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
@@ -94,10 +102,10 @@ def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
     return {**kept[0], **merged}
 
 
-def _forbid_nul(node: Any, components: dict[str, Any], seen: set[str]) -> None:
+def _forbid_control(node: Any, components: dict[str, Any], seen: set[str]) -> None:
     if isinstance(node, list):
         for item in node:
-            _forbid_nul(item, components, seen)
+            _forbid_control(item, components, seen)
         return
     if not isinstance(node, dict):
         return
@@ -106,14 +114,14 @@ def _forbid_nul(node: Any, components: dict[str, Any], seen: set[str]) -> None:
         name = ref.rsplit("/", 1)[1]
         if name not in seen:
             seen.add(name)
-            _forbid_nul(components.get(name), components, seen)
+            _forbid_control(components.get(name), components, seen)
         return
     if node.get("type") == "string" and not {"pattern", "enum", "const", "format"} & node.keys():
-        node["pattern"] = NO_NUL
+        node["pattern"] = NO_CONTROL
     if isinstance(node.get("additionalProperties"), dict):
-        node.setdefault("propertyNames", {"pattern": NO_NUL})
+        node.setdefault("propertyNames", {"pattern": NO_CONTROL})
     for key in ("properties", "$defs"):
         if isinstance(node.get(key), dict):
-            _forbid_nul(list(node[key].values()), components, seen)
+            _forbid_control(list(node[key].values()), components, seen)
     for key in ("items", "additionalProperties", "anyOf", "oneOf", "allOf", "prefixItems"):
-        _forbid_nul(node.get(key), components, seen)
+        _forbid_control(node.get(key), components, seen)

@@ -18,6 +18,9 @@ from common.ids import new_id
 
 ALGORITHM = "HS256"
 ACCESS = "access"
+TIME_CLAIMS = ("exp", "iat", "nbf")
+MAX_TIME = 253_402_300_799  # 9999-12-31T23:59:59Z, the last second a datetime can hold
+MAX_ID = 64
 
 
 def generate_password() -> str:
@@ -49,6 +52,15 @@ class PasswordHashing:
 
     def needs_rehash(self, password_hash: str) -> bool:
         return self._hasher.check_needs_rehash(password_hash)
+
+
+def _is_time(value: object) -> bool:
+    # bool is an int subclass; a float or a numeric string is not what we issue.
+    return type(value) is int and 0 <= value <= MAX_TIME
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= MAX_ID
 
 
 @dataclass(frozen=True)
@@ -107,15 +119,19 @@ class TokenCodec:
             )
         except jwt.PyJWTError:
             return None
-        if claims.get("typ") != ACCESS or not isinstance(claims.get("sid"), str):
+        if claims.get("typ") != ACCESS:
             return None
-        if not isinstance(claims["sub"], str):
+        # PyJWT takes int(claim): "123" and 1e20 pass its checks. Ours issue whole
+        # numbers and short ids only; anything else is a forgery or a bug, never a 500.
+        if not all(_is_time(claims[name]) for name in TIME_CLAIMS if name in claims):
+            return None
+        if not all(_is_id(claims.get(name)) for name in ("sub", "sid", "jti")):
             return None
         return AccessClaims(
             user_id=claims["sub"],
             session_id=claims["sid"],
-            jti=str(claims["jti"]),
-            expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
+            jti=claims["jti"],
+            expires_at=datetime.fromtimestamp(claims["exp"], UTC),
         )
 
 

@@ -41,6 +41,7 @@ from server.context import AppContext
 from server.db import make_engine
 from server.migrate import upgrade
 from server.security import PasswordHashing
+from server.serving import uvicorn_options
 
 PG_URL = os.environ.get(
     "CRM_TEST_PG_URL"
@@ -239,7 +240,9 @@ def start_server(app: FastAPI) -> LiveServer:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    config = uvicorn.Config(
+        app, **uvicorn_options(log_level="warning", access_log=False, lifespan="off")
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -265,6 +268,10 @@ def server(app: FastAPI) -> Iterator[LiveServer]:
 
 class Api(httpx.Client):
     """An HTTP client for the live server that can sign in."""
+
+    def __init__(self, *args: Any, timeout: float = 30, **kwargs: Any) -> None:
+        # httpx's 5 s default is shorter than a loaded 2-core CI machine's slowest answers.
+        super().__init__(*args, timeout=timeout, **kwargs)
 
     def login(self, email: str, password: str) -> dict[str, Any]:
         r = self.post("/api/v1/auth/login", json={"email": email, "password": password})

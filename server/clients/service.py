@@ -27,7 +27,7 @@ def list_clients(*, session: Session, query: ClientQuery) -> PageResult[Customer
 
     The document allows any offset and any search text and answers them with a
     list (it has no 400 here): an offset past every row is an empty page, and text
-    no field can hold (NUL) matches nothing.
+    no field can hold (control characters, refused in every text input) matches nothing.
     """
     return list_page(session, customers.RESOURCE, query)
 

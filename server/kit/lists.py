@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from common.api import has_control_characters
 from server.kit.resource import Resource
 from server.listing import MAX_LIMIT, MAX_PAGE, PageRequest, PageResult, paginate
 
@@ -26,8 +27,10 @@ def list_page(
         if name not in PAGE_FIELDS and value is not None
     ]
     sortable: dict[str, Any] = dict(spec.sorts)
-    if any(isinstance(v, str) and "\x00" in v for v in values.values()):
-        # No stored text holds NUL (PostgreSQL refuses even to compare with it): no match.
+    if any(isinstance(v, str) and has_control_characters(v) for v in values.values()):
+        # No stored text holds a control character (every text input refuses them, and
+        # PostgreSQL refuses even to compare with NUL): nothing matches. Skeleton routes
+        # refuse such parameters up front; Micro CRM lists answer them with an empty page.
         return PageResult(items=[], total=0, page=1, limit=values.get("limit", MAX_LIMIT))
     search = values.get("search")
     if search and search.strip() and spec.search is not None:

@@ -3,13 +3,17 @@
 One watcher per server process reads the ``sync_state`` counter a few times a
 second (whichever process committed, on SQLite or PostgreSQL) and wakes every
 open event stream when it moves. The stream carries no data, only "pull now".
+Each stream re-reads its credential every few seconds on a short read of its
+own and ends when the credential does, and ends anyway after a maximum lifetime.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import math
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -21,6 +25,7 @@ from server.sync.models import SyncState
 POKE = "event: poke\ndata: pull\n\n"
 KEEPALIVE = ": keepalive\n\n"
 EXPIRED = "event: expired\ndata: sign in again\n\n"
+RECONNECT = "event: reconnect\ndata: stream lifetime reached\n\n"
 
 
 class VersionWatcher:
@@ -73,28 +78,65 @@ class VersionWatcher:
         return True
 
 
+@dataclass(frozen=True)
+class StreamLimits:
+    check_every: float = 2.0  # seconds between re-reads of the credential
+    max_seconds: float = 3600.0  # then the stream ends and the client reconnects
+    keepalive: float = 15.0
+
+
+async def _holds(still_valid: Callable[[], bool]) -> bool:
+    try:
+        return await asyncio.to_thread(still_valid)
+    except sa.exc.SQLAlchemyError:
+        return True  # the database blinked: nothing flows on this stream anyway; ask again soon
+
+
 async def stream(
-    request: Request, watcher: VersionWatcher, expires_at: datetime | None, keepalive: float = 15.0
+    request: Request,
+    watcher: VersionWatcher,
+    *,
+    expires_at: datetime | None,
+    still_valid: Callable[[], bool],
+    limits: StreamLimits,
 ) -> AsyncIterator[str]:
+    """Pokes until the client leaves, its credential ends (``expired``) or it is old (``reconnect``)."""
+    clock = asyncio.get_running_loop().time
+    start = clock()
+    lifetime_end = start + limits.max_seconds
+    token_end = math.inf
+    if expires_at is not None:
+        token_end = start + (expires_at - datetime.now(UTC)).total_seconds()
+    next_check = start + limits.check_every
+    next_keepalive = start + limits.keepalive
     async with watcher.subscribe():
         yield POKE  # pull once on connect: something may have changed while disconnected
         poked = watcher.version
         while not await request.is_disconnected():
-            if expires_at is not None and datetime.now(UTC) >= expires_at:
+            now = clock()
+            if now >= token_end:
                 yield EXPIRED
                 return
-            remaining = keepalive
-            if expires_at is not None:
-                remaining = min(
-                    keepalive, max(0.05, (expires_at - datetime.now(UTC)).total_seconds())
-                )
+            if now >= lifetime_end:
+                yield RECONNECT
+                return
+            if now >= next_check:
+                # Logout, deactivation, a lost role, a revoked key: the stream ends with it.
+                if not await _holds(still_valid):
+                    yield EXPIRED
+                    return
+                next_check = clock() + limits.check_every
             if watcher.version != poked:
                 # It moved while this stream was busy sending: don't wait for the next change.
                 poked = watcher.version
+                next_keepalive = clock() + limits.keepalive
                 yield POKE
                 continue
-            if await watcher.wait(remaining):
+            wake = min(token_end, lifetime_end, next_check, next_keepalive)
+            if await watcher.wait(max(0.05, wake - clock())):
                 poked = watcher.version
+                next_keepalive = clock() + limits.keepalive
                 yield POKE
-            else:
+            elif clock() >= next_keepalive:
+                next_keepalive = clock() + limits.keepalive
                 yield KEEPALIVE

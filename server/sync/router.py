@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
@@ -15,7 +16,7 @@ from common.sync import (
     PushRequest,
     PushResponse,
 )
-from server.deps import CtxDep, CurrentUser, SessionDep
+from server.deps import Credential, CtxDep, CurrentUser, SessionDep
 from server.errors import DomainError
 from server.openapi import errors
 from server.sync import events, service
@@ -43,13 +44,16 @@ router = APIRouter(prefix="/api/v1/sync", tags=["sync"])
 def pull(
     principal: CurrentUser,
     session: SessionDep,
+    ctx: CtxDep,
     cursor: Annotated[str | None, Query(max_length=1000)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
     protocol: ProtocolHeader = None,
 ) -> PullResponse:
     """The next page of changes the caller may read; no cursor starts a snapshot (410: start over)."""
     _check_protocol(protocol)
-    return service.pull(session=session, principal=principal, cursor=cursor, limit=limit)
+    return service.pull(
+        session=session, principal=principal, codec=ctx.cursors, cursor=cursor, limit=limit
+    )
 
 
 @router.post("/push", response_model=PushResponse, responses=errors(400, 401, 403, 409, 422, 426))
@@ -79,11 +83,27 @@ def push(
     },
     response_class=StreamingResponse,
 )
-def sync_events(request: Request, principal: CurrentUser) -> StreamingResponse:
-    """A stream that says "pull now" whenever the server's data changes; no data in it."""
+def sync_events(request: Request, principal: CurrentUser, ctx: CtxDep) -> StreamingResponse:
+    """A stream that says "pull now" whenever the server's data changes; no data in it.
+
+    It ends with ``event: expired`` when its credential ends (token expiry, logout,
+    deactivation, changed permissions, revoked key) and with ``event: reconnect``
+    after ``CRM_EVENT_STREAM_MAX_SECONDS``.
+    """
     watcher: events.VersionWatcher = request.app.state.version_watcher
+    credential = Credential.of(principal)
+    limits = events.StreamLimits(
+        check_every=ctx.settings.event_stream_check_seconds,
+        max_seconds=ctx.settings.event_stream_max_seconds,
+    )
     return StreamingResponse(
-        events.stream(request, watcher, principal.expires_at),
+        events.stream(
+            request,
+            watcher,
+            expires_at=principal.expires_at,
+            still_valid=partial(credential.still_holds, ctx.db),
+            limits=limits,
+        ),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

@@ -34,7 +34,7 @@ from server.errors import (
     validation_details,
 )
 from server.sync import merge
-from server.sync.cursor import Cursor, fingerprint
+from server.sync.cursor import Cursor, CursorCodec, MalformedCursor, UnknownCursor, fingerprint
 from server.sync.models import ChangeLog, SyncClient, SyncMutation, SyncState
 from server.sync.registry import EntitySpec, spec_for, specs
 from server.unit_of_work import note, on_version, savepoint
@@ -63,7 +63,14 @@ def _rows(
     return found
 
 
-def pull(*, session: Session, principal: Principal, cursor: str | None, limit: int) -> PullResponse:
+def pull(
+    *,
+    session: Session,
+    principal: Principal,
+    codec: CursorCodec,
+    cursor: str | None,
+    limit: int,
+) -> PullResponse:
     """One page of changes the caller may read, after ``cursor`` (none: start a snapshot)."""
     state = _state(session)
     fp = fingerprint(principal.id, principal.permissions)
@@ -71,16 +78,22 @@ def pull(*, session: Session, principal: Principal, cursor: str | None, limit: i
         return _snapshot(
             session,
             principal,
+            codec,
             Cursor(state.epoch, fp, "s", state.version),
             limit,
             state,
             reset=True,
         )
-    cur = Cursor.decode(cursor)
-    if cur is None:
+    try:
+        cur = codec.decode(cursor)
+    except MalformedCursor:
         raise BadRequest(
             "Malformed sync cursor", details={"cursor": "Not a cursor this server issued"}
-        )
+        ) from None
+    except UnknownCursor:
+        raise ResetRequired(
+            "This cursor was not issued with the server's current key; start a fresh sync"
+        ) from None
     if cur.epoch != state.epoch:
         raise ResetRequired("The server's data was replaced (new epoch); start a fresh sync")
     if cur.fingerprint != fp:
@@ -90,13 +103,14 @@ def pull(*, session: Session, principal: Principal, cursor: str | None, limit: i
             "This replica was offline longer than the server keeps deletions; start a fresh sync"
         )
     if cur.mode == "s":
-        return _snapshot(session, principal, cur, limit, state, reset=False)
-    return _incremental(session, principal, cur, limit, state)
+        return _snapshot(session, principal, codec, cur, limit, state, reset=False)
+    return _incremental(session, principal, codec, cur, limit, state)
 
 
 def _snapshot(
     session: Session,
     principal: Principal,
+    codec: CursorCodec,
     cur: Cursor,
     limit: int,
     state: SyncState,
@@ -140,7 +154,7 @@ def _snapshot(
         has_more = True
     return PullResponse(
         changes=changes,
-        cursor=nxt.encode(),
+        cursor=codec.encode(nxt),
         has_more=has_more,
         phase="snapshot",
         reset=reset,
@@ -149,7 +163,12 @@ def _snapshot(
 
 
 def _incremental(
-    session: Session, principal: Principal, cur: Cursor, limit: int, state: SyncState
+    session: Session,
+    principal: Principal,
+    codec: CursorCodec,
+    cur: Cursor,
+    limit: int,
+    state: SyncState,
 ) -> PullResponse:
     """The change log after the cursor, whole versions only, latest state of each record."""
     entries = list(
@@ -215,7 +234,7 @@ def _incremental(
     nxt = Cursor(cur.epoch, cur.fingerprint, "i", last_version)
     return PullResponse(
         changes=changes,
-        cursor=nxt.encode(),
+        cursor=codec.encode(nxt),
         has_more=state.version > last_version,
         phase="incremental",
         server_version=state.version,

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import json
+
+import httpx
 import pytest
 import sqlalchemy as sa
 
 from server.context import AppContext
+from server.sync.cursor import Cursor, CursorCodec, MalformedCursor
 from tests.conftest import Api
 from tests.factories import register, role_id, user_with_role
 
@@ -95,24 +100,88 @@ def test_a_permission_change_requires_a_reset(admin: Api) -> None:
     assert len([c for c in changes if c["entity"] == "user"]) == 2  # granted data arrives
 
 
+def _payload(cursor: str) -> list:
+    text = cursor.partition(".")[0]
+    return json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+
+
+def _unsigned(fields: list) -> str:
+    return base64.urlsafe_b64encode(json.dumps(fields).encode()).decode().rstrip("=")
+
+
+def _refused(r: httpx.Response) -> dict:
+    assert r.status_code in (400, 410), r.text
+    body = r.json()
+    assert body["error"] == ("bad_request" if r.status_code == 400 else "reset_required")
+    assert body["message"]
+    return body
+
+
 def test_bad_cursors(admin: Api) -> None:
     r = admin.get("/api/v1/sync/pull", params={"cursor": "garbage!"})
     assert r.status_code == 400 and r.json()["error"] == "bad_request"
-    import base64
-    import json
-
-    other_epoch = (
-        base64.urlsafe_b64encode(json.dumps(["other", "x", "i", 0, 0, ""]).encode())
-        .decode()
-        .rstrip("=")
-    )
-    r = admin.get("/api/v1/sync/pull", params={"cursor": other_epoch})
-    assert r.status_code == 410 and r.json()["error"] == "reset_required"
     r = admin.get("/api/v1/sync/pull", params={"limit": 0})
     assert r.status_code == 422
     r = admin.get("/api/v1/sync/pull", headers={"X-CRM-Sync-Protocol": "99"})
     assert r.status_code == 426 and r.json()["error"] == "upgrade_required"
     assert Api(base_url=str(admin.base_url)).get("/api/v1/sync/pull").status_code == 401
+
+
+def test_a_cursor_of_another_epoch_requires_a_reset(ctx: AppContext, admin: Api) -> None:
+    _, cursor, _ = pull_all(admin)
+    fields = _payload(cursor)
+    other = ctx.cursors.encode(Cursor("other", fields[1], "i", 0))
+    r = admin.get("/api/v1/sync/pull", params={"cursor": other})
+    assert r.status_code == 410 and r.json()["error"] == "reset_required"
+
+
+@pytest.mark.parametrize("version", [True, False, 2**64, 10**30, -1, 1.5, "1", None, [1]], ids=repr)
+def test_forged_cursors_never_reach_the_database(admin: Api, version: object) -> None:
+    _, cursor, _ = pull_all(admin)
+    fields = _payload(cursor)
+    fields[3] = version
+    for mode in ("i", "s"):
+        fields[2] = mode
+        _refused(admin.get("/api/v1/sync/pull", params={"cursor": _unsigned(fields)}))
+    # Other fields forged the same way.
+    for index, value in ((4, 2**70), (4, True), (5, 12), (0, None), (2, "x")):
+        forged = _payload(cursor)
+        forged[index] = value
+        _refused(admin.get("/api/v1/sync/pull", params={"cursor": _unsigned(forged)}))
+    # The server still serves the real cursor.
+    assert admin.get("/api/v1/sync/pull", params={"cursor": cursor}).status_code == 200
+
+
+def test_cursors_are_signed_with_the_server_secret(ctx: AppContext, admin: Api) -> None:
+    _, cursor, _ = pull_all(admin)
+    payload, _, mac = cursor.partition(".")
+    assert mac, "a cursor carries its signature"
+    # Altered payload, altered signature, another server's key, the unsigned form of before:
+    # none of them can be vouched for, so the replica starts over.
+    altered = _unsigned([*_payload(cursor)[:3], 0, 0, ""])
+    foreign = CursorCodec("another-secret-" + "y" * 40).encode(Cursor(*_payload(cursor)))
+    flipped = payload + "." + ("A" if mac[0] != "A" else "B") + mac[1:]
+    for bad in (f"{altered}.{mac}", flipped, foreign, payload):
+        r = admin.get("/api/v1/sync/pull", params={"cursor": bad})
+        assert r.status_code == 410 and r.json()["error"] == "reset_required", bad
+
+
+def test_a_signed_cursor_is_still_read_strictly() -> None:
+    codec = CursorCodec("s" * 40)
+    good = Cursor("epoch", "fp", "i", 5)
+    assert codec.decode(codec.encode(good)) == good
+    for fields in (
+        ["epoch", "fp", "i", True, 0, ""],
+        ["epoch", "fp", "i", 2**63, 0, ""],
+        ["epoch", "fp", "i", 5, -1, ""],
+        ["epoch", "fp", "x", 5, 0, ""],
+        ["epoch", "fp", "i", 5, 0, "a" * 1000],
+        ["epoch", "fp", "i", 5, 0],
+        {"epoch": "x"},
+    ):
+        payload = _unsigned(fields)  # type: ignore[arg-type]
+        with pytest.raises(MalformedCursor):
+            codec.decode(f"{payload}.{codec._mac(payload)}")
 
 
 def test_compacted_log_forces_old_replicas_to_reset(ctx: AppContext, admin: Api) -> None:
