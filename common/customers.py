@@ -13,7 +13,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, StrictInt, field_validator, model_validator
 
 from common.api import Page, Strict
-from common.validation import normalize_currency, normalize_email, normalize_name, normalize_phone
+from common.validation import (
+    normalize_country_ref,
+    normalize_currency,
+    normalize_email,
+    normalize_name,
+    normalize_phone,
+)
 
 MAX_MONEY = 2**63 - 1
 Money = StrictInt  # JSON integers only: 100.0, "100" and true are refused
@@ -108,6 +114,11 @@ class AddressCreate(Strict):
     def _text(cls, v: str | None, info: Any) -> str | None:
         return clean_text(v, "region" if info.field_name == "state" else info.field_name)
 
+    @field_validator("country")
+    @classmethod
+    def _country(cls, v: str | None) -> str | None:
+        return normalize_country_ref(v) if v is not None else None
+
     @model_validator(mode="after")
     def _state_is_region(self) -> AddressCreate:
         if self.state is not None and self.region is not None and self.state != self.region:
@@ -173,6 +184,11 @@ class AddressUpdate(Strict):
     @classmethod
     def _text(cls, v: str | None, info: Any) -> str | None:
         return clean_text(v, "region" if info.field_name == "state" else info.field_name)
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, v: str | None) -> str | None:
+        return normalize_country_ref(v) if v is not None else None
 
     @model_validator(mode="after")
     def _state_is_region(self) -> AddressUpdate:
