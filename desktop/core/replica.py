@@ -123,6 +123,7 @@ class PendingMutation:
             base_version=p.get("base_version"),
             command=p.get("command"),
             args=p.get("args"),
+            made_at=self.created_at or None,
         )
 
 
@@ -151,6 +152,41 @@ def _replay(base: Data | None, pending: Sequence[PendingMutation]) -> Data | Non
             local = None
         # "command": the server decides; its effect arrives by pull.
     return local
+
+
+def _seen(local: Data, changes: Data) -> Data:
+    """The values the user saw for the changed fields: the base of an update.
+
+    A field the record does not have (a local create that left it to the server's
+    default, not yet acknowledged) is left out: the server then knows the base is
+    unknown rather than empty. A nested object the record shows as null was seen
+    empty, every sub-field of it.
+    """
+    base: Data = {}
+    for name, value in changes.items():
+        if name not in local:
+            continue
+        seen = local[name]
+        if isinstance(value, dict) and isinstance(seen, dict):
+            known = {sub: copy.deepcopy(seen[sub]) for sub in value if sub in seen}
+            if known:
+                base[name] = known
+        else:
+            base[name] = copy.deepcopy(seen)
+    return base
+
+
+def _fill_base(payload: Data, row: Data) -> Data:
+    """An update made before its record's create was acknowledged, completed from ``row``
+    (the record as the server made it): what it left out as unknown, it now knows."""
+    out = copy.deepcopy(payload)
+    base = out.setdefault("base", {})
+    for name, value in _seen(row, payload.get("changes") or {}).items():
+        if name not in base:
+            base[name] = value
+        elif isinstance(value, dict) and isinstance(base[name], dict):
+            base[name] = {**value, **base[name]}
+    return out
 
 
 def _check_text(value: Any) -> None:
@@ -403,14 +439,7 @@ class Replica:
             if row is None or row[1] is None:
                 raise RecordNotFound(f"{entity} {id}")
             local: Data = json.loads(row[1])
-            base: Data = {}
-            for name, value in changes.items():
-                seen = local.get(name)
-                if isinstance(value, dict) and isinstance(seen, dict):
-                    base[name] = {sub: seen.get(sub) for sub in value}
-                else:
-                    base[name] = copy.deepcopy(seen)
-            payload = {"changes": changes, "base": base, "base_version": row[0]}
+            payload = {"changes": changes, "base": _seen(local, changes), "base_version": row[0]}
             mutation_id = self._enqueue(c, entity, id, "update", payload)
             self._recompute(c, entity, id)
         return mutation_id
@@ -529,6 +558,35 @@ class Replica:
             self._set_meta(c, "server_version", str(page.server_version))
             self._set_meta(c, "last_pull_at", _now())
 
+    def _take_created(
+        self, c: sqlite3.Connection, entity: str, id: str, version: int, data: Data
+    ) -> None:
+        """A create of ours was applied: hold the record as the server made it, at its version.
+
+        Until now the record had no version: edits made since carry none and leave out
+        the base of what the create left to the server. They learn both here, so the
+        server can tell them from writes of others. Skipped if a pull already brought
+        this version or a later one.
+        """
+        row = c.execute(
+            "SELECT version FROM records WHERE entity = ? AND id = ?", (entity, id)
+        ).fetchone()
+        if row is None or (row[0] is not None and row[0] >= version):
+            return
+        c.execute(
+            "UPDATE records SET version = ?, server_data = ? WHERE entity = ? AND id = ?",
+            (version, _dumps(data), entity, id),
+        )
+        for m in self._pending_for(c, entity, id):
+            if m.op not in ("update", "delete") or m.payload.get("base_version") is not None:
+                continue
+            payload = _fill_base(m.payload, data) if m.op == "update" else dict(m.payload)
+            payload["base_version"] = version
+            c.execute(
+                "UPDATE outbox SET payload = ? WHERE mutation_id = ?",
+                (_dumps(payload), m.mutation_id),
+            )
+
     def ack(self, *, results: Sequence[MutationResult], last_mutation_id: int) -> None:
         """Drop acknowledged outbox entries; undo rejected ones and keep why, in one transaction.
 
@@ -567,6 +625,18 @@ class Replica:
                         (mutation_id, entity, id, _dumps(result.conflicts), _now()),
                     )
             c.execute("DELETE FROM outbox WHERE mutation_id <= ?", (last_mutation_id,))
+            for mutation_id, entity, id, op, _ in rows:
+                result = by_id.get(mutation_id)
+                if result is None or result.status != "applied" or result.version is None:
+                    continue
+                if op == "create" and result.data is not None:
+                    self._take_created(c, entity, id, result.version, result.data)
+                held = c.execute(
+                    "SELECT version FROM records WHERE entity = ? AND id = ?", (entity, id)
+                ).fetchone()
+                if held is not None and held[0] is not None and held[0] >= result.version:
+                    # The row held is the server's from after this edit: show it as it is.
+                    recompute.add((entity, id))
             for entity, id in touched:
                 if (entity, id) in recompute:
                     self._recompute(c, entity, id)

@@ -267,3 +267,51 @@ def test_text_the_server_cannot_store_is_refused_at_the_edit(replica: Replica) -
     with pytest.raises(ValueError, match="at most 40 characters"):  # the wire protocol's limit
         replica.create(entity="x" * 41, data={})
     assert replica.pending_count() == 0
+
+
+def test_an_update_sends_what_the_user_saw_and_leaves_out_what_it_never_had(
+    replica: Replica,
+) -> None:
+    replica.apply_pull_page(page(upsert("a", 5, **ACME), upsert("b", 5, name="B", address=None)))
+    replica.update(entity="customer", id="a", changes={"address": {"city": "Boston", "x": 1}})
+    replica.update(entity="customer", id="b", changes={"address": {"city": "Kyiv"}})
+    cid = replica.create(entity="customer", data={"name": "New", "currency": "eur"})
+    replica.update(entity="customer", id=cid, changes={"currency": "UAH", "phone": "+380"})
+    bases = [(m.payload.get("base"), m.payload.get("base_version")) for m in replica.pending()]
+    assert bases[0] == ({"address": {"city": "New York"}}, 5)  # no "x" was ever shown
+    assert bases[1] == ({"address": None}, 5)  # the user saw no address at all
+    assert bases[3] == ({"currency": "eur"}, None)  # the phone is left to the server's answer
+    wire = replica.pending()[0].to_wire()
+    assert wire.made_at == replica.pending()[0].created_at and wire.made_at
+
+
+def test_an_applied_create_takes_the_servers_row_and_teaches_later_edits(
+    replica: Replica,
+) -> None:
+    cid = replica.create(entity="customer", data={"name": " New ", "currency": "eur"})
+    replica.update(entity="customer", id=cid, changes={"credit_limit": 5})
+    replica.delete(entity="customer", id=cid)
+    row = {"id": cid, "name": "New", "currency": "EUR", "credit_limit": 0, "version": 9}
+    replica.ack(
+        results=[MutationResult(mutation_id=1, status="applied", version=9, data=row)],
+        last_mutation_id=1,
+    )
+    assert replica.server_version(entity="customer", id=cid) == 9
+    update, delete = replica.pending()
+    assert update.payload["base"] == {"credit_limit": 0} and update.payload["base_version"] == 9
+    assert delete.payload["base_version"] == 9
+    assert (
+        update.to_wire().fingerprint()
+        == update.to_wire().model_copy(update={"base": {}, "base_version": None}).fingerprint()
+    )  # what the edit is did not change: a retry is still the same mutation
+    # A pull that already brought a later version wins over an older answer.
+    other = replica.create(entity="customer", data={"name": "Other"})
+    replica.apply_pull_page(page(upsert(other, 12, name="Other (renamed)")))
+    replica.ack(
+        results=[
+            MutationResult(mutation_id=4, status="applied", version=10, data={"name": "Other"})
+        ],
+        last_mutation_id=4,
+    )
+    assert replica.get(entity="customer", id=other)["name"] == "Other (renamed)"
+    assert replica.server_version(entity="customer", id=other) == 12

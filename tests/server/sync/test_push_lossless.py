@@ -105,19 +105,42 @@ def test_a_record_created_here_and_edited_before_it_is_pulled(admin: Api) -> Non
     assert _conflicts(admin, cid) == []
 
 
-def test_an_own_earlier_edit_never_conflicts_with_a_later_one(admin: Api) -> None:
-    """Nobody else wrote since the base version: whatever the base says, the edit applies."""
-    c = _customer(admin, credit_limit=100)
-    v0 = next(x for x in pull_all(admin)[0] if x["id"] == c["id"])["version"]
+def test_an_own_earlier_write_never_conflicts_with_a_later_edit(admin: Api) -> None:
+    """Nobody else wrote since the base version: whatever the base says, the edit applies.
+
+    A command changes nothing on the replica, so the next edit's base is the value
+    from before it: the difference is the replica's own doing, not someone else's.
+    """
+    c = _customer(admin)
     rep = Replica(admin)
-    rep.push(rep.mutation(entity="customer", op="command", id=c["id"], command="deactivate"))
-    # A command changes nothing locally, so the replica's base is the old value.
+    did = new_id()
     res = rep.push(
-        _update(rep, c["id"], {"credit_limit": 500}, {"credit_limit": 100}, base_version=v0),
-        _update(rep, c["id"], {"credit_limit": 700}, {"credit_limit": 500}, base_version=v0),
+        rep.mutation(
+            entity="deal", op="create", id=did, data={"title": "Pipeline", "client_id": c["id"]}
+        )
     )
-    assert [r["status"] for r in res["results"]] == ["applied", "applied"], res
-    assert admin.get(f"{CUSTOMERS}/{c['id']}").json()["credit_limit"] == 700
+    created = res["results"][0]
+    pulled = next(x for x in pull_all(admin)[0] if x["id"] == did)["data"]
+    assert (pulled["stage"], pulled["probability"]) == ("LEAD", 10)
+    rep.push(
+        rep.mutation(
+            entity="deal", op="command", id=did, command="move_stage", args={"stage": "PROPOSAL"}
+        )
+    )
+    res = rep.push(
+        rep.mutation(
+            entity="deal",
+            op="update",
+            id=did,
+            changes={"stage": "NEGOTIATION", "probability": 60},
+            base={"stage": "LEAD", "probability": 10},
+            base_version=created["version"],
+        )
+    )
+    assert res["results"][0]["status"] == "applied", res
+    deal = next(x for x in pull_all(admin)[0] if x["id"] == did)["data"]
+    assert (deal["stage"], deal["probability"]) == ("NEGOTIATION", 60)
+    assert _conflicts(admin, did) == []
 
 
 def test_conflict_records_hold_the_servers_normal_form(admin: Api) -> None:
