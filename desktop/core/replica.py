@@ -563,25 +563,29 @@ class Replica:
     ) -> None:
         """A create of ours was applied: hold the record as the server made it, at its version.
 
-        Until now the record had no version: edits made since carry none and leave out
-        the base of what the create left to the server. They learn both here, so the
-        server can tell them from writes of others. Skipped if a pull already brought
-        this version or a later one.
+        Edits made while the create was pending saw only the create: they carry no
+        version and leave out the base of what it left to the server. They learn both
+        here, so the server can tell them from writes of others. The row itself is
+        kept unless a pull already brought this version or a later one.
         """
         row = c.execute(
             "SELECT version FROM records WHERE entity = ? AND id = ?", (entity, id)
         ).fetchone()
-        if row is None or (row[0] is not None and row[0] >= version):
+        if row is None:
             return
-        c.execute(
-            "UPDATE records SET version = ?, server_data = ? WHERE entity = ? AND id = ?",
-            (version, _dumps(data), entity, id),
-        )
+        if row[0] is None or row[0] < version:
+            c.execute(
+                "UPDATE records SET version = ?, server_data = ? WHERE entity = ? AND id = ?",
+                (version, _dumps(data), entity, id),
+            )
         for m in self._pending_for(c, entity, id):
-            if m.op not in ("update", "delete") or m.payload.get("base_version") is not None:
+            if m.op not in ("update", "delete"):
                 continue
             payload = _fill_base(m.payload, data) if m.op == "update" else dict(m.payload)
-            payload["base_version"] = version
+            if payload.get("base_version") is None:
+                payload["base_version"] = version
+            if payload == m.payload:
+                continue
             c.execute(
                 "UPDATE outbox SET payload = ? WHERE mutation_id = ?",
                 (_dumps(payload), m.mutation_id),

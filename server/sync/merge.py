@@ -84,15 +84,19 @@ def _unflatten(flat: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _current(spec: EntitySpec, obj: Any) -> dict[str, Any]:
-    data = (spec.merge_view or spec.serialize)(obj)
-    flat = dict(data)
+def _flatten_row(spec: EntitySpec, row: Row) -> dict[str, Any]:
+    """A whole record, each nested object also under its sub-fields' names."""
+    flat: dict[str, Any] = dict(row)
     for name in spec.nested:
-        nested = data.get(name)
+        nested = row.get(name)
         if isinstance(nested, dict):
             for sub, v in nested.items():
                 flat[f"{name}.{sub}"] = v
     return flat
+
+
+def _current(spec: EntitySpec, obj: Any) -> dict[str, Any]:
+    return _flatten_row(spec, (spec.merge_view or spec.serialize)(obj))
 
 
 def _pick(values: Mapping[str, Any], name: str) -> Any:
@@ -217,9 +221,19 @@ def _conflict(
 
 
 def update(
-    session: Session, principal: Principal, spec: EntitySpec, obj: Any, m: Mutation, client_id: str
+    session: Session,
+    principal: Principal,
+    spec: EntitySpec,
+    obj: Any,
+    m: Mutation,
+    client_id: str,
+    made: Row | None = None,
 ) -> list[str]:
-    """Merge the pushed field changes; return the ids of conflict records made."""
+    """Merge the pushed field changes; return the ids of conflict records made.
+
+    ``made``: the record as this replica's own create made it, when the same batch
+    returned that create's stored result; it is the base of what the edit left out.
+    """
     assert spec.update is not None
     changes = _flatten(spec, m.changes or {})
     if not changes:
@@ -245,6 +259,9 @@ def update(
             )
         ]
     base = _flatten_base(spec, m.base or {}, changes)
+    if made is not None:
+        created = _flatten_row(spec, made)
+        base.update((name, created.get(name)) for name in changes if name not in base)
     current = _current(spec, obj)
     theirs = {name: current.get(name) for name in changes}
     seen = {name: base[name] for name in changes if name in base}

@@ -20,6 +20,7 @@ from common.sync import (
     PullResponse,
     PushRequest,
     PushResponse,
+    Row,
 )
 from server.db import utcnow
 from server.deps import Principal
@@ -281,6 +282,9 @@ def push(
     results: list[MutationResult] = []
     fresh: list[tuple[SyncMutation, MutationResult]] = []
     created: dict[str, list[tuple[str, MutationResult]]] = {}  # entity -> (id, result)
+    # Records as this client's own creates made them, from stored results this batch
+    # returned: an edit made before the replica had that answer left their bases out.
+    made: dict[tuple[str, str], Row] = {}
     last_sent = client.last_mutation_id
     for m in data.mutations:
         if m.mutation_id <= client.last_mutation_id:
@@ -294,7 +298,10 @@ def push(
                     f"(was this replica restored from an older copy?); the server expects {expected}",
                     details={"mutation_id": f"expected {expected}"},
                 )
-            results.append(MutationResult.model_validate(stored.result))
+            answer = MutationResult.model_validate(stored.result)
+            if m.op == "create" and answer.data is not None:
+                made[(m.entity, m.id)] = answer.data
+            results.append(answer)
             last_sent = m.mutation_id
             continue
         if m.mutation_id != client.last_mutation_id + 1:
@@ -302,7 +309,7 @@ def push(
                 f"Mutation {m.mutation_id} is out of order; the server expects {client.last_mutation_id + 1}",
                 details={"mutation_id": f"expected {client.last_mutation_id + 1}"},
             )
-        result = _apply(session, principal, client.id, m)
+        result = _apply(session, principal, client.id, m, made.get((m.entity, m.id)))
         if m.op == "create" and result.status == "applied":
             created.setdefault(m.entity, []).append((m.id, result))
         row = SyncMutation(
@@ -342,7 +349,9 @@ def push(
     return PushResponse(results=results, last_mutation_id=min(last_sent, client.last_mutation_id))
 
 
-def _apply(session: Session, principal: Principal, client_id: str, m: Mutation) -> MutationResult:
+def _apply(
+    session: Session, principal: Principal, client_id: str, m: Mutation, made: Row | None
+) -> MutationResult:
     spec = spec_for(m.entity)
     try:
         if spec is None:
@@ -352,7 +361,7 @@ def _apply(session: Session, principal: Principal, client_id: str, m: Mutation) 
         if spec.write_permission is not None and not principal.can(spec.write_permission):
             raise Forbidden(f"Missing permission: {spec.write_permission}")
         with savepoint(session):
-            conflicts = _dispatch(session, principal, client_id, spec, m)
+            conflicts = _dispatch(session, principal, client_id, spec, m, made)
     except DomainError as exc:
         return MutationResult(mutation_id=m.mutation_id, status="rejected", error=_error(exc))
     except ValidationError as exc:
@@ -373,7 +382,12 @@ def _apply(session: Session, principal: Principal, client_id: str, m: Mutation) 
 
 
 def _dispatch(
-    session: Session, principal: Principal, client_id: str, spec: EntitySpec, m: Mutation
+    session: Session,
+    principal: Principal,
+    client_id: str,
+    spec: EntitySpec,
+    m: Mutation,
+    made: Row | None,
 ) -> list[str]:
     if m.op == "create":
         if spec.create is None:
@@ -390,7 +404,7 @@ def _dispatch(
     if m.op == "update":
         if spec.update is None:
             raise BadRequest(f"{spec.entity} records cannot be changed by sync")
-        conflicts = merge.update(session, principal, spec, obj, m, client_id)
+        conflicts = merge.update(session, principal, spec, obj, m, client_id, made)
         if obj is not None:
             # The replica shows what the user typed until it pulls the server's row. An
             # update the server takes may still change nothing (it normalises "+1 555 0100"

@@ -105,6 +105,24 @@ def test_a_record_created_here_and_edited_before_it_is_pulled(admin: Api) -> Non
     assert _conflicts(admin, cid) == []
 
 
+def test_an_edit_made_while_the_creates_answer_was_lost_learns_its_base(admin: Api) -> None:
+    """The retry carries the create again (its stored result) and an edit made meanwhile,
+    which left out what the create left to the server: the stored result is its base."""
+    rep = Replica(admin)
+    cid = new_id()
+    create = rep.mutation(
+        entity="customer", op="create", id=cid, data={"name": "Lost", "email": "l@l.example"}
+    )
+    rep.push(create)  # the answer never reached the replica
+    assert admin.put(f"{CUSTOMERS}/{cid}", json={"notes": "meanwhile"}).status_code == 200
+    edit = rep.mutation(
+        entity="customer", op="update", id=cid, changes={"currency": "EUR"}, base={}
+    )
+    res = rep.push(create, edit)
+    assert [r["status"] for r in res["results"]] == ["applied", "applied"], res
+    assert admin.get(f"{CUSTOMERS}/{cid}").json()["currency"] == "EUR"
+
+
 def test_an_own_earlier_write_never_conflicts_with_a_later_edit(admin: Api) -> None:
     """Nobody else wrote since the base version: whatever the base says, the edit applies.
 
