@@ -591,6 +591,46 @@ class Replica:
                 (_dumps(payload), m.mutation_id),
             )
 
+    def _unassume(
+        self, c: sqlite3.Connection, entity: str, id: str, refused_id: int, refused: Data
+    ) -> None:
+        """Later edits were made on top of a refused one: their base is what it replaced.
+
+        A base equal to the refused value goes back to the refused edit's own base (or
+        is left out, if it had none): the server never held the refused value.
+        """
+        changes, before = refused.get("changes") or {}, refused.get("base") or {}
+        for m in self._pending_for(c, entity, id):
+            if m.mutation_id <= refused_id or m.op != "update":
+                continue
+            payload = copy.deepcopy(m.payload)
+            base = payload.get("base") or {}
+            for name, value in changes.items():
+                if name not in base:
+                    continue
+                if isinstance(value, dict) and isinstance(base[name], dict):
+                    seen, was = base[name], before.get(name)
+                    for sub, v in value.items():
+                        if sub in seen and seen[sub] == v:
+                            if isinstance(was, dict) and sub in was:
+                                seen[sub] = was[sub]
+                            elif was is None and name in before:
+                                seen[sub] = None
+                            else:
+                                del seen[sub]
+                    if not seen:
+                        del base[name]  # nothing known is left: unknown, not "seen empty"
+                elif base[name] == value:
+                    if name in before:
+                        base[name] = copy.deepcopy(before[name])
+                    else:
+                        del base[name]
+            if payload != m.payload:
+                c.execute(
+                    "UPDATE outbox SET payload = ? WHERE mutation_id = ?",
+                    (_dumps(payload), m.mutation_id),
+                )
+
     def ack(self, *, results: Sequence[MutationResult], last_mutation_id: int) -> None:
         """Drop acknowledged outbox entries; undo rejected ones and keep why, in one transaction.
 
@@ -615,6 +655,8 @@ class Replica:
                 if result is not None and result.status != "applied":
                     recompute.add((entity, id))
                 if result is not None and result.status == "rejected":
+                    if op == "update":
+                        self._unassume(c, entity, id, mutation_id, json.loads(payload))
                     error = result.error.model_dump() if result.error else {}
                     c.execute(
                         "INSERT INTO rejections "

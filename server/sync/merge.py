@@ -28,6 +28,7 @@ acknowledged) — never "skip the check".
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -220,6 +221,53 @@ def _conflict(
     return record.id
 
 
+@dataclass
+class Earlier:
+    """What earlier mutations of the same batch tell about a record's later edits' bases.
+
+    The replica made each edit on top of its earlier ones, assuming they would apply.
+    ``made``: the record as the replica's own create made it (a stored result this batch
+    returned): the base of what an edit made before that answer left out. ``refused``:
+    flat field -> (value, base) of an own edit that was rejected: a later base equal to
+    that value really saw the refused edit's base (absent: unknown).
+    """
+
+    made: Row | None = None
+    refused: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+
+
+_UNKNOWN = object()
+
+
+def _bases(
+    spec: EntitySpec, m: Mutation, changes: Mapping[str, Any], earlier: Earlier
+) -> dict[str, Any]:
+    """The base of each changed field, corrected by what earlier mutations of the batch say."""
+    base = _flatten_base(spec, m.base or {}, changes)
+    if earlier.made is not None:
+        created = _flatten_row(spec, earlier.made)
+        base.update((name, created.get(name)) for name in changes if name not in base)
+    assumed = {n: earlier.refused[n] for n in base.keys() & earlier.refused.keys()}
+    if assumed:
+        seen = normal_form(spec, {n: base[n] for n in assumed})
+        value = normal_form(spec, {n: v for n, (v, _) in assumed.items()})
+        for name, (_, before) in assumed.items():
+            if seen[name] == value[name]:
+                if before is _UNKNOWN:
+                    del base[name]
+                else:
+                    base[name] = before
+    return base
+
+
+def refused(spec: EntitySpec, m: Mutation, earlier: Earlier) -> None:
+    """Remember a rejected update: later edits of the batch assumed it applied."""
+    changes = _flatten(spec, m.changes or {})
+    base = _bases(spec, m, changes, earlier)
+    for name, value in changes.items():
+        earlier.refused[name] = (value, base.get(name, _UNKNOWN))
+
+
 def update(
     session: Session,
     principal: Principal,
@@ -227,13 +275,9 @@ def update(
     obj: Any,
     m: Mutation,
     client_id: str,
-    made: Row | None = None,
+    earlier: Earlier | None = None,
 ) -> list[str]:
-    """Merge the pushed field changes; return the ids of conflict records made.
-
-    ``made``: the record as this replica's own create made it, when the same batch
-    returned that create's stored result; it is the base of what the edit left out.
-    """
+    """Merge the pushed field changes; return the ids of conflict records made."""
     assert spec.update is not None
     changes = _flatten(spec, m.changes or {})
     if not changes:
@@ -258,10 +302,7 @@ def update(
                 applied="theirs",
             )
         ]
-    base = _flatten_base(spec, m.base or {}, changes)
-    if made is not None:
-        created = _flatten_row(spec, made)
-        base.update((name, created.get(name)) for name in changes if name not in base)
+    base = _bases(spec, m, changes, earlier or Earlier())
     current = _current(spec, obj)
     theirs = {name: current.get(name) for name in changes}
     seen = {name: base[name] for name in changes if name in base}

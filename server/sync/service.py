@@ -20,7 +20,6 @@ from common.sync import (
     PullResponse,
     PushRequest,
     PushResponse,
-    Row,
 )
 from server.db import utcnow
 from server.deps import Principal
@@ -282,9 +281,7 @@ def push(
     results: list[MutationResult] = []
     fresh: list[tuple[SyncMutation, MutationResult]] = []
     created: dict[str, list[tuple[str, MutationResult]]] = {}  # entity -> (id, result)
-    # Records as this client's own creates made them, from stored results this batch
-    # returned: an edit made before the replica had that answer left their bases out.
-    made: dict[tuple[str, str], Row] = {}
+    earlier: dict[tuple[str, str], merge.Earlier] = {}  # (entity, id) -> for later bases
     last_sent = client.last_mutation_id
     for m in data.mutations:
         if m.mutation_id <= client.last_mutation_id:
@@ -300,7 +297,7 @@ def push(
                 )
             answer = MutationResult.model_validate(stored.result)
             if m.op == "create" and answer.data is not None:
-                made[(m.entity, m.id)] = answer.data
+                earlier.setdefault((m.entity, m.id), merge.Earlier()).made = answer.data
             results.append(answer)
             last_sent = m.mutation_id
             continue
@@ -309,7 +306,11 @@ def push(
                 f"Mutation {m.mutation_id} is out of order; the server expects {client.last_mutation_id + 1}",
                 details={"mutation_id": f"expected {client.last_mutation_id + 1}"},
             )
-        result = _apply(session, principal, client.id, m, made.get((m.entity, m.id)))
+        about = earlier.setdefault((m.entity, m.id), merge.Earlier())
+        result = _apply(session, principal, client.id, m, about)
+        spec = spec_for(m.entity)
+        if result.status == "rejected" and m.op == "update" and spec is not None:
+            merge.refused(spec, m, about)
         if m.op == "create" and result.status == "applied":
             created.setdefault(m.entity, []).append((m.id, result))
         row = SyncMutation(
@@ -350,7 +351,7 @@ def push(
 
 
 def _apply(
-    session: Session, principal: Principal, client_id: str, m: Mutation, made: Row | None
+    session: Session, principal: Principal, client_id: str, m: Mutation, earlier: merge.Earlier
 ) -> MutationResult:
     spec = spec_for(m.entity)
     try:
@@ -361,7 +362,7 @@ def _apply(
         if spec.write_permission is not None and not principal.can(spec.write_permission):
             raise Forbidden(f"Missing permission: {spec.write_permission}")
         with savepoint(session):
-            conflicts = _dispatch(session, principal, client_id, spec, m, made)
+            conflicts = _dispatch(session, principal, client_id, spec, m, earlier)
     except DomainError as exc:
         return MutationResult(mutation_id=m.mutation_id, status="rejected", error=_error(exc))
     except ValidationError as exc:
@@ -387,7 +388,7 @@ def _dispatch(
     client_id: str,
     spec: EntitySpec,
     m: Mutation,
-    made: Row | None,
+    earlier: merge.Earlier,
 ) -> list[str]:
     if m.op == "create":
         if spec.create is None:
@@ -404,7 +405,7 @@ def _dispatch(
     if m.op == "update":
         if spec.update is None:
             raise BadRequest(f"{spec.entity} records cannot be changed by sync")
-        conflicts = merge.update(session, principal, spec, obj, m, client_id, made)
+        conflicts = merge.update(session, principal, spec, obj, m, client_id, earlier)
         if obj is not None:
             # The replica shows what the user typed until it pulls the server's row. An
             # update the server takes may still change nothing (it normalises "+1 555 0100"

@@ -315,3 +315,24 @@ def test_an_applied_create_takes_the_servers_row_and_teaches_later_edits(
     )
     assert replica.get(entity="customer", id=other)["name"] == "Other (renamed)"
     assert replica.server_version(entity="customer", id=other) == 12
+
+
+def test_edits_on_top_of_a_refused_one_take_back_its_base(replica: Replica) -> None:
+    replica.apply_pull_page(page(upsert("a", 5, **ACME)))
+    replica.update(entity="customer", id="a", changes={"name": "Taken", "address": {"city": "X"}})
+    replica.update(entity="customer", id="a", changes={"name": "Free"})
+    replica.update(entity="customer", id="a", changes={"address": {"city": "Y", "zip": "1"}})
+    assert [m.payload["base"] for m in replica.pending()[1:]] == [
+        {"name": "Taken"},
+        {"address": {"city": "X", "zip": "10001"}},
+    ]
+    error = ErrorBody(error="conflict", message="Email taken")
+    replica.ack(
+        results=[MutationResult(mutation_id=1, status="rejected", error=error)],
+        last_mutation_id=1,
+    )
+    # The server never held the refused values: the later edits saw what it replaced.
+    assert [m.payload["base"] for m in replica.pending()] == [
+        {"name": "Acme"},
+        {"address": {"city": "New York", "zip": "10001"}},
+    ]

@@ -123,6 +123,33 @@ def test_an_edit_made_while_the_creates_answer_was_lost_learns_its_base(admin: A
     assert admin.get(f"{CUSTOMERS}/{cid}").json()["currency"] == "EUR"
 
 
+def test_an_edit_on_top_of_a_refused_one_is_judged_by_what_the_server_held(admin: Api) -> None:
+    """The replica made the second edit on top of the first, which the server refused."""
+    taken = _customer(admin)["email"]
+    c = _customer(admin, credit_limit=100)
+    rep = Replica(admin)
+    rep.push(_update(rep, c["id"], {"credit_limit": 150}, {"credit_limit": 100}))
+    assert admin.put(f"{CUSTOMERS}/{c['id']}", json={"notes": "meanwhile"}).status_code == 200
+    res = rep.push(
+        _update(
+            rep,
+            c["id"],
+            {"email": taken, "credit_limit": 200},  # refused: the email belongs to another
+            {"email": c["email"], "credit_limit": 150},
+        ),
+        _update(
+            rep,
+            c["id"],
+            {"email": "mine@acme.example", "credit_limit": 300},
+            {"email": taken, "credit_limit": 200},
+        ),
+    )
+    assert [r["status"] for r in res["results"]] == ["rejected", "applied"], res
+    got = admin.get(f"{CUSTOMERS}/{c['id']}").json()
+    assert (got["email"], got["credit_limit"]) == ("mine@acme.example", 300)
+    assert _conflicts(admin, c["id"]) == []
+
+
 def test_an_own_earlier_write_never_conflicts_with_a_later_edit(admin: Api) -> None:
     """Nobody else wrote since the base version: whatever the base says, the edit applies.
 
