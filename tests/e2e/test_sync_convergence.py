@@ -306,8 +306,11 @@ class Desktop:
         conn.close()
         self.backup = (target, next_id, next_id if first is None else int(first))
 
-    def restore(self, server_last: int) -> None:
-        """The user puts the backup back: what was made since is known to the server only."""
+    def restore(self, server_last: int, stored: dict[int, str | None]) -> None:
+        """The user puts the backup back: what was made since is known to the server only.
+
+        ``stored``: mutation id -> fingerprint of what the server holds under it.
+        """
         assert self.backup is not None
         source, next_id, first_pending = self.backup
         made = self.made()
@@ -317,7 +320,7 @@ class Desktop:
         _copy_file(source, self.path)
         for m in range(next_id, made + 1):
             sent = self.sent.pop(m, None)
-            if sent is not None and m <= server_last:
+            if sent is not None and stored.get(m) == sent.fingerprint:
                 self.history[m] = sent  # applied (or refused) on the server, unknown here
         self.forgotten |= set(range(next_id, server_last + 1))
         # Acknowledged since the backup: pending again in the file (acknowledged once more)
@@ -455,6 +458,8 @@ class SyncModel(RuleBasedStateMachine):
                 self.order.append(r.json()["id"])
         for d in self.desktops:
             d.client.sync_once()
+            # A first backup, so that any restore puts back a copy older than what follows.
+            d.back_up(self.workdir / f"{self.tag}-{d.number}.backup.sqlite3")
 
     def teardown(self) -> None:
         try:
@@ -597,7 +602,14 @@ class SyncModel(RuleBasedStateMachine):
                     SyncClientRow.id == d.replica.client_id
                 )
             )
-        d.restore(last or 0)
+            stored = dict(
+                s.execute(
+                    sa.select(SyncMutation.mutation_id, SyncMutation.fingerprint).where(
+                        SyncMutation.client_id == d.replica.client_id
+                    )
+                ).all()
+            )
+        d.restore(last or 0, stored)
 
     # ------------------------------------------------------------ the network
 
@@ -901,7 +913,7 @@ class SyncModel(RuleBasedStateMachine):
         a delete): an edit never conflicts with the same replica's own earlier ones."""
         sent = d.all_sent()
         with self.ctx.db.unit_of_work() as s:
-            fields = dict(s.execute(sa.select(SyncConflict.id, SyncConflict.field)).tuples().all())
+            fields = dict(s.execute(sa.select(SyncConflict.id, SyncConflict.field)).all())
         for m, status, conflict_ids in self._stored(d):
             if status != "conflict":
                 continue
@@ -949,7 +961,7 @@ class SyncModel(RuleBasedStateMachine):
     def _check_exactly_once(self, n: int, d: Desktop) -> None:
         """Every mutation stored once; each acknowledged exactly once, except those a restored
         copy of the file no longer knows (``forgotten``: the server still holds them)."""
-        made = d.made()
+        made = max(d.made(), *d.forgotten, 0)
         stored = self._stored(d)
         assert [m for m, _, _ in stored] == list(range(1, made + 1)), (
             f"desktop {n} made {made} mutations; the server holds {[m for m, _, _ in stored]}"
