@@ -243,7 +243,8 @@ def _bases(
     spec: EntitySpec, m: Mutation, changes: Mapping[str, Any], earlier: Earlier
 ) -> dict[str, Any]:
     """The base of each changed field, corrected by what earlier mutations of the batch say."""
-    base = _flatten_base(spec, m.base or {}, changes)
+    given = _flatten_base(spec, m.base or {}, changes)
+    base = {name: given[name] for name in changes if name in given}
     if earlier.made is not None:
         created = _flatten_row(spec, earlier.made)
         base.update((name, created.get(name)) for name in changes if name not in base)
@@ -302,10 +303,9 @@ def update(
                 applied="theirs",
             )
         ]
-    base = _bases(spec, m, changes, earlier or Earlier())
+    seen = _bases(spec, m, changes, earlier or Earlier())
     current = _current(spec, obj)
     theirs = {name: current.get(name) for name in changes}
-    seen = {name: base[name] for name in changes if name in base}
     for name in seen.keys() & spec.nested:
         # A whole nested object (removing it): compare the keys the server's view has.
         saw, has = seen[name], theirs[name]

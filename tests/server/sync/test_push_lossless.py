@@ -150,6 +150,21 @@ def test_an_edit_on_top_of_a_refused_one_is_judged_by_what_the_server_held(admin
     assert _conflicts(admin, c["id"]) == []
 
 
+def test_refused_edits_of_a_whole_address_and_of_its_fields_then_an_edit(admin: Api) -> None:
+    """Bases corrected after refused edits of both an address and one of its fields: the
+    address as a whole (null) and its city never meet in one value (once a 500)."""
+    taken = _customer(admin)["email"]
+    c = _customer(admin, addresses=[{"city": "Kyiv"}])
+    rep = Replica(admin)
+    res = rep.push(
+        _update(rep, c["id"], {"address": None, "email": taken}, {"address": None}),
+        _update(rep, c["id"], {"address": {"city": "Y"}, "email": taken}, {"address": None}),
+        _update(rep, c["id"], {"address": {"city": "Z"}}, {"address": None}),
+    )
+    assert [r["status"] for r in res["results"]] == ["rejected", "rejected", "conflict"], res
+    assert admin.get(f"{CUSTOMERS}/{c['id']}").json()["address"]["city"] == "Z"
+
+
 def test_an_own_earlier_write_never_conflicts_with_a_later_edit(admin: Api) -> None:
     """Nobody else wrote since the base version: whatever the base says, the edit applies.
 
