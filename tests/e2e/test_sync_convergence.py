@@ -88,15 +88,13 @@ PHONES = st.one_of(st.none(), st.sampled_from(["+1 555 0100", "+15550100", "+44 
 MONEY = st.integers(min_value=0, max_value=10**12)
 CURRENCY = st.sampled_from(["USD", "EUR", "eur", "UAH"])
 COUNTRY = st.one_of(st.none(), st.sampled_from(["US", "DE", "ua"]))
-ADDRESS_CHANGE = st.fixed_dictionaries(
-    {},
-    optional={
-        "street": TEXT,
-        "city": st.one_of(st.none(), st.sampled_from(["Boston", "Kyiv", " Berlin "])),
-        "postal_code": st.one_of(st.none(), st.sampled_from(["02134", "01001"])),
-        "country": COUNTRY,
-    },
-).filter(bool)
+ADDRESS_FIELDS: dict[str, st.SearchStrategy[Any]] = {
+    "street": TEXT,
+    "city": st.one_of(st.none(), st.sampled_from(["Boston", "Kyiv", " Berlin "])),
+    "postal_code": st.one_of(st.none(), st.sampled_from(["02134", "01001"])),
+    "country": COUNTRY,
+}
+ADDRESS_CHANGE = st.fixed_dictionaries({}, optional=ADDRESS_FIELDS).filter(bool)
 
 
 def emails(tag: str) -> st.SearchStrategy[str]:
@@ -135,6 +133,19 @@ def field_values(tag: str) -> dict[str, st.SearchStrategy[Any]]:
         "currency": CURRENCY,
         "address": st.one_of(st.none(), ADDRESS_CHANGE),
     }
+
+
+def same_fields(tag: str, changes: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
+    """Another edit of the same fields (an address: the same sub-fields), other values."""
+    fields = field_values(tag)
+    return st.fixed_dictionaries(
+        {
+            name: st.fixed_dictionaries({sub: ADDRESS_FIELDS[sub] for sub in value})
+            if name == "address" and isinstance(value, dict)
+            else fields[name]
+            for name, value in changes.items()
+        }
+    )
 
 
 def update_changes(tag: str) -> st.SearchStrategy[dict[str, Any]]:
@@ -563,9 +574,12 @@ class SyncModel(RuleBasedStateMachine):
         d = self.desktop(i)
         cid = self.pick(data, d)
         if cid is not None:
-            fields = frozenset({"_deleted"})
-            self.tries(d.party, cid, fields)
-            d.note(d.replica.delete(entity="customer", id=cid), cid, "delete", None, fields)
+            self.delete_it(d, cid)
+
+    def delete_it(self, d: Desktop, cid: str) -> None:
+        fields = frozenset({"_deleted"})
+        self.tries(d.party, cid, fields)
+        d.note(d.replica.delete(entity="customer", id=cid), cid, "delete", None, fields)
 
     @precondition(lambda self: bool(self.order))
     @rule(i=st.integers(0, 3), name=st.sampled_from(["activate", "deactivate"]), data=st.data())
@@ -669,6 +683,27 @@ class SyncModel(RuleBasedStateMachine):
         changes = data.draw(update_changes(self.tag))
         if cid is None:
             return
+        self.rest_put(cid, changes)
+
+    @precondition(lambda self: bool(self.order))
+    @rule(i=st.integers(0, 3), how=st.sampled_from(["same", "other", "delete"]), data=st.data())
+    def someone_else_edits_it_too(self, i: int, how: str, data: st.DataObject) -> None:
+        """The integration changes a record this desktop shows (it may not have pushed or
+        pulled it yet: made here, or seen without an address); the user, who does not
+        see that change, edits the same fields, others, or deletes the record."""
+        d = self.desktop(i)
+        cid = self.pick(data, d)
+        changes = data.draw(update_changes(self.tag))
+        if cid is None:
+            return
+        self.rest_put(cid, changes)
+        if how == "delete":
+            self.delete_it(d, cid)
+        else:
+            mine = same_fields(self.tag, changes) if how == "same" else update_changes(self.tag)
+            self.edit(d, cid, data.draw(mine, label="mine"))
+
+    def rest_put(self, cid: str, changes: dict[str, Any]) -> None:
         before = self.version(cid)
         r = self.admin.put(f"{CUSTOMERS}/{cid}", json=changes)
         # 404: deleted, or not pushed yet; 409: email taken; 422: a required field cleared.
