@@ -686,22 +686,55 @@ class SyncModel(RuleBasedStateMachine):
         self.rest_put(cid, changes)
 
     @precondition(lambda self: bool(self.order))
-    @rule(i=st.integers(0, 3), how=st.sampled_from(["same", "other", "delete"]), data=st.data())
-    def someone_else_edits_it_too(self, i: int, how: str, data: st.DataObject) -> None:
-        """The integration changes a record this desktop shows (it may not have pushed or
-        pulled it yet: made here, or seen without an address); the user, who does not
-        see that change, edits the same fields, others, or deletes the record."""
+    @rule(
+        i=st.integers(0, 3),
+        how=st.sampled_from(["same", "other", "delete"]),
+        push=st.booleans(),
+        data=st.data(),
+    )
+    def someone_else_edits_it_too(self, i: int, how: str, push: bool, data: st.DataObject) -> None:
+        """The integration changes a record this desktop shows (perhaps without an address,
+        perhaps made here and not pulled back yet); the user, who does not see that change,
+        edits the same fields, others, or deletes the record; perhaps it is pushed at once."""
         d = self.desktop(i)
         cid = self.pick(data, d)
-        changes = data.draw(update_changes(self.tag))
-        if cid is None:
+        if cid is not None:
+            self.behind_the_users_back(d, cid, how, push, data)
+
+    @rule(
+        i=st.integers(0, 3),
+        how=st.sampled_from(["same", "other", "delete"]),
+        data=st.data(),
+    )
+    def made_here_then_changed_elsewhere(self, i: int, how: str, data: st.DataObject) -> None:
+        """A record made on this desktop and pushed, changed over REST before the desktop
+        pulls it back; the user edits it again (in another spelling) or deletes it."""
+        d = self.desktop(i)
+        if not d.online:
             return
+        self.create(i, data)
+        cid = self.order[-1]
+        if self.edit_first(data):
+            self.edit(d, cid, data.draw(update_changes(self.tag), label="first edit"))
+        self.push_and_check(d)
+        self.behind_the_users_back(d, cid, how, True, data)
+
+    @staticmethod
+    def edit_first(data: st.DataObject) -> bool:
+        return data.draw(st.booleans(), label="edit before pushing")
+
+    def behind_the_users_back(
+        self, d: Desktop, cid: str, how: str, push: bool, data: st.DataObject
+    ) -> None:
+        changes = data.draw(update_changes(self.tag), label="theirs")
         self.rest_put(cid, changes)
         if how == "delete":
             self.delete_it(d, cid)
         else:
             mine = same_fields(self.tag, changes) if how == "same" else update_changes(self.tag)
             self.edit(d, cid, data.draw(mine, label="mine"))
+        if push and d.online:
+            self.push_and_check(d)
 
     def rest_put(self, cid: str, changes: dict[str, Any]) -> None:
         before = self.version(cid)
