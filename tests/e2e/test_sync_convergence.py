@@ -717,7 +717,8 @@ class SyncModel(RuleBasedStateMachine):
         if self.edit_first(data):
             self.edit(d, cid, data.draw(update_changes(self.tag), label="first edit"))
         self.push_and_check(d)
-        self.behind_the_users_back(d, cid, how, True, data)
+        if d.replica.get(entity="customer", id=cid) is not None:  # (refused: email taken)
+            self.behind_the_users_back(d, cid, how, True, data)
 
     @staticmethod
     def edit_first(data: st.DataObject) -> bool:
