@@ -688,14 +688,15 @@ class SyncModel(RuleBasedStateMachine):
     @precondition(lambda self: bool(self.order))
     @rule(
         i=st.integers(0, 3),
-        how=st.sampled_from(["same", "other", "delete"]),
+        how=st.sampled_from(["same", "other", "address", "delete"]),
         push=st.booleans(),
         data=st.data(),
     )
     def someone_else_edits_it_too(self, i: int, how: str, push: bool, data: st.DataObject) -> None:
         """The integration changes a record this desktop shows (perhaps without an address,
         perhaps made here and not pulled back yet); the user, who does not see that change,
-        edits the same fields, others, or deletes the record; perhaps it is pushed at once."""
+        edits the same fields (an address's), others, or deletes the record; perhaps it is
+        pushed at once."""
         d = self.desktop(i)
         cid = self.pick(data, d)
         if cid is not None:
@@ -703,7 +704,7 @@ class SyncModel(RuleBasedStateMachine):
 
     @rule(
         i=st.integers(0, 3),
-        how=st.sampled_from(["same", "other", "delete"]),
+        how=st.sampled_from(["same", "other", "address", "delete"]),
         data=st.data(),
     )
     def made_here_then_changed_elsewhere(self, i: int, how: str, data: st.DataObject) -> None:
@@ -727,7 +728,11 @@ class SyncModel(RuleBasedStateMachine):
     def behind_the_users_back(
         self, d: Desktop, cid: str, how: str, push: bool, data: st.DataObject
     ) -> None:
-        changes = data.draw(update_changes(self.tag), label="theirs")
+        if how == "address":  # the same address fields, whether or not the user saw one
+            changes = {"address": data.draw(ADDRESS_CHANGE, label="their address")}
+            how = "same"
+        else:
+            changes = data.draw(update_changes(self.tag), label="theirs")
         self.rest_put(cid, changes)
         if how == "delete":
             self.delete_it(d, cid)
