@@ -1108,7 +1108,7 @@ def test_replicas_converge_on_the_servers_view(
             SyncModel,
             settings=settings(
                 max_examples=15,
-                stateful_step_count=25,
+                stateful_step_count=35,
                 deadline=None,
                 suppress_health_check=list(HealthCheck),
                 database=None,
