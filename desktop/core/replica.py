@@ -160,7 +160,8 @@ def _seen(local: Data, changes: Data) -> Data:
     A field the record does not have (a local create that left it to the server's
     default, not yet acknowledged) is left out: the server then knows the base is
     unknown rather than empty. A nested object the record shows as null was seen
-    empty, every sub-field of it.
+    empty, every sub-field of it; so was a sub-field a nested object shown lacks
+    (an address made here holds only the fields typed into it).
     """
     base: Data = {}
     for name, value in changes.items():
@@ -168,9 +169,7 @@ def _seen(local: Data, changes: Data) -> Data:
             continue
         seen = local[name]
         if isinstance(value, dict) and isinstance(seen, dict):
-            known = {sub: copy.deepcopy(seen[sub]) for sub in value if sub in seen}
-            if known:
-                base[name] = known
+            base[name] = {sub: copy.deepcopy(seen.get(sub)) for sub in value}
         else:
             base[name] = copy.deepcopy(seen)
     return base

@@ -273,6 +273,19 @@ def _same_edit(stored: SyncMutation, m: Mutation) -> bool:
     return stored.fingerprint in (m.fingerprint(), m.fingerprint(with_time=False))
 
 
+def _same_edit_elsewhere(session: Session, client_id: str, m: Mutation) -> SyncMutation | None:
+    """This edit, stored under another id: a copy of the replica's file made before its
+    outbox was renumbered, restored. Only an edit that says when it was made can be told
+    from another one with the same content."""
+    if m.made_at is None:
+        return None
+    return session.scalar(
+        sa.select(SyncMutation)
+        .where(SyncMutation.client_id == client_id, SyncMutation.fingerprint == m.fingerprint())
+        .limit(1)
+    )
+
+
 def push(
     *, session: Session, principal: Principal, data: PushRequest, dialect: str
 ) -> PushResponse:
@@ -287,6 +300,8 @@ def push(
         if m.mutation_id <= client.last_mutation_id:
             stored = session.get(SyncMutation, (client.id, m.mutation_id))
             if stored is None or not _same_edit(stored, m):
+                stored = _same_edit_elsewhere(session, client.id, m)
+            if stored is None:
                 if results:
                     break  # acknowledge what came before; the next push starts with this one
                 expected = client.last_mutation_id + 1
@@ -296,6 +311,7 @@ def push(
                     details={"mutation_id": f"expected {expected}"},
                 )
             answer = MutationResult.model_validate(stored.result)
+            answer.mutation_id = m.mutation_id  # (the same edit, stored under another id)
             if m.op == "create" and answer.data is not None:
                 earlier.setdefault((m.entity, m.id), merge.Earlier()).made = answer.data
             results.append(answer)

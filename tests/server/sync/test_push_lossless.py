@@ -538,3 +538,35 @@ def test_a_retry_from_an_older_client_without_made_at_still_matches(admin: Api) 
     # The base is context, not the edit: a retry may carry a base the replica learnt since.
     status, body = _push(admin, client_id, m | {"base": {"notes": "y"}, "base_version": 9})
     assert status == 200 and body["last_mutation_id"] == 1, body
+
+
+def test_an_edit_stored_under_another_id_is_not_applied_twice(admin: Api) -> None:
+    """A copy of the file made while an edit waited under its first number; the outbox was
+    renumbered and the edit applied under another; the copy is restored: it sends the edit
+    under its first number again."""
+    c = _customer(admin, credit_limit=0)
+    client_id = new_id()
+
+    def add(n: int, amount: int, made_at: str) -> dict:
+        return {
+            "mutation_id": n,
+            "entity": "customer",
+            "op": "update",
+            "id": c["id"],
+            "changes": {"credit_limit": amount},
+            "base": {"credit_limit": 0},
+            "made_at": made_at,
+        }
+
+    assert _push(admin, client_id, add(1, 10, "2026-01-01T00:00:01+00:00"))[0] == 200
+    edit = add(1, 20, "2026-01-02T00:00:01+00:00")  # made after a restore: number 1 again
+    assert _push(admin, client_id, edit)[0] == 409
+    status, body = _push(admin, client_id, edit | {"mutation_id": 2})  # renumbered
+    assert status == 200 and body["results"][0]["status"] == "conflict"  # 10 is not its base
+    # The copy with the edit still numbered 1 is restored and pushes it again.
+    status, body = _push(admin, client_id, edit)
+    assert status == 200, body
+    assert body["results"][0]["mutation_id"] == 1 and body["last_mutation_id"] == 1
+    assert body["results"][0]["conflicts"]  # the stored result of the edit, not applied again
+    with_conflicts = [x for x in _conflicts(admin, c["id"]) if x["field"] == "credit_limit"]
+    assert len(with_conflicts) == 1
