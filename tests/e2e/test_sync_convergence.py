@@ -67,7 +67,6 @@ from server.audit.models import AuditRecord
 from server.context import AppContext
 from server.customers.models import Customer
 from server.sync.models import ChangeLog, SyncConflict, SyncMutation
-from server.sync.models import SyncClient as SyncClientRow
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Api, LiveServer
 from tests.desktop.core.conftest import FaultyTransport
 from tests.factories import DEFAULT_PASSWORD, user_with_role
@@ -215,6 +214,16 @@ class Sent(NamedTuple):
     fingerprint: str
 
 
+class Stored(NamedTuple):
+    """A mutation's stored result on the server."""
+
+    mutation_id: int
+    status: str
+    conflicts: list[str]
+    fingerprint: str
+    result: dict[str, Any]
+
+
 # ---------------------------------------------------------------- the replicas
 
 
@@ -264,14 +273,13 @@ class Desktop:
         self.url, self.path, self.tokens, self.user_id = url, path, tokens, user_id
         self.pull_limit = pull_limit
         self.acks: list[tuple[int, str]] = []
-        self.sent: dict[int, Sent] = {}  # mutation id -> the edit
-        # Edits the server holds that a restored copy of the file no longer knows: they
-        # are never acknowledged again (ids in ``forgotten``).
-        self.history: dict[int, Sent] = {}
-        self.forgotten: set[int] = set()
+        self.sent: dict[int, Sent] = {}  # the file's mutation id -> the edit
+        self.edits: dict[str, Sent] = {}  # fingerprint -> every edit this desktop ever made
         self.copy = 0  # which copy of the file is in use: a restore starts another
-        self.backup: tuple[Path, int, int] | None = None  # file, next id, first pending id
-        self.lost: set[int] = set()  # pushed while an answer was lost: applied at an unknown time
+        # The backup: file, and the model's view of it (its edits, acknowledgements).
+        self.backup: tuple[Path, dict[int, Sent], list[tuple[int, str]]] | None = None
+        # Edits pushed while an answer was lost: applied at an unknown time.
+        self.lost: set[str] = set()
         self.renumbers = 0
         self.online = True
         self.faults = FaultyTransport()
@@ -294,50 +302,31 @@ class Desktop:
     def _renumbered(self, moved: dict[int, int]) -> None:
         self.renumbers += 1
         self.sent = {moved.get(m, m): sent for m, sent in self.sent.items()}
-        self.lost = {moved.get(m, m) for m in self.lost}
 
     def note(
         self, mutation_id: int, cid: str, op: str, detail: Any, fields: frozenset[str]
     ) -> None:
         entry = next(m for m in self.replica.pending(limit=None) if m.mutation_id == mutation_id)
         fingerprint = entry.to_wire().fingerprint()
-        self.sent[mutation_id] = Sent(cid, op, detail, self.party, fields, fingerprint)
-
-    def all_sent(self) -> dict[int, Sent]:
-        return {**self.history, **self.sent}
+        self.sent[mutation_id] = self.edits[fingerprint] = Sent(
+            cid, op, detail, self.party, fields, fingerprint
+        )
 
     def back_up(self, target: Path) -> None:
         """A copy of the file as a backup tool would take it, while the app runs."""
         _copy_file(self.path, target)
-        with sqlite3.connect(target) as conn:
-            next_id = int(
-                conn.execute("SELECT value FROM meta WHERE key = 'next_mutation_id'").fetchone()[0]
-            )
-            first = conn.execute("SELECT min(mutation_id) FROM outbox").fetchone()[0]
-        conn.close()
-        self.backup = (target, next_id, next_id if first is None else int(first))
+        self.backup = (target, dict(self.sent), list(self.acks))
 
-    def restore(self, server_last: int, stored: dict[int, str | None]) -> None:
-        """The user puts the backup back: what was made since is known to the server only.
-
-        ``stored``: mutation id -> fingerprint of what the server holds under it.
-        """
+    def restore(self) -> None:
+        """The user puts the backup back: what was made since is known to the server only."""
         assert self.backup is not None
-        source, next_id, first_pending = self.backup
-        made = self.made()
+        source, sent, acks = self.backup
         self.close()
         for suffix in ("-wal", "-shm"):
             Path(f"{self.path}{suffix}").unlink(missing_ok=True)
         _copy_file(source, self.path)
-        for m in range(next_id, made + 1):
-            sent = self.sent.pop(m, None)
-            if sent is not None and stored.get(m) == sent.fingerprint:
-                self.history[m] = sent  # applied (or refused) on the server, unknown here
-        self.forgotten |= set(range(next_id, server_last + 1))
-        # Acknowledged since the backup: pending again in the file (acknowledged once more)
-        # or forgotten.
-        self.acks[:] = [(m, status) for m, status in self.acks if m < first_pending]
-        self.lost = {m for m in self.lost if m < next_id}
+        self.sent = dict(sent)
+        self.acks[:] = acks
         self.copy += 1
         self.client = self._open()
 
@@ -608,22 +597,8 @@ class SyncModel(RuleBasedStateMachine):
     def restore_the_backup(self, i: int) -> None:
         """The file is replaced by its older copy; the server holds what was made since."""
         d = self.desktop(i)
-        if d.backup is None:
-            return
-        with self.ctx.db.unit_of_work() as s:
-            last = s.scalar(
-                sa.select(SyncClientRow.last_mutation_id).where(
-                    SyncClientRow.id == d.replica.client_id
-                )
-            )
-            stored = dict(
-                s.execute(
-                    sa.select(SyncMutation.mutation_id, SyncMutation.fingerprint).where(
-                        SyncMutation.client_id == d.replica.client_id
-                    )
-                ).all()
-            )
-        d.restore(last or 0, stored)
+        if d.backup is not None:
+            d.restore()
 
     # ------------------------------------------------------------ the network
 
@@ -644,7 +619,7 @@ class SyncModel(RuleBasedStateMachine):
         d = self.desktop(i)
         if d.online and d.replica.pending_count():
             d.faults.fail(PUSH, "lose")
-            d.lost |= {m.mutation_id for m in d.replica.pending(limit=200)}
+            d.lost |= {d.sent[m.mutation_id].fingerprint for m in d.replica.pending(limit=200)}
             with pytest.raises(Offline):
                 d.client.push_pending()
 
@@ -847,7 +822,6 @@ class SyncModel(RuleBasedStateMachine):
             assert not dirty, f"desktop {n} still marks {dirty} as changed locally"
             self._check_conflicts(n, d)
             self._check_exactly_once(n, d)
-            self._check_each_result_is_its_edits(n, d)
             self._check_no_conflict_without_another_writer(n, d)
         self._check_audit()
 
@@ -860,7 +834,7 @@ class SyncModel(RuleBasedStateMachine):
         renumbers = d.renumbers
         before = len(d.acks)
         done = d.client.push_pending(batch_size=batch)
-        fresh = [(m, status) for m, status in d.acks[before:] if m not in d.lost]
+        fresh = [(m, s) for m, s in d.acks[before:] if d.sent[m].fingerprint not in d.lost]
         if d.renumbers == renumbers:  # (ids of the outbox as it was before the push)
             rows = {cid: r.json() for cid, r in held.items() if r.status_code == 200}
             self._check_nothing_unseen_overwritten(d, fresh, pending, rows)
@@ -902,7 +876,7 @@ class SyncModel(RuleBasedStateMachine):
             pushed = list(
                 s.execute(
                     sa.select(
-                        SyncMutation.client_id, SyncMutation.mutation_id, SyncMutation.version
+                        SyncMutation.client_id, SyncMutation.fingerprint, SyncMutation.version
                     ).where(SyncMutation.version.in_(sorted(versions)))
                 )
             )
@@ -910,9 +884,9 @@ class SyncModel(RuleBasedStateMachine):
         found: list[frozenset[str]] = []
         for version in sorted(versions - own):
             fields = set(self.rest_versions.get(cid, {}).get(version, ()))
-            for client, m, v in pushed:
+            for client, fingerprint, v in pushed:
                 other = by_client.get(client)
-                sent = other.all_sent().get(m) if other is not None and v == version else None
+                sent = other.edits.get(fingerprint) if other is not None and v == version else None
                 if sent is not None and sent.cid == cid:
                     fields |= sent.fields
             found.append(frozenset(fields or {"*"}))
@@ -945,7 +919,12 @@ class SyncModel(RuleBasedStateMachine):
             if sent.op != "update":
                 continue
             with self.ctx.db.unit_of_work() as s:
-                stored = s.get(SyncMutation, (d.replica.client_id, m))
+                stored = s.scalar(
+                    sa.select(SyncMutation).where(
+                        SyncMutation.client_id == d.replica.client_id,
+                        SyncMutation.fingerprint == sent.fingerprint,
+                    )
+                )
                 assert stored is not None
                 made = set(
                     s.scalars(
@@ -978,50 +957,26 @@ class SyncModel(RuleBasedStateMachine):
                 out[name] = value
         return out
 
-    def _check_each_result_is_its_edits(self, n: int, d: Desktop) -> None:
-        """Every stored result belongs to the edit the desktop made under that id (its
-        fingerprint): no edit got another's result back, also after a restore; and a
-        create was refused only because its email was taken (REST would refuse it too)."""
-        sent = d.all_sent()
-        with self.ctx.db.unit_of_work() as s:
-            rows = list(
-                s.execute(
-                    sa.select(
-                        SyncMutation.mutation_id, SyncMutation.fingerprint, SyncMutation.result
-                    ).where(SyncMutation.client_id == d.replica.client_id)
-                )
-            )
-        for m, fingerprint, result in rows:
-            if m in sent:
-                assert fingerprint == sent[m].fingerprint, (
-                    f"desktop {n}: mutation {m}'s stored result is another edit's"
-                )
-            if m in sent and sent[m].op == "create" and result["status"] == "rejected":
-                assert result["error"]["error"] == "conflict", (
-                    f"desktop {n}: create {m} refused: {result['error']}"
-                )
-
     def _check_no_conflict_without_another_writer(self, n: int, d: Desktop) -> None:
         """A conflict record needs someone else's write of that field (or of the record, for
         a delete): an edit never conflicts with the same replica's own earlier ones."""
-        sent = d.all_sent()
         with self.ctx.db.unit_of_work() as s:
             fields = dict(s.execute(sa.select(SyncConflict.id, SyncConflict.field)).all())
-        for m, status, conflict_ids in self._stored(d):
-            if status != "conflict":
+        for row in self._stored(d):
+            if row.status != "conflict":
                 continue
-            mine = sent[m]
+            mine = d.edits[row.fingerprint]
             others = [
                 f for who, fs in self.tried.get(mine.cid, []) if who != mine.party for f in fs
             ]
-            for conflict_id in conflict_ids:
+            for conflict_id in row.conflicts:
                 field = fields[conflict_id]
                 ok = (
                     bool(others) if field == "_deleted" else any(overlaps(field, f) for f in others)
                 )
                 assert ok, (
-                    f"desktop {n}: mutation {m} ({mine.op} {mine.detail}) conflicts on {field} "
-                    f"with nobody else's write of it"
+                    f"desktop {n}: mutation {row.mutation_id} ({mine.op} {mine.detail}) "
+                    f"conflicts on {field} with nobody else's write of it"
                 )
 
     def _was_created(self, cid: str) -> bool:
@@ -1042,34 +997,58 @@ class SyncModel(RuleBasedStateMachine):
             )
         assert local.keys() == mine, f"desktop {n} does not hold exactly its user's conflicts"
 
-    def _stored(self, d: Desktop) -> list[tuple[int, str, list[str]]]:
+    def _stored(self, d: Desktop) -> list[Stored]:
         with self.ctx.db.unit_of_work() as s:
             rows = s.execute(
-                sa.select(SyncMutation.mutation_id, SyncMutation.status, SyncMutation.result)
+                sa.select(
+                    SyncMutation.mutation_id,
+                    SyncMutation.status,
+                    SyncMutation.result,
+                    SyncMutation.fingerprint,
+                )
                 .where(SyncMutation.client_id == d.replica.client_id)
                 .order_by(SyncMutation.mutation_id)
             )
-            return [(m, status, list(result.get("conflicts", []))) for m, status, result in rows]
+            return [
+                Stored(m, status, list(result.get("conflicts", [])), fingerprint, result)
+                for m, status, result, fingerprint in rows
+            ]
 
     def _check_exactly_once(self, n: int, d: Desktop) -> None:
-        """Every mutation stored once; each acknowledged exactly once, except those a restored
-        copy of the file no longer knows (``forgotten``: the server still holds them)."""
-        made = max(d.made(), *d.forgotten, 0)
+        """Every edit stored at most once, each stored result that of one of the desktop's
+        own edits (its fingerprint: no edit got another's result back, also after a restore);
+        each edit the file holds acknowledged exactly once, with its stored outcome; a create
+        refused only because its email was taken (REST would refuse it too)."""
         stored = self._stored(d)
-        assert [m for m, _, _ in stored] == list(range(1, made + 1)), (
-            f"desktop {n} made {made} mutations; the server holds {[m for m, _, _ in stored]}"
+        ids = [row.mutation_id for row in stored]
+        assert ids == list(range(1, len(ids) + 1)) and len(ids) >= d.made(), (
+            f"desktop {n} made {d.made()} mutations; the server holds {ids}"
         )
-        known = [(m, status, ids) for m, status, ids in stored if m not in d.forgotten]
+        by_edit: dict[str, Stored] = {}
+        for row in stored:
+            assert row.fingerprint in d.edits, (
+                f"desktop {n}: mutation {row.mutation_id}'s stored result is no edit of it"
+            )
+            assert row.fingerprint not in by_edit, (
+                f"desktop {n}: one edit stored twice, as {by_edit[row.fingerprint].mutation_id} "
+                f"and {row.mutation_id}"
+            )
+            by_edit[row.fingerprint] = row
+            if d.edits[row.fingerprint].op == "create" and row.status == "rejected":
+                assert row.result["error"]["error"] == "conflict", (
+                    f"desktop {n}: create {row.mutation_id} refused: {row.result['error']}"
+                )
         acked = sorted(d.acks)
-        assert [m for m, _ in acked] == [m for m, _, _ in known], (
+        assert [m for m, _ in acked] == sorted(d.sent), (
             f"desktop {n}: each mutation must be acknowledged exactly once, got {acked}"
         )
-        assert acked == [(m, status) for m, status, _ in known]
+        outcome = {m: by_edit[sent.fingerprint] for m, sent in d.sent.items()}
+        assert acked == [(m, outcome[m].status) for m in sorted(d.sent)]
         rejected = [r.mutation_id for r in d.replica.rejections(include_dismissed=True)]
-        assert rejected == [m for m, status, _ in known if status == "rejected"]
+        assert rejected == [m for m in sorted(d.sent) if outcome[m].status == "rejected"]
         conflicts = d.replica.conflict_results()
         assert [(m, ids) for m, _, _, ids in conflicts] == [
-            (m, ids) for m, status, ids in known if status == "conflict"
+            (m, outcome[m].conflicts) for m in sorted(d.sent) if outcome[m].status == "conflict"
         ]
         assert all(ids for _, _, _, ids in conflicts)
 
@@ -1079,10 +1058,10 @@ class SyncModel(RuleBasedStateMachine):
         counted: Counter[tuple[str, str]] = Counter()  # (customer id, op) -> applied mutations
         with self.ctx.db.unit_of_work() as s:
             for d in self.desktops:
-                outcome = {m: status for m, status, _ in self._stored(d)}
-                for m, (cid, op, *_) in d.all_sent().items():
-                    if outcome.get(m) in ("applied", "conflict"):
-                        counted[(cid, op)] += 1
+                for row in self._stored(d):
+                    if row.status in ("applied", "conflict"):
+                        edit = d.edits[row.fingerprint]
+                        counted[(edit.cid, edit.op)] += 1
             audit = Counter(
                 (entity_id, action)
                 for entity_id, action in s.execute(
