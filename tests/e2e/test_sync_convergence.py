@@ -679,12 +679,13 @@ class SyncModel(RuleBasedStateMachine):
 
     @rule(
         i=st.integers(0, 3),
-        how=st.sampled_from(["same", "other", "address", "delete"]),
+        how=st.sampled_from(["again", "same", "other", "address", "delete"]),
         data=st.data(),
     )
     def made_here_then_changed_elsewhere(self, i: int, how: str, data: st.DataObject) -> None:
         """A record made on this desktop and pushed, changed over REST before the desktop
-        pulls it back; the user edits it again (in another spelling) or deletes it."""
+        pulls it back; the user edits it again (the fields just edited, in other spellings,
+        while REST changed others), or deletes it."""
         d = self.desktop(i)
         if not d.online:
             return
@@ -696,11 +697,22 @@ class SyncModel(RuleBasedStateMachine):
         self.created_by_sync[cid] = d.replica.client_id
         self.order.append(cid)
         d.note(d.made(), cid, "create", None, frozenset())
-        if data.draw(st.booleans(), label="edit before pushing"):
-            self.edit(d, cid, data.draw(update_changes(self.tag), label="first edit"))
+        first: dict[str, Any] = {}
+        if how == "again" or data.draw(st.booleans(), label="edit before pushing"):
+            first = data.draw(update_changes(self.tag), label="first edit")
+            self.edit(d, cid, first)
         self.push_and_check(d)
-        if d.replica.get(entity="customer", id=cid) is not None:  # (the edit may be refused)
+        if d.replica.get(entity="customer", id=cid) is None:  # (the create may be refused)
+            return
+        if how != "again":
             self.behind_the_users_back(d, cid, how, True, data, taken=True)
+            return
+        theirs = update_changes(self.tag).filter(
+            lambda c: not (c.keys() & first.keys()) and "email" not in c and None not in c.values()
+        )
+        self.rest_put(cid, data.draw(theirs, label="theirs"))
+        self.edit(d, cid, data.draw(same_fields(self.tag, first), label="again"))
+        self.push_and_check(d)
 
     def behind_the_users_back(
         self,
