@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from common.ids import new_id
 from server.context import AppContext
 from server.sync.models import SyncMutation
+from server.sync.registry import specs
 from tests.conftest import Api
 from tests.factories import customer_payload
 from tests.server.sync.test_pull import pull_all
@@ -570,3 +571,13 @@ def test_an_edit_stored_under_another_id_is_not_applied_twice(admin: Api) -> Non
     assert body["results"][0]["conflicts"]  # the stored result of the edit, not applied again
     with_conflicts = [x for x in _conflicts(admin, c["id"]) if x["field"] == "credit_limit"]
     assert len(with_conflicts) == 1
+
+
+def test_every_entity_a_sync_create_makes_takes_its_create_schema_whole() -> None:
+    """Whatever a module's create schema accepts, a sync create does not refuse up front."""
+    creatable = [spec for spec in specs() if spec.create is not None]
+    assert {spec.entity for spec in creatable} >= {"customer", "deal"}
+    for spec in creatable:
+        assert spec.create_schema is not None and spec.update_schema is not None
+        assert spec.refused_on_create(dict.fromkeys(spec.create_schema.model_fields)) == []
+        assert spec.refused_on_create({"id": "x", "version": 1}) == ["id", "version"]
