@@ -12,10 +12,16 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_va
 
 from common.api import Strict
 from common.kit import PartialUpdate, clean_text
+from common.validation import normalize_country_ref
 
 ADDRESS_FIELDS = ("street", "city", "region", "postal_code")
 LIMITS = {"street": 200, "city": 100, "region": 100, "state": 100, "postal_code": 20, "country": 64}
 COUNTRY = Field(default=None, max_length=64, description="ISO 3166-1 alpha-2 code or country id")
+
+
+def _country(value: str | None) -> str | None:
+    """An alpha-2 code in its normal form (upper case), so a merge compares like with like."""
+    return None if value is None else normalize_country_ref(value)
 
 
 def _limit(name: str) -> Any:
@@ -42,7 +48,7 @@ class AddressFields(Strict):
         v = clean_text(v, LIMITS[name])
         if v is None and name in cls.__required__:
             raise ValueError(f"{name.capitalize()} is required")
-        return v
+        return _country(v) if name == "country" else v
 
     @model_validator(mode="after")
     def _state_is_region(self) -> AddressFields:
@@ -67,6 +73,11 @@ class AddressUpdate(PartialUpdate):
     @classmethod
     def _text(cls, v: str | None, info: ValidationInfo) -> str | None:
         return clean_text(v, LIMITS[str(info.field_name)])
+
+    @field_validator("country")
+    @classmethod
+    def _country_ref(cls, v: str | None) -> str | None:
+        return _country(v)
 
     @model_validator(mode="after")
     def _state_is_region(self) -> AddressUpdate:

@@ -56,6 +56,12 @@ def normalize_currency(value: str) -> str:
     return code
 
 
+def normalize_country_ref(value: str) -> str:
+    """A country reference as stored: an alpha-2 code in upper case, anything else (an id) stripped."""
+    ref = value.strip()
+    return ref.upper() if len(ref) == 2 and ref.isalpha() else ref
+
+
 def normalize_phone(value: str, region: str | None = None) -> tuple[str, str]:
     """Return ``(e164, international display form)`` or raise ``ValueError``.
 

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from common.api import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 from common.ids import new_id
 from common.sync import Mutation, MutationResult, PullResponse
 
@@ -123,6 +124,7 @@ class PendingMutation:
             base_version=p.get("base_version"),
             command=p.get("command"),
             args=p.get("args"),
+            made_at=self.created_at or None,
         )
 
 
@@ -153,18 +155,44 @@ def _replay(base: Data | None, pending: Sequence[PendingMutation]) -> Data | Non
     return local
 
 
+def _seen(local: Data, changes: Data) -> Data:
+    """The values the user saw for the changed fields: the base of an update.
+
+    A field the record does not have (a local create that left it to the server's
+    default, not yet acknowledged) is left out: the server then knows the base is
+    unknown rather than empty. A nested object the record shows as null was seen
+    empty, every sub-field of it; so was a sub-field a nested object shown lacks
+    (an address made here holds only the fields typed into it).
+    """
+    base: Data = {}
+    for name, value in changes.items():
+        if name not in local:
+            continue
+        seen = local[name]
+        if isinstance(value, dict) and isinstance(seen, dict):
+            base[name] = {sub: copy.deepcopy(seen.get(sub)) for sub in value}
+        else:
+            base[name] = copy.deepcopy(seen)
+    return base
+
+
+def _fill_base(payload: Data, row: Data) -> Data:
+    """An update made before its record's create was acknowledged, completed from ``row``
+    (the record as the server made it): what it left out as unknown, it now knows."""
+    out = copy.deepcopy(payload)
+    base = out.setdefault("base", {})
+    for name, value in _seen(row, payload.get("changes") or {}).items():
+        if name not in base:
+            base[name] = value
+        elif isinstance(value, dict) and isinstance(base[name], dict):
+            base[name] = {**value, **base[name]}
+    return out
+
+
 def _check_text(value: Any) -> None:
-    """Refuse NUL characters at the edit: the server cannot store them (PostgreSQL)."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise ValueError("Text must not contain NUL characters")
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            _check_text(k)
-            _check_text(v)
-    elif isinstance(value, list | tuple):
-        for v in value:
-            _check_text(v)
+    """Refuse at the edit what every server text input refuses (common.api's rule)."""
+    if has_control_characters(value):
+        raise ValueError(CONTROL_CHARACTERS_MESSAGE)
 
 
 class RecordNotFound(KeyError):
@@ -403,14 +431,7 @@ class Replica:
             if row is None or row[1] is None:
                 raise RecordNotFound(f"{entity} {id}")
             local: Data = json.loads(row[1])
-            base: Data = {}
-            for name, value in changes.items():
-                seen = local.get(name)
-                if isinstance(value, dict) and isinstance(seen, dict):
-                    base[name] = {sub: seen.get(sub) for sub in value}
-                else:
-                    base[name] = copy.deepcopy(seen)
-            payload = {"changes": changes, "base": base, "base_version": row[0]}
+            payload = {"changes": changes, "base": _seen(local, changes), "base_version": row[0]}
             mutation_id = self._enqueue(c, entity, id, "update", payload)
             self._recompute(c, entity, id)
         return mutation_id
@@ -529,6 +550,79 @@ class Replica:
             self._set_meta(c, "server_version", str(page.server_version))
             self._set_meta(c, "last_pull_at", _now())
 
+    def _take_created(
+        self, c: sqlite3.Connection, entity: str, id: str, version: int, data: Data
+    ) -> None:
+        """A create of ours was applied: hold the record as the server made it, at its version.
+
+        Edits made while the create was pending saw only the create: they carry no
+        version and leave out the base of what it left to the server. They learn both
+        here, so the server can tell them from writes of others. The row itself is
+        kept unless a pull already brought this version or a later one.
+        """
+        row = c.execute(
+            "SELECT version FROM records WHERE entity = ? AND id = ?", (entity, id)
+        ).fetchone()
+        if row is None:
+            return
+        if row[0] is None or row[0] < version:
+            c.execute(
+                "UPDATE records SET version = ?, server_data = ? WHERE entity = ? AND id = ?",
+                (version, _dumps(data), entity, id),
+            )
+        for m in self._pending_for(c, entity, id):
+            if m.op not in ("update", "delete"):
+                continue
+            payload = _fill_base(m.payload, data) if m.op == "update" else dict(m.payload)
+            if payload.get("base_version") is None:
+                payload["base_version"] = version
+            if payload == m.payload:
+                continue
+            c.execute(
+                "UPDATE outbox SET payload = ? WHERE mutation_id = ?",
+                (_dumps(payload), m.mutation_id),
+            )
+
+    def _unassume(
+        self, c: sqlite3.Connection, entity: str, id: str, refused_id: int, refused: Data
+    ) -> None:
+        """Later edits were made on top of a refused one: their base is what it replaced.
+
+        A base equal to the refused value goes back to the refused edit's own base (or
+        is left out, if it had none): the server never held the refused value.
+        """
+        changes, before = refused.get("changes") or {}, refused.get("base") or {}
+        for m in self._pending_for(c, entity, id):
+            if m.mutation_id <= refused_id or m.op != "update":
+                continue
+            payload = copy.deepcopy(m.payload)
+            base = payload.get("base") or {}
+            for name, value in changes.items():
+                if name not in base:
+                    continue
+                if isinstance(value, dict) and isinstance(base[name], dict):
+                    seen, was = base[name], before.get(name)
+                    for sub, v in value.items():
+                        if sub in seen and seen[sub] == v:
+                            if isinstance(was, dict) and sub in was:
+                                seen[sub] = was[sub]
+                            elif was is None and name in before:
+                                seen[sub] = None
+                            else:
+                                del seen[sub]
+                    if not seen:
+                        del base[name]  # nothing known is left: unknown, not "seen empty"
+                elif base[name] == value:
+                    if name in before:
+                        base[name] = copy.deepcopy(before[name])
+                    else:
+                        del base[name]
+            if payload != m.payload:
+                c.execute(
+                    "UPDATE outbox SET payload = ? WHERE mutation_id = ?",
+                    (_dumps(payload), m.mutation_id),
+                )
+
     def ack(self, *, results: Sequence[MutationResult], last_mutation_id: int) -> None:
         """Drop acknowledged outbox entries; undo rejected ones and keep why, in one transaction.
 
@@ -553,6 +647,8 @@ class Replica:
                 if result is not None and result.status != "applied":
                     recompute.add((entity, id))
                 if result is not None and result.status == "rejected":
+                    if op == "update":
+                        self._unassume(c, entity, id, mutation_id, json.loads(payload))
                     error = result.error.model_dump() if result.error else {}
                     c.execute(
                         "INSERT INTO rejections "
@@ -567,6 +663,18 @@ class Replica:
                         (mutation_id, entity, id, _dumps(result.conflicts), _now()),
                     )
             c.execute("DELETE FROM outbox WHERE mutation_id <= ?", (last_mutation_id,))
+            for mutation_id, entity, id, op, _ in rows:
+                result = by_id.get(mutation_id)
+                if result is None or result.status != "applied" or result.version is None:
+                    continue
+                if op == "create" and result.data is not None:
+                    self._take_created(c, entity, id, result.version, result.data)
+                held = c.execute(
+                    "SELECT version FROM records WHERE entity = ? AND id = ?", (entity, id)
+                ).fetchone()
+                if held is not None and held[0] is not None and held[0] >= result.version:
+                    # The row held is the server's from after this edit: show it as it is.
+                    recompute.add((entity, id))
             for entity, id in touched:
                 if (entity, id) in recompute:
                     self._recompute(c, entity, id)

@@ -1,7 +1,7 @@
 """emails in one normal form (NFKC + case folding); users.email_key for look-alikes
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 
 Users' and customers' emails are rewritten to ``common.validation.normalize_email``'s
 normal form, and every user gets ``email_key`` (``server.users.lookalike``) under a
@@ -31,7 +31,7 @@ from common.validation import normalize_email
 from server.users.lookalike import lookalike_key
 
 revision: str = "0007"
-down_revision: str | None = "0005"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

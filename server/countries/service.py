@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from common.countries import CountryCreate, CountryUpdate
+from common.validation import normalize_country_ref
 from server.countries.models import Country
 from server.errors import Conflict, NotFound
 from server.unit_of_work import note
@@ -20,9 +21,9 @@ def get_country(*, session: Session, country_id: str) -> Country:
 
 def find_country(*, session: Session, ref: str) -> Country | None:
     """A country by alpha-2 code (any case) or by id; None if there is none."""
-    ref = ref.strip()
+    ref = normalize_country_ref(ref)
     if len(ref) == 2 and ref.isalpha():
-        return session.scalar(sa.select(Country).where(Country.code == ref.upper()))
+        return session.scalar(sa.select(Country).where(Country.code == ref))
     return session.get(Country, ref)
 
 

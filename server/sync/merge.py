@@ -1,33 +1,45 @@
 """Field-level merge of a pushed update or delete against the server's current record.
 
 An update carries the changed fields, the values the user saw (``base``) and
-the row version it was based on. For each field:
+the record version the replica last had (``base_version``). Values are compared
+in the server's normal form: each read through the entity's update schema, as
+an update carrying it would be ("eur" is "EUR", "+1 555 0100" is "+15550100",
+"" is null). For each field:
 
-- the server value still equals ``base`` (or already equals the new value):
-  nobody else touched it — apply;
-- otherwise both sides changed the same field: a conflict record keeps base,
+- the server value equals ``base`` or already equals the new value: apply;
+- otherwise, if nobody but this replica wrote the record since ``base_version``
+  (its own earlier pushes only: an edit typed twice, a command's side effect),
+  the difference is the replica's own doing: apply;
+- otherwise someone else changed the same field: a conflict record keeps base,
   mine and theirs; under the field's policy the push wins ("lww", the losing
   value stays in the record) or the server value stays until the user chooses
   ("manual": money, statuses).
 
-Fields of a nested object (a customer's ``address``) merge one by one, named
-``address.city`` and so on. A delete of a record edited since its base version
-is a conflict, not a loss; an update of a deleted record is a conflict, not a
-resurrection.
+A field sent without a base is judged by the second rule alone. Fields of a
+nested object (a customer's ``address``) merge one by one, named
+``address.city`` and so on; a nested base of null or ``{}`` means the user saw
+none of its sub-fields. A delete of a record someone else changed since its
+base version is a conflict, not a loss; an update of a deleted record is a
+conflict, not a resurrection. A null ``base_version`` means the replica has
+seen nothing of the record but its own writes (its own create, not yet
+acknowledged) — never "skip the check".
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from common.sync import Mutation, Row
 from server.audit.models import AuditRecord
 from server.auth.principal import Principal
 from server.errors import NotFound, ValidationFailed
-from server.sync.models import ChangeLog, SyncConflict
+from server.sync.models import ChangeLog, SyncConflict, SyncMutation, SyncState
 from server.sync.registry import EntitySpec
 
 DELETED = "_deleted"
@@ -44,7 +56,25 @@ def _flatten(spec: EntitySpec, values: Row) -> dict[str, Any]:
     return flat
 
 
-def _unflatten(flat: dict[str, Any]) -> dict[str, Any]:
+def _flatten_base(spec: EntitySpec, base: Row, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The base of each changed field; a field the replica left out has none (unknown).
+
+    A nested field's base of null or ``{}`` says the user saw no such object: each
+    of its changed sub-fields was seen empty. The whole object stays under its own
+    name too, for a change that removes it.
+    """
+    flat = _flatten(spec, base)
+    for name in spec.nested:
+        if name not in base:
+            continue
+        flat[name] = base[name]
+        if not base[name]:
+            prefix = f"{name}."
+            flat.update((key, None) for key in changes if key.startswith(prefix))
+    return flat
+
+
+def _unflatten(flat: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, value in flat.items():
         if "." in name:
@@ -55,17 +85,85 @@ def _unflatten(flat: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _current(spec: EntitySpec, obj: Any) -> dict[str, Any]:
-    data = (spec.merge_view or spec.serialize)(obj)
-    flat = dict(data)
+def _flatten_row(spec: EntitySpec, row: Row) -> dict[str, Any]:
+    """A whole record, each nested object also under its sub-fields' names."""
+    flat: dict[str, Any] = dict(row)
     for name in spec.nested:
-        nested = data.get(name)
+        nested = row.get(name)
         if isinstance(nested, dict):
             for sub, v in nested.items():
                 flat[f"{name}.{sub}"] = v
-        else:
-            flat.pop(name, None)
     return flat
+
+
+def _current(spec: EntitySpec, obj: Any) -> dict[str, Any]:
+    return _flatten_row(spec, (spec.merge_view or spec.serialize)(obj))
+
+
+def _pick(values: Mapping[str, Any], name: str) -> Any:
+    top, _, sub = name.partition(".")
+    value = values.get(top)
+    return value.get(sub) if sub and isinstance(value, dict) else value
+
+
+def _read(spec: EntitySpec, values: Mapping[str, Any]) -> dict[str, Any]:
+    assert spec.update_schema is not None
+    parsed = spec.update_schema.model_validate(_unflatten(values))
+    dumped = parsed.model_dump(mode="json", exclude_unset=True)
+    return {name: _pick(dumped, name) for name in values}
+
+
+def normal_form(spec: EntitySpec, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Flat values as the server would store them, read by the entity's update schema.
+
+    A value the schema refuses (a required field's null, an invalid address) stays
+    as it was sent: it can only equal a server value that is the same.
+    """
+    if spec.update_schema is None or not values:
+        return dict(values)
+    try:
+        return _read(spec, values)
+    except ValidationError:
+        pass
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        try:
+            out.update(_read(spec, {name: value}))
+        except ValidationError:
+            out[name] = value
+    return out
+
+
+def written_by_others(
+    session: Session, spec: EntitySpec, obj: Any, base_version: int | None, client_id: str
+) -> bool:
+    """Whether anyone but this replica changed the record after ``base_version``.
+
+    Versions this client's own pushes made (``sync_mutations.version``) do not count.
+    With the change log compacted past ``base_version`` nobody can tell: it says yes.
+    """
+    since = base_version or 0
+    if obj.version <= since:
+        return False
+    state = session.get(SyncState, 1)
+    if state is not None and since < state.purged_version:
+        return True
+    own = (
+        sa.select(SyncMutation.version)
+        .where(SyncMutation.client_id == client_id, SyncMutation.version == ChangeLog.version)
+        .exists()
+    )
+    other = session.scalar(
+        sa.select(ChangeLog.version)
+        .where(
+            ChangeLog.entity == spec.entity,
+            ChangeLog.entity_id == obj.id,
+            ChangeLog.version > since,
+            ~own,
+        )
+        .limit(1)
+    )
+    return other is not None
 
 
 def _was_deleted(session: Session, spec: EntitySpec, entity_id: str) -> bool:
@@ -123,13 +221,66 @@ def _conflict(
     return record.id
 
 
+@dataclass
+class Earlier:
+    """What earlier mutations of the same batch tell about a record's later edits' bases.
+
+    The replica made each edit on top of its earlier ones, assuming they would apply.
+    ``made``: the record as the replica's own create made it (a stored result this batch
+    returned): the base of what an edit made before that answer left out. ``refused``:
+    flat field -> (value, base) of an own edit that was rejected: a later base equal to
+    that value really saw the refused edit's base (absent: unknown).
+    """
+
+    made: Row | None = None
+    refused: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+
+
+_UNKNOWN = object()
+
+
+def _bases(
+    spec: EntitySpec, m: Mutation, changes: Mapping[str, Any], earlier: Earlier
+) -> dict[str, Any]:
+    """The base of each changed field, corrected by what earlier mutations of the batch say."""
+    given = _flatten_base(spec, m.base or {}, changes)
+    base = {name: given[name] for name in changes if name in given}
+    if earlier.made is not None:
+        created = _flatten_row(spec, earlier.made)
+        base.update((name, created.get(name)) for name in changes if name not in base)
+    assumed = {n: earlier.refused[n] for n in base.keys() & earlier.refused.keys()}
+    if assumed:
+        seen = normal_form(spec, {n: base[n] for n in assumed})
+        value = normal_form(spec, {n: v for n, (v, _) in assumed.items()})
+        for name, (_, before) in assumed.items():
+            if seen[name] == value[name]:
+                if before is _UNKNOWN:
+                    del base[name]
+                else:
+                    base[name] = before
+    return base
+
+
+def refused(spec: EntitySpec, m: Mutation, earlier: Earlier) -> None:
+    """Remember a rejected update: later edits of the batch assumed it applied."""
+    changes = _flatten(spec, m.changes or {})
+    base = _bases(spec, m, changes, earlier)
+    for name, value in changes.items():
+        earlier.refused[name] = (value, base.get(name, _UNKNOWN))
+
+
 def update(
-    session: Session, principal: Principal, spec: EntitySpec, obj: Any, m: Mutation
+    session: Session,
+    principal: Principal,
+    spec: EntitySpec,
+    obj: Any,
+    m: Mutation,
+    client_id: str,
+    earlier: Earlier | None = None,
 ) -> list[str]:
     """Merge the pushed field changes; return the ids of conflict records made."""
     assert spec.update is not None
     changes = _flatten(spec, m.changes or {})
-    base = _flatten(spec, m.base or {})
     if not changes:
         raise ValidationFailed({"changes": "An update needs at least one changed field"})
     bad = sorted(k.split(".", 1)[0] for k in changes if k.split(".", 1)[0] in spec.read_only)
@@ -152,18 +303,34 @@ def update(
                 applied="theirs",
             )
         ]
+    seen = _bases(spec, m, changes, earlier or Earlier())
     current = _current(spec, obj)
-    apply: dict[str, Any] = {}
+    theirs = {name: current.get(name) for name in changes}
+    for name in seen.keys() & spec.nested:
+        # A whole nested object (removing it): compare the keys the server's view has.
+        saw, has = seen[name], theirs[name]
+        if isinstance(saw, dict) and isinstance(has, dict):
+            seen[name] = {k: saw.get(k) for k in has}
+    mine_n, seen_n, theirs_n = (
+        normal_form(spec, changes),
+        normal_form(spec, seen),
+        normal_form(spec, theirs),
+    )
+    apply = {
+        name: value
+        for name, value in changes.items()
+        if theirs_n[name] == mine_n[name] or (name in seen_n and theirs_n[name] == seen_n[name])
+    }
+    contested = [name for name in changes if name not in apply]
     conflicts: list[str] = []
-    for name, mine in changes.items():
-        theirs = current.get(name)
-        seen = base.get(name, theirs)  # no base given: assume the user saw the current value
-        if theirs in (seen, mine):
-            apply[name] = mine
-            continue
+    if contested and not written_by_others(session, spec, obj, m.base_version, client_id):
+        # Only this replica wrote since its base version: the difference is its own doing.
+        apply.update((name, changes[name]) for name in contested)
+        contested = []
+    for name in contested:
         policy = spec.policy(name)
         if policy == "lww":
-            apply[name] = mine
+            apply[name] = changes[name]
         conflicts.append(
             _conflict(
                 session,
@@ -171,9 +338,9 @@ def update(
                 spec,
                 m.id,
                 name,
-                base=seen,
-                mine=mine,
-                theirs=theirs,
+                base=seen_n.get(name),
+                mine=mine_n[name],
+                theirs=theirs_n[name],
                 applied="mine" if policy == "lww" else "theirs",
             )
         )
@@ -183,13 +350,13 @@ def update(
 
 
 def delete(
-    session: Session, principal: Principal, spec: EntitySpec, obj: Any, m: Mutation
+    session: Session, principal: Principal, spec: EntitySpec, obj: Any, m: Mutation, client_id: str
 ) -> list[str]:
-    """Delete, unless the record changed since the version the user deleted."""
+    """Delete, unless someone else changed the record since the version the user deleted."""
     assert spec.delete is not None
     if obj is None:
         return []  # already gone: deleting twice is harmless
-    if m.base_version is not None and obj.version > m.base_version:
+    if written_by_others(session, spec, obj, m.base_version, client_id):
         return [
             _conflict(
                 session,

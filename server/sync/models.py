@@ -68,7 +68,13 @@ class SyncClient(Base):
 
 
 class SyncMutation(Base):
-    """The stored result of one applied (or rejected) mutation, returned again on a retry."""
+    """The stored result of one applied (or rejected) mutation, returned again on a retry.
+
+    ``fingerprint`` (``Mutation.fingerprint``) tells a retry of this mutation from
+    another edit sent under the same id (a replica restored from an older copy);
+    NULL on rows stored before it existed. ``version`` also says which versions this
+    client's own pushes made: a merge does not count them as writes the user never saw.
+    """
 
     __tablename__ = "sync_mutations"
 
@@ -79,7 +85,10 @@ class SyncMutation(Base):
     status: Mapped[str] = mapped_column(sa.String(10))
     version: Mapped[int | None] = mapped_column(sa.BigInteger, default=None)
     result: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    fingerprint: Mapped[str | None] = mapped_column(sa.String(32), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (sa.Index("ix_sync_mutations_client_id_version", "client_id", "version"),)
 
 
 class SyncConflict(IdMixin, SyncedMixin, Base):

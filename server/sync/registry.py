@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import sqlalchemy as sa
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from common.sync import Row
@@ -48,8 +49,22 @@ class EntitySpec:
     load_options: tuple[Any, ...] = ()
     # The values an update's ``base`` is compared with; defaults to ``serialize``.
     merge_view: Callable[[Any], Row] | None = None
-    # Fields a push may never set (computed by the server).
+    # Fields a push may never set (computed by the server), unless the create schema takes them.
     read_only: frozenset[str] = frozenset({"id", "version", "created_at", "updated_at"})
+    # The schemas REST's create and update read: a sync create accepts exactly what the
+    # create schema accepts, and an update's base, changes and the server's values are
+    # compared as the update schema reads them (the server's normal form).
+    create_schema: type[BaseModel] | None = None
+    update_schema: type[BaseModel] | None = None
+
+    def __post_init__(self) -> None:
+        if self.create is not None and self.create_schema is None:
+            raise ValueError(f"entity {self.entity!r}: a sync create needs its create_schema")
+
+    def refused_on_create(self, data: Row) -> list[str]:
+        """The fields of a create's data that only the server sets."""
+        accepted = self.create_schema.model_fields if self.create_schema else {}
+        return sorted(k for k in data if k in self.read_only and k not in accepted)
 
     def policy(self, name: str) -> Policy:
         top = name.split(".", 1)[0]

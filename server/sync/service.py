@@ -20,7 +20,6 @@ from common.sync import (
     PullResponse,
     PushRequest,
     PushResponse,
-    Row,
 )
 from server.auth.principal import Principal
 from server.db import utcnow
@@ -53,12 +52,21 @@ def _state(session: Session) -> SyncState:
 
 
 def _rows(
-    session: Session, spec: EntitySpec, visible: sa.ColumnElement[bool], ids: Sequence[str]
+    session: Session,
+    spec: EntitySpec,
+    visible: sa.ColumnElement[bool],
+    ids: Sequence[str],
+    *,
+    fresh: bool = False,
 ) -> dict[str, Any]:
+    """The visible records with these ids; ``fresh``: reloaded over what the session holds."""
     found: dict[str, Any] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        for obj in session.scalars(spec.select().where(spec.model.id.in_(chunk), visible)):
+        query = spec.select().where(spec.model.id.in_(chunk), visible)
+        if fresh:
+            query = query.execution_options(populate_existing=True)
+        for obj in session.scalars(query):
             found[obj.id] = obj
     return found
 
@@ -273,6 +281,30 @@ def _client(session: Session, principal: Principal, client_id: str, dialect: str
     return client
 
 
+def _same_edit(stored: SyncMutation, m: Mutation) -> bool:
+    """Whether ``m`` is the mutation stored under its id (a retry), not another edit.
+
+    Rows stored before fingerprints existed match anything, as they always did; a
+    mutation stored without ``made_at`` (an older app) matches its retry with it.
+    """
+    if stored.fingerprint is None:
+        return True
+    return stored.fingerprint in (m.fingerprint(), m.fingerprint(with_time=False))
+
+
+def _same_edit_elsewhere(session: Session, client_id: str, m: Mutation) -> SyncMutation | None:
+    """This edit, stored under another id: a copy of the replica's file made before its
+    outbox was renumbered, restored. Only an edit that says when it was made can be told
+    from another one with the same content."""
+    if m.made_at is None:
+        return None
+    return session.scalar(
+        sa.select(SyncMutation)
+        .where(SyncMutation.client_id == client_id, SyncMutation.fingerprint == m.fingerprint())
+        .limit(1)
+    )
+
+
 def push(
     *, session: Session, principal: Principal, data: PushRequest, dialect: str
 ) -> PushResponse:
@@ -280,33 +312,66 @@ def push(
     client = _client(session, principal, data.client_id, dialect)
     results: list[MutationResult] = []
     fresh: list[tuple[SyncMutation, MutationResult]] = []
+    created: dict[str, list[tuple[str, MutationResult]]] = {}  # entity -> (id, result)
+    earlier: dict[tuple[str, str], merge.Earlier] = {}  # (entity, id) -> for later bases
+    last_sent = client.last_mutation_id
     for m in data.mutations:
         if m.mutation_id <= client.last_mutation_id:
             stored = session.get(SyncMutation, (client.id, m.mutation_id))
-            if stored is not None:
-                results.append(MutationResult.model_validate(stored.result))
+            if stored is None or not _same_edit(stored, m):
+                stored = _same_edit_elsewhere(session, client.id, m)
+            if stored is None:
+                if results:
+                    break  # acknowledge what came before; the next push starts with this one
+                expected = client.last_mutation_id + 1
+                raise Conflict(
+                    f"Mutation {m.mutation_id} is not the edit this server holds under that id "
+                    f"(was this replica restored from an older copy?); the server expects {expected}",
+                    details={"mutation_id": f"expected {expected}"},
+                )
+            answer = MutationResult.model_validate(stored.result)
+            answer.mutation_id = m.mutation_id  # (the same edit, stored under another id)
+            if m.op == "create" and answer.data is not None:
+                earlier.setdefault((m.entity, m.id), merge.Earlier()).made = answer.data
+            results.append(answer)
+            last_sent = m.mutation_id
             continue
         if m.mutation_id != client.last_mutation_id + 1:
             raise Conflict(
                 f"Mutation {m.mutation_id} is out of order; the server expects {client.last_mutation_id + 1}",
                 details={"mutation_id": f"expected {client.last_mutation_id + 1}"},
             )
-        result = _apply(session, principal, m)
+        about = earlier.setdefault((m.entity, m.id), merge.Earlier())
+        result = _apply(session, principal, client.id, m, about)
+        spec = spec_for(m.entity)
+        if result.status == "rejected" and m.op == "update" and spec is not None:
+            merge.refused(spec, m, about)
+        if m.op == "create" and result.status == "applied":
+            created.setdefault(m.entity, []).append((m.id, result))
         row = SyncMutation(
             client_id=client.id,
             mutation_id=m.mutation_id,
             status=result.status,
             result=result.model_dump(),
+            fingerprint=m.fingerprint(),
         )
         session.add(row)
         fresh.append((row, result))
         results.append(result)
-        client.last_mutation_id = m.mutation_id
+        client.last_mutation_id = last_sent = m.mutation_id
     client.last_push_at = utcnow()
     session.flush()
 
     def stamp(s: Session, version: int) -> None:
         # The batch's changes carry this version; keep it with the stored results for retries.
+        # An applied create also gets its record as it stands at this version.
+        for entity, made in created.items():
+            spec = spec_for(entity)
+            assert spec is not None
+            rows = _rows(s, spec, sa.true(), [entity_id for entity_id, _ in made], fresh=True)
+            for entity_id, result in made:
+                obj = rows.get(entity_id)
+                result.data = spec.serialize(obj) if obj is not None else None
         for row, result in fresh:
             if result.status != "rejected":
                 result.version = version
@@ -317,11 +382,12 @@ def push(
     on_version(session, stamp)
     # Acknowledge only what this batch carried: a retry of the first few mutations of a lost
     # batch must not acknowledge the later ones, whose results the replica has not seen yet.
-    sent = max((m.mutation_id for m in data.mutations), default=client.last_mutation_id)
-    return PushResponse(results=results, last_mutation_id=min(sent, client.last_mutation_id))
+    return PushResponse(results=results, last_mutation_id=min(last_sent, client.last_mutation_id))
 
 
-def _apply(session: Session, principal: Principal, m: Mutation) -> MutationResult:
+def _apply(
+    session: Session, principal: Principal, client_id: str, m: Mutation, earlier: merge.Earlier
+) -> MutationResult:
     spec = spec_for(m.entity)
     try:
         if spec is None:
@@ -331,7 +397,7 @@ def _apply(session: Session, principal: Principal, m: Mutation) -> MutationResul
         if spec.write_permission is not None and not principal.can(spec.write_permission):
             raise Forbidden(f"Missing permission: {spec.write_permission}")
         with savepoint(session):
-            conflicts = _dispatch(session, principal, spec, m)
+            conflicts = _dispatch(session, principal, client_id, spec, m, earlier)
     except DomainError as exc:
         return MutationResult(mutation_id=m.mutation_id, status="rejected", error=_error(exc))
     except ValidationError as exc:
@@ -351,19 +417,30 @@ def _apply(session: Session, principal: Principal, m: Mutation) -> MutationResul
     return MutationResult(mutation_id=m.mutation_id, status=status, conflicts=conflicts)
 
 
-def _dispatch(session: Session, principal: Principal, spec: EntitySpec, m: Mutation) -> list[str]:
+def _dispatch(
+    session: Session,
+    principal: Principal,
+    client_id: str,
+    spec: EntitySpec,
+    m: Mutation,
+    earlier: merge.Earlier,
+) -> list[str]:
     if m.op == "create":
         if spec.create is None:
             raise BadRequest(f"{spec.entity} records cannot be created by sync")
         if spec.get(session, m.id) is not None:
             raise Conflict("A record with this id already exists", details={"id": "Already exists"})
-        spec.create(session, principal, m.id, _strip(spec, m.data or {}))
+        data = m.data or {}
+        refused = spec.refused_on_create(data)
+        if refused:
+            raise ValidationFailed(dict.fromkeys(refused, "Set by the server"))
+        spec.create(session, principal, m.id, data)
         return []
     obj = spec.get(session, m.id)
     if m.op == "update":
         if spec.update is None:
             raise BadRequest(f"{spec.entity} records cannot be changed by sync")
-        conflicts = merge.update(session, principal, spec, obj, m)
+        conflicts = merge.update(session, principal, spec, obj, m, client_id, earlier)
         if obj is not None:
             # The replica shows what the user typed until it pulls the server's row. An
             # update the server takes may still change nothing (it normalises "+1 555 0100"
@@ -373,7 +450,7 @@ def _dispatch(session: Session, principal: Principal, spec: EntitySpec, m: Mutat
     if m.op == "delete":
         if spec.delete is None:
             raise BadRequest(f"{spec.entity} records cannot be deleted by sync")
-        return merge.delete(session, principal, spec, obj, m)
+        return merge.delete(session, principal, spec, obj, m, client_id)
     command = spec.commands.get(m.command or "")
     if command is None:
         raise BadRequest(
@@ -383,13 +460,6 @@ def _dispatch(session: Session, principal: Principal, spec: EntitySpec, m: Mutat
         raise NotFound(f"{spec.entity} not found")
     command(session, principal, obj, m.args or {})
     return []
-
-
-def _strip(spec: EntitySpec, data: Row) -> Row:
-    bad = sorted(k for k in data if k in spec.read_only)
-    if bad:
-        raise ValidationFailed(dict.fromkeys(bad, "Set by the server"))
-    return data
 
 
 def compact(*, session: Session, older_than: datetime) -> int:

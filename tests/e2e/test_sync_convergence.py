@@ -5,8 +5,12 @@ clients, signed in as two different users) make random customer creates,
 partial updates with nulls (the ``address`` sub-object and money included),
 deletes and activate/deactivate commands; they go offline for a while, push
 and pull in random order (sometimes a page at a time, sometimes losing a push
-response after the server committed, sometimes restarting from their file),
-while an integration writes to the same customers over REST.
+response after the server committed, sometimes restarting from their file,
+sometimes restored from an older copy of their file), while an integration
+writes to the same customers over REST. Users type values in other spellings
+("eur", "+1 555 0100", "  late payer  ") and edit a field again before it syncs;
+records without an address get address fields; records made on a desktop are
+edited and deleted before the desktop pulls them back.
 
 After draining (every replica pushes until its outbox is empty, then all pull
 until ``has_more`` is false, repeated until nothing moves):
@@ -18,7 +22,15 @@ until ``has_more`` is false, repeated until nothing moves):
   recorded (applied, conflict, rejected); the audit log has one ``create`` per
   applied create, one ``activate``/``deactivate`` per applied command, and no
   more customer writes than acknowledged mutations plus REST writes;
-- nothing the server deleted ever comes back, on the server or on a replica.
+- nothing the server deleted ever comes back, on the server or on a replica;
+- no edit is lost or refused without cause: a desktop create is refused only for
+  a taken email (a sync create takes what REST takes); each stored result is the
+  result of the very edit acknowledged (its fingerprint), also after a restore;
+  no conflict record is made unless someone else (another desktop, another copy
+  of this one's file, or the integration) wrote that field; an update applied over
+  a value someone else wrote after the replica's base version, which the user did
+  not see, made a conflict record; a delete applied only if nobody else changed the
+  record since its base version.
 
 One server (and database) per backend serves every example; each example uses
 fresh replica files and tags the customers it makes, so examples do not meet.
@@ -26,11 +38,12 @@ fresh replica files and tags the customers it makes, so examples do not meet.
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 import sqlalchemy as sa
@@ -44,6 +57,7 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
+from pydantic import ValidationError
 
 from common.customers import CustomerUpdate
 from common.sync import MutationResult
@@ -51,7 +65,8 @@ from desktop.core.client import Offline, PasswordTokenProvider, SyncClient
 from desktop.core.replica import Replica
 from server.audit.models import AuditRecord
 from server.context import AppContext
-from server.sync.models import SyncConflict, SyncMutation
+from server.customers.models import Customer
+from server.sync.models import ChangeLog, SyncConflict, SyncMutation
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Api, LiveServer
 from tests.desktop.core.conftest import FaultyTransport
 from tests.factories import DEFAULT_PASSWORD, user_with_role
@@ -72,15 +87,13 @@ PHONES = st.one_of(st.none(), st.sampled_from(["+1 555 0100", "+15550100", "+44 
 MONEY = st.integers(min_value=0, max_value=10**12)
 CURRENCY = st.sampled_from(["USD", "EUR", "eur", "UAH"])
 COUNTRY = st.one_of(st.none(), st.sampled_from(["US", "DE", "ua"]))
-ADDRESS_CHANGE = st.fixed_dictionaries(
-    {},
-    optional={
-        "street": TEXT,
-        "city": st.one_of(st.none(), st.sampled_from(["Boston", "Kyiv", " Berlin "])),
-        "postal_code": st.one_of(st.none(), st.sampled_from(["02134", "01001"])),
-        "country": COUNTRY,
-    },
-).filter(bool)
+ADDRESS_FIELDS: dict[str, st.SearchStrategy[Any]] = {
+    "street": TEXT,
+    "city": st.one_of(st.none(), st.sampled_from(["Boston", "Kyiv", " Berlin "])),
+    "postal_code": st.one_of(st.none(), st.sampled_from(["02134", "01001"])),
+    "country": COUNTRY,
+}
+ADDRESS_CHANGE = st.fixed_dictionaries({}, optional=ADDRESS_FIELDS).filter(bool)
 
 
 def emails(tag: str) -> st.SearchStrategy[str]:
@@ -107,13 +120,9 @@ def create_data(tag: str) -> st.SearchStrategy[dict[str, Any]]:
     )
 
 
-def update_changes(tag: str) -> st.SearchStrategy[dict[str, Any]]:
-    """A partial update of one to three fields: absent = unchanged, null = clear.
-
-    Few fields, so that an edit which only re-types a value the server already
-    holds (in another spelling) is common: the server's row must still come back.
-    """
-    fields: dict[str, st.SearchStrategy[Any]] = {
+def field_values(tag: str) -> dict[str, st.SearchStrategy[Any]]:
+    """What a user may set each field to in an update (null clears it)."""
+    return {
         "name": st.one_of(st.sampled_from(NAMES).map(lambda n: f"{n} {tag}"), st.just(None)),
         "email": emails(tag),
         "phone": PHONES,
@@ -123,20 +132,120 @@ def update_changes(tag: str) -> st.SearchStrategy[dict[str, Any]]:
         "currency": CURRENCY,
         "address": st.one_of(st.none(), ADDRESS_CHANGE),
     }
+
+
+def same_fields(tag: str, changes: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
+    """Another edit of the same fields (an address: the same sub-fields), other values."""
+    fields = field_values(tag)
+    return st.fixed_dictionaries(
+        {
+            name: st.fixed_dictionaries({sub: ADDRESS_FIELDS[sub] for sub in value})
+            if name == "address" and isinstance(value, dict)
+            else fields[name]
+            for name, value in changes.items()
+        }
+    )
+
+
+def update_changes(tag: str) -> st.SearchStrategy[dict[str, Any]]:
+    """A partial update of one to three fields: absent = unchanged, null = clear.
+
+    Few fields, so that an edit which only re-types a value the server already
+    holds (in another spelling) is common: the server's row must still come back.
+    """
+    fields = field_values(tag)
     return st.lists(st.sampled_from(sorted(fields)), min_size=1, max_size=3, unique=True).flatmap(
         lambda names: st.fixed_dictionaries({n: fields[n] for n in names})
     )
+
+
+def written(changes: dict[str, Any]) -> frozenset[str]:
+    """The fields an update writes, flat: ``address.city``; ``address`` when it is removed."""
+    out: set[str] = set()
+    for name, value in changes.items():
+        if name == "address" and isinstance(value, dict):
+            out |= {f"address.{sub}" for sub in value}
+        else:
+            out.add(name)
+    return frozenset(out)
+
+
+def overlaps(a: str, b: str) -> bool:
+    """Whether writing ``a`` may change what ``b`` names (``address`` covers its fields)."""
+    return a == b or a.startswith(b + ".") or b.startswith(a + ".")
+
+
+def normal(name: str, value: Any) -> Any:
+    """A flat field's value in the server's normal form (as its update schema reads it)."""
+    top, _, sub = name.partition(".")
+    try:
+        parsed = CustomerUpdate.model_validate({top: {sub: value} if sub else value})
+    except ValidationError:
+        return value
+    dumped = parsed.model_dump(mode="json", exclude_unset=True)[top]
+    return dumped.get(sub) if sub else dumped
+
+
+def flat_base(changes: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
+    """The base sent for each changed flat field (a field left out has none)."""
+    out: dict[str, Any] = {}
+    for name, value in changes.items():
+        if name != "address" or not isinstance(value, dict):
+            if name in base:
+                out[name] = base[name]
+            continue
+        seen = base.get("address", ...)
+        for sub in value:
+            if seen is None or seen == {}:
+                out[f"address.{sub}"] = None  # the user saw no address at all
+            elif isinstance(seen, dict) and sub in seen:
+                out[f"address.{sub}"] = seen[sub]
+    return out
+
+
+class Sent(NamedTuple):
+    """One local edit as the model knows it."""
+
+    cid: str
+    op: str
+    detail: Any  # update changes, command name
+    party: str  # "<desktop>.<copy of its file>"
+    fields: frozenset[str]
+    fingerprint: str
+
+
+class Stored(NamedTuple):
+    """A mutation's stored result on the server."""
+
+    mutation_id: int
+    status: str
+    conflicts: list[str]
+    fingerprint: str
+    result: dict[str, Any]
 
 
 # ---------------------------------------------------------------- the replicas
 
 
 class RecordingReplica(Replica):
-    """A replica file that notes every acknowledgement it takes (per mutation id)."""
+    """A replica file that notes every acknowledgement it takes (per mutation id) and
+    tells the model when the outbox is renumbered."""
 
-    def __init__(self, path: Path, acks: list[tuple[int, str]]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        acks: list[tuple[int, str]],
+        renumbered: Callable[[dict[int, int]], None],
+    ) -> None:
         super().__init__(path)
         self.acks = acks
+        self.renumbered = renumbered
+
+    def renumber_outbox(self, *, first: int) -> None:
+        before = [m.mutation_id for m in self.pending(limit=None)]
+        super().renumber_outbox(first=first)
+        after = [m.mutation_id for m in self.pending(limit=None)]
+        self.renumbered(dict(zip(before, after, strict=True)))
 
     def ack(self, *, results: Sequence[MutationResult], last_mutation_id: int) -> None:
         pending = {m.mutation_id for m in self.pending(limit=None)}
@@ -152,27 +261,77 @@ class Desktop:
     """One desktop: its replica file, its sync client, a network that can lose answers."""
 
     def __init__(
-        self, url: str, path: Path, tokens: PasswordTokenProvider, user_id: str, pull_limit: int
+        self,
+        number: int,
+        url: str,
+        path: Path,
+        tokens: PasswordTokenProvider,
+        user_id: str,
+        pull_limit: int,
     ) -> None:
+        self.number = number
         self.url, self.path, self.tokens, self.user_id = url, path, tokens, user_id
         self.pull_limit = pull_limit
         self.acks: list[tuple[int, str]] = []
-        # mutation id -> (customer id, op, update changes or command name)
-        self.sent: dict[int, tuple[str, str, Any]] = {}
-        self.lost: set[int] = set()  # pushed while an answer was lost: applied at an unknown time
+        self.sent: dict[int, Sent] = {}  # the file's mutation id -> the edit
+        self.edits: dict[str, Sent] = {}  # fingerprint -> every edit this desktop ever made
+        self.copy = 0  # which copy of the file is in use: a restore starts another
+        # The backup: file, and the model's view of it (its edits, acknowledgements).
+        self.backup: tuple[Path, dict[int, Sent], list[tuple[int, str]]] | None = None
+        # Edits pushed while an answer was lost: applied at an unknown time.
+        self.lost: set[str] = set()
+        self.renumbers = 0
         self.online = True
         self.faults = FaultyTransport()
         self.client = self._open()
 
+    @property
+    def party(self) -> str:
+        return f"{self.number}.{self.copy}"
+
     def _open(self) -> SyncClient:
         return SyncClient(
             self.url,
-            RecordingReplica(self.path, self.acks),
+            RecordingReplica(self.path, self.acks, self._renumbered),
             self.tokens,
             transport=self.faults,
             timeout=30,
             pull_limit=self.pull_limit,
         )
+
+    def _renumbered(self, moved: dict[int, int]) -> None:
+        self.renumbers += 1
+        self.sent = {moved.get(m, m): sent for m, sent in self.sent.items()}
+
+    def note(
+        self, mutation_id: int, cid: str, op: str, detail: Any, fields: frozenset[str]
+    ) -> None:
+        entry = next(m for m in self.replica.pending(limit=None) if m.mutation_id == mutation_id)
+        fingerprint = entry.to_wire().fingerprint()
+        self.sent[mutation_id] = self.edits[fingerprint] = Sent(
+            cid, op, detail, self.party, fields, fingerprint
+        )
+
+    def back_up(self, target: Path) -> None:
+        """A copy of the file as a backup tool would take it, while the app runs."""
+        _copy_file(self.path, target)
+        self.backup = (target, dict(self.sent), list(self.acks))
+
+    def restore(self) -> None:
+        """The user puts the backup back: what was made since is known to the server only."""
+        assert self.backup is not None
+        source, sent, acks = self.backup
+        self.close()
+        for suffix in ("-wal", "-shm"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        _copy_file(source, self.path)
+        self.sent = dict(sent)
+        self.acks[:] = acks
+        # Pending in the copy: perhaps applied since, at a time the model cannot tell.
+        acked = {m for m, _ in acks}
+        self.lost |= {edit.fingerprint for m, edit in sent.items() if m not in acked}
+        self.copy += 1
+        self.client = self._open()
 
     @property
     def replica(self) -> Replica:
@@ -195,6 +354,15 @@ class Desktop:
                 "SELECT value FROM meta WHERE key = 'next_mutation_id'"
             ).fetchone()
         return int(row[0]) - 1
+
+
+def _copy_file(source: Path, target: Path) -> None:
+    src, dst = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
 
 
 def comparable(row: dict[str, Any]) -> dict[str, Any]:
@@ -266,6 +434,10 @@ class SyncModel(RuleBasedStateMachine):
         self.rest_writes: Counter[str] = Counter()  # customer id -> successful REST writes
         self.rest_commands: Counter[str] = Counter()
         self.order: list[str] = []  # this example's customer ids, in the order they were made
+        # customer id -> version -> fields the integration wrote at that version
+        self.rest_versions: dict[str, dict[int, frozenset[str]]] = {}
+        # customer id -> (who, fields) of every write tried, by desktops and the integration
+        self.tried: dict[str, list[tuple[str, frozenset[str]]]] = {}
 
     # ------------------------------------------------------------ set-up
 
@@ -279,7 +451,7 @@ class SyncModel(RuleBasedStateMachine):
         for i in range(n):
             tokens, user_id = self.users[i % len(self.users)]
             path = self.workdir / f"{self.tag}-{i}.sqlite3"
-            self.desktops.append(Desktop(self.live.url, path, tokens, user_id, limits[i]))
+            self.desktops.append(Desktop(i, self.live.url, path, tokens, user_id, limits[i]))
         # A few customers everyone starts from: the rules edit, delete and re-type them.
         for data in seed:
             r = self.admin.post(CUSTOMERS, json=data)
@@ -289,6 +461,8 @@ class SyncModel(RuleBasedStateMachine):
                 self.order.append(r.json()["id"])
         for d in self.desktops:
             d.client.sync_once()
+            # A first backup, so that any restore puts back a copy older than what follows.
+            d.back_up(self.workdir / f"{self.tag}-{d.number}.backup.sqlite3")
 
     def teardown(self) -> None:
         try:
@@ -320,13 +494,27 @@ class SyncModel(RuleBasedStateMachine):
 
     # ------------------------------------------------------------ local edits
 
+    def tries(self, who: str, cid: str, fields: frozenset[str]) -> None:
+        self.tried.setdefault(cid, []).append((who, fields))
+
+    def edit(self, d: Desktop, cid: str, changes: dict[str, Any]) -> None:
+        fields = written(changes)
+        self.tries(d.party, cid, fields)
+        d.note(
+            d.replica.update(entity="customer", id=cid, changes=changes),
+            cid,
+            "update",
+            changes,
+            fields,
+        )
+
     @rule(i=st.integers(0, 3), data=st.data())
     def create(self, i: int, data: st.DataObject) -> None:
         d = self.desktop(i)
         cid = d.replica.create(entity="customer", data=data.draw(create_data(self.tag)))
         self.created_by_sync[cid] = d.replica.client_id
         self.order.append(cid)
-        d.sent[d.made()] = (cid, "create", None)
+        d.note(d.made(), cid, "create", None, frozenset())
 
     @precondition(lambda self: bool(self.order))
     @rule(i=st.integers(0, 3), data=st.data())
@@ -335,11 +523,25 @@ class SyncModel(RuleBasedStateMachine):
         cid = self.pick(data, d)
         changes = data.draw(update_changes(self.tag))
         if cid is not None:
-            d.sent[d.replica.update(entity="customer", id=cid, changes=changes)] = (
-                cid,
-                "update",
-                changes,
-            )
+            self.edit(d, cid, changes)
+
+    @precondition(lambda self: bool(self.order))
+    @rule(i=st.integers(0, 3), data=st.data())
+    def edit_again(self, i: int, data: st.DataObject) -> None:
+        """The user changes a field again before the first change synced (or was pulled back)."""
+        d = self.desktop(i)
+        k = data.draw(st.integers(min_value=0, max_value=63), label="edit")
+        shown = set(self.visible_ids(d))
+        edited = [
+            (m, sent)
+            for m, sent in sorted(d.sent.items())
+            if sent.op == "update" and sent.cid in shown
+        ]
+        if not edited:
+            return
+        _, sent = edited[-1 - k % len(edited)]
+        name = sorted(sent.detail)[k % len(sent.detail)]
+        self.edit(d, sent.cid, {name: data.draw(field_values(self.tag)[name], label="again")})
 
     @precondition(lambda self: bool(self.order))
     @rule(i=st.integers(0, 3), field=st.sampled_from(["phone", "email", "notes"]), data=st.data())
@@ -356,11 +558,7 @@ class SyncModel(RuleBasedStateMachine):
             value = str(row["email"]).upper()
         else:
             value = f"  {row['notes']}  "
-        d.sent[d.replica.update(entity="customer", id=cid, changes={field: value})] = (
-            cid,
-            "update",
-            {field: value},
-        )
+        self.edit(d, cid, {field: value})
 
     @precondition(lambda self: bool(self.order))
     @rule(i=st.integers(0, 3), data=st.data())
@@ -368,7 +566,12 @@ class SyncModel(RuleBasedStateMachine):
         d = self.desktop(i)
         cid = self.pick(data, d)
         if cid is not None:
-            d.sent[d.replica.delete(entity="customer", id=cid)] = (cid, "delete", None)
+            self.delete_it(d, cid)
+
+    def delete_it(self, d: Desktop, cid: str) -> None:
+        fields = frozenset({"_deleted"})
+        self.tries(d.party, cid, fields)
+        d.note(d.replica.delete(entity="customer", id=cid), cid, "delete", None, fields)
 
     @precondition(lambda self: bool(self.order))
     @rule(i=st.integers(0, 3), name=st.sampled_from(["activate", "deactivate"]), data=st.data())
@@ -376,7 +579,29 @@ class SyncModel(RuleBasedStateMachine):
         d = self.desktop(i)
         cid = self.pick(data, d)
         if cid is not None:
-            d.sent[d.replica.command(entity="customer", id=cid, name=name)] = (cid, "command", name)
+            fields = frozenset({"active"})
+            self.tries(d.party, cid, fields)
+            d.note(
+                d.replica.command(entity="customer", id=cid, name=name),
+                cid,
+                "command",
+                name,
+                fields,
+            )
+
+    # ------------------------------------------------------------ the file
+
+    @rule(i=st.integers(0, 3))
+    def back_up(self, i: int) -> None:
+        d = self.desktop(i)
+        d.back_up(self.workdir / f"{self.tag}-{d.number}.backup.sqlite3")
+
+    @rule(i=st.integers(0, 3))
+    def restore_the_backup(self, i: int) -> None:
+        """The file is replaced by its older copy; the server holds what was made since."""
+        d = self.desktop(i)
+        if d.backup is not None:
+            d.restore()
 
     # ------------------------------------------------------------ the network
 
@@ -397,7 +622,7 @@ class SyncModel(RuleBasedStateMachine):
         d = self.desktop(i)
         if d.online and d.replica.pending_count():
             d.faults.fail(PUSH, "lose")
-            d.lost |= {m.mutation_id for m in d.replica.pending(limit=200)}
+            d.lost |= {d.sent[m.mutation_id].fingerprint for m in d.replica.pending(limit=200)}
             with pytest.raises(Offline):
                 d.client.push_pending()
 
@@ -436,11 +661,104 @@ class SyncModel(RuleBasedStateMachine):
         changes = data.draw(update_changes(self.tag))
         if cid is None:
             return
+        self.rest_put(cid, changes)
+
+    @precondition(lambda self: bool(self.order))
+    @rule(
+        i=st.integers(0, 3),
+        how=st.sampled_from(["same", "other", "address", "delete"]),
+        push=st.booleans(),
+        data=st.data(),
+    )
+    def someone_else_edits_it_too(self, i: int, how: str, push: bool, data: st.DataObject) -> None:
+        """The integration changes a record this desktop shows (perhaps without an address,
+        perhaps made here and not pulled back yet); the user, who does not see that change,
+        edits the same fields (an address's), others, or deletes the record; perhaps it is
+        pushed at once."""
+        d = self.desktop(i)
+        cid = self.pick(data, d)
+        if cid is not None:
+            self.behind_the_users_back(d, cid, how, push, data)
+
+    @rule(
+        i=st.integers(0, 3),
+        how=st.sampled_from(["again", "same", "other", "address", "delete"]),
+        data=st.data(),
+    )
+    def made_here_then_changed_elsewhere(self, i: int, how: str, data: st.DataObject) -> None:
+        """A record made on this desktop and pushed, changed over REST before the desktop
+        pulls it back; the user edits it again (the fields just edited, in other spellings,
+        while REST changed others), or deletes it."""
+        d = self.desktop(i)
+        if not d.online:
+            return
+        # An email nobody else uses, and REST changes the server takes: the story goes on.
+        made = data.draw(create_data(self.tag), label="made here")
+        cid = d.replica.create(
+            entity="customer", data=made | {"email": f"made{len(self.order)}@{self.tag}.example"}
+        )
+        self.created_by_sync[cid] = d.replica.client_id
+        self.order.append(cid)
+        d.note(d.made(), cid, "create", None, frozenset())
+        first: dict[str, Any] = {}
+        if how == "again" or data.draw(st.booleans(), label="edit before pushing"):
+            first = data.draw(update_changes(self.tag), label="first edit")
+            self.edit(d, cid, first)
+        self.push_and_check(d)
+        if d.replica.get(entity="customer", id=cid) is None:  # (the create may be refused)
+            return
+        if how != "again":
+            self.behind_the_users_back(d, cid, how, True, data, taken=True)
+            return
+        theirs = update_changes(self.tag).filter(
+            lambda c: not (c.keys() & first.keys()) and "email" not in c and None not in c.values()
+        )
+        self.rest_put(cid, data.draw(theirs, label="theirs"))
+        self.edit(d, cid, data.draw(same_fields(self.tag, first), label="again"))
+        self.push_and_check(d)
+
+    def behind_the_users_back(
+        self,
+        d: Desktop,
+        cid: str,
+        how: str,
+        push: bool,
+        data: st.DataObject,
+        *,
+        taken: bool = False,
+    ) -> None:
+        """``taken``: only changes REST accepts (no email, no clearing a required field)."""
+        if how == "address":  # the same address fields, whether or not the user saw one
+            changes = {"address": data.draw(ADDRESS_CHANGE, label="their address")}
+            how = "same"
+        else:
+            theirs = update_changes(self.tag)
+            if taken:
+                theirs = theirs.filter(
+                    lambda c: (
+                        "email" not in c
+                        and c.get("name", "") is not None
+                        and c.get("credit_limit", 0) is not None
+                    )
+                )
+            changes = data.draw(theirs, label="theirs")
+        self.rest_put(cid, changes)
+        if how == "delete":
+            self.delete_it(d, cid)
+        else:
+            mine = same_fields(self.tag, changes) if how == "same" else update_changes(self.tag)
+            self.edit(d, cid, data.draw(mine, label="mine"))
+        if push and d.online:
+            self.push_and_check(d)
+
+    def rest_put(self, cid: str, changes: dict[str, Any]) -> None:
+        before = self.version(cid)
         r = self.admin.put(f"{CUSTOMERS}/{cid}", json=changes)
         # 404: deleted, or not pushed yet; 409: email taken; 422: a required field cleared.
         assert r.status_code in (200, 404, 409, 422), r.text
         if r.status_code == 200:
             self.rest_writes[cid] += 1
+            self.rest_wrote(cid, before, written(changes))
 
     @precondition(lambda self: bool(self.order))
     @rule(name=st.sampled_from(["activate", "deactivate"]), data=st.data())
@@ -448,11 +766,23 @@ class SyncModel(RuleBasedStateMachine):
         cid = self.pick_any(data)
         if cid is None:
             return
+        before = self.version(cid)
         r = self.admin.patch(f"{CUSTOMERS}/{cid}/{name}")
         assert r.status_code in (200, 404, 409), r.text
         if r.status_code == 200:
             self.rest_writes[cid] += 1
             self.rest_commands[cid] += 1
+            self.rest_wrote(cid, before, frozenset({"active"}))
+
+    def version(self, cid: str) -> int | None:
+        with self.ctx.unit_of_work() as s:
+            return s.scalar(sa.select(Customer.version).where(Customer.id == cid))
+
+    def rest_wrote(self, cid: str, before: int | None, fields: frozenset[str]) -> None:
+        self.tries("rest", cid, fields)
+        after = self.version(cid)
+        if after is not None and after != before:  # a write that changed nothing has none
+            self.rest_versions.setdefault(cid, {})[after] = fields
 
     # ------------------------------------------------------------ checks
 
@@ -507,18 +837,27 @@ class SyncModel(RuleBasedStateMachine):
             assert not dirty, f"desktop {n} still marks {dirty} as changed locally"
             self._check_conflicts(n, d)
             self._check_exactly_once(n, d)
+            self._check_no_conflict_without_another_writer(n, d)
         self._check_audit()
 
     def push_and_check(self, d: Desktop, batch: int = 200) -> int:
-        """Push; then each mutation the server applied just now shows on the server as sent."""
+        """Push; then each mutation the server applied just now shows on the server as sent,
+        and none overwrote what someone else wrote unseen without a conflict record."""
+        pending = {m.mutation_id: m.payload for m in d.replica.pending(limit=None)}
+        targets = {d.sent[m].cid for m in pending if m in d.sent and d.sent[m].op != "create"}
+        held = {cid: self.admin.get(f"{CUSTOMERS}/{cid}") for cid in sorted(targets)}
+        renumbers = d.renumbers
         before = len(d.acks)
         done = d.client.push_pending(batch_size=batch)
-        fresh = [(m, status) for m, status in d.acks[before:] if m not in d.lost]
+        fresh = [(m, s) for m, s in d.acks[before:] if d.sent[m].fingerprint not in d.lost]
+        if d.renumbers == renumbers:  # (ids of the outbox as it was before the push)
+            rows = {cid: r.json() for cid, r in held.items() if r.status_code == 200}
+            self._check_nothing_unseen_overwritten(d, fresh, pending, rows)
         last: dict[str, int] = {}  # customer -> the last of its mutations acknowledged just now
         for m, _ in fresh:
-            last[d.sent[m][0]] = m
+            last[d.sent[m].cid] = m
         for m, status in fresh:
-            cid, op, detail = d.sent[m]
+            cid, op, detail = d.sent[m][:3]
             if status != "applied" or last[cid] != m:
                 continue  # refused, merged with a conflict, or overtaken within the batch
             r = self.admin.get(f"{CUSTOMERS}/{cid}")
@@ -534,6 +873,126 @@ class SyncModel(RuleBasedStateMachine):
                         f"mutation {m} applied {name}={value!r}, the server has {shown(r.json(), name)!r}"
                     )
         return done
+
+    def _others(self, d: Desktop, cid: str, after: int) -> list[frozenset[str]]:
+        """What others (not this desktop, whichever copy of its file) wrote to the customer
+        after version ``after``: the fields of each such version ("*": unknown)."""
+        by_client = {x.replica.client_id: x for x in self.desktops}
+        with self.ctx.unit_of_work() as s:
+            versions = set(
+                s.scalars(
+                    sa.select(ChangeLog.version).where(
+                        ChangeLog.entity == "customer",
+                        ChangeLog.entity_id == cid,
+                        ChangeLog.version > after,
+                    )
+                )
+            )
+            pushed = list(
+                s.execute(
+                    sa.select(
+                        SyncMutation.client_id, SyncMutation.fingerprint, SyncMutation.version
+                    ).where(SyncMutation.version.in_(sorted(versions)))
+                )
+            )
+        own = {v for client, _, v in pushed if client == d.replica.client_id}
+        found: list[frozenset[str]] = []
+        for version in sorted(versions - own):
+            fields = set(self.rest_versions.get(cid, {}).get(version, ()))
+            for client, fingerprint, v in pushed:
+                other = by_client.get(client)
+                sent = other.edits.get(fingerprint) if other is not None and v == version else None
+                if sent is not None and sent.cid == cid:
+                    fields |= sent.fields
+            found.append(frozenset(fields or {"*"}))
+        return found
+
+    def _check_nothing_unseen_overwritten(
+        self,
+        d: Desktop,
+        fresh: list[tuple[int, str]],
+        pending: dict[int, dict[str, Any]],
+        held: dict[str, dict[str, Any]],
+    ) -> None:
+        """The first edit of each customer in this push, against the server row before it:
+        where it replaced a value someone else wrote after its base version and the user
+        never saw, there is a conflict record; a delete applied only if nobody else wrote."""
+        seen: set[str] = set()
+        for m, status in fresh:
+            sent = d.sent[m]
+            first = sent.cid not in seen
+            seen.add(sent.cid)
+            row = held.get(sent.cid)
+            if not first or row is None or m not in pending or status == "rejected":
+                continue
+            payload = pending[m]
+            others = self._others(d, sent.cid, payload.get("base_version") or 0)
+            if sent.op == "delete":
+                assert status == "conflict" or not others, (
+                    f"mutation {m}: a delete applied over writes {others} the user never saw"
+                )
+            if sent.op != "update":
+                continue
+            with self.ctx.unit_of_work() as s:
+                stored = s.scalar(
+                    sa.select(SyncMutation).where(
+                        SyncMutation.client_id == d.replica.client_id,
+                        SyncMutation.fingerprint == sent.fingerprint,
+                    )
+                )
+                assert stored is not None
+                made = set(
+                    s.scalars(
+                        sa.select(SyncConflict.field).where(
+                            SyncConflict.id.in_(stored.result.get("conflicts", []))
+                        )
+                    )
+                )
+            bases = flat_base(sent.detail, payload.get("base") or {})
+            for name, mine in self._flat(sent.detail).items():
+                if name not in bases:
+                    continue
+                where = "address.country_code" if name == "address.country" else name
+                had = normal(name, shown(row, where))
+                if had in (normal(name, bases[name]), normal(name, mine)):
+                    continue
+                if any(f == "*" or overlaps(name, f) for fields in others for f in fields):
+                    assert name in made, (
+                        f"mutation {m} replaced {name}={had!r}, written by someone else and "
+                        f"never seen (base {bases[name]!r}), with {mine!r} and no conflict record"
+                    )
+
+    @staticmethod
+    def _flat(changes: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, value in changes.items():
+            if name == "address" and isinstance(value, dict):
+                out.update((f"address.{sub}", v) for sub, v in value.items())
+            elif name != "address":
+                out[name] = value
+        return out
+
+    def _check_no_conflict_without_another_writer(self, n: int, d: Desktop) -> None:
+        """A conflict record needs someone else's write of that field (or of the record, for
+        a delete): an edit never conflicts with the same replica's own earlier ones."""
+        with self.ctx.unit_of_work() as s:
+            fields = dict(s.execute(sa.select(SyncConflict.id, SyncConflict.field)).all())
+        for row in self._stored(d):
+            if row.status != "conflict":
+                continue
+            mine = d.edits[row.fingerprint]
+            others = [
+                f for who, fs in self.tried.get(mine.cid, []) if who != mine.party for f in fs
+            ]
+            for conflict_id in row.conflicts:
+                field = fields[conflict_id]
+                ok = (
+                    bool(others) if field == "_deleted" else any(overlaps(field, f) for f in others)
+                )
+                assert ok, (
+                    f"desktop {n}: mutation {row.mutation_id} ({mine.op} {mine.detail}) "
+                    f"conflicts on {field} with nobody else's write of it"
+                )
 
     def _was_created(self, cid: str) -> bool:
         with self.ctx.unit_of_work() as s:
@@ -553,31 +1012,63 @@ class SyncModel(RuleBasedStateMachine):
             )
         assert local.keys() == mine, f"desktop {n} does not hold exactly its user's conflicts"
 
-    def _stored(self, d: Desktop) -> list[tuple[int, str, list[str]]]:
+    def _stored(self, d: Desktop) -> list[Stored]:
         with self.ctx.unit_of_work() as s:
             rows = s.execute(
-                sa.select(SyncMutation.mutation_id, SyncMutation.status, SyncMutation.result)
+                sa.select(
+                    SyncMutation.mutation_id,
+                    SyncMutation.status,
+                    SyncMutation.result,
+                    SyncMutation.fingerprint,
+                )
                 .where(SyncMutation.client_id == d.replica.client_id)
                 .order_by(SyncMutation.mutation_id)
             )
-            return [(m, status, list(result.get("conflicts", []))) for m, status, result in rows]
+            return [
+                Stored(m, status, list(result.get("conflicts", [])), fingerprint, result)
+                for m, status, result, fingerprint in rows
+            ]
 
     def _check_exactly_once(self, n: int, d: Desktop) -> None:
-        made = d.made()
+        """Every edit stored at most once, each stored result that of one of the desktop's
+        own edits (its fingerprint: no edit got another's result back, also after a restore);
+        each edit the file holds acknowledged exactly once, with its stored outcome; a create
+        refused only because its email was taken (REST would refuse it too)."""
         stored = self._stored(d)
-        assert [m for m, _, _ in stored] == list(range(1, made + 1)), (
-            f"desktop {n} made {made} mutations; the server holds {[m for m, _, _ in stored]}"
+        ids = [row.mutation_id for row in stored]
+        assert ids == list(range(1, len(ids) + 1)) and len(ids) >= d.made(), (
+            f"desktop {n} made {d.made()} mutations; the server holds {ids}"
         )
+        if d.copy == 0:  # never restored: the server holds exactly its edits, under their ids
+            assert len(ids) == d.made()
+            assert [row.fingerprint for row in stored] == [
+                d.sent[m].fingerprint for m in sorted(d.sent)
+            ]
+        by_edit: dict[str, Stored] = {}
+        for row in stored:
+            assert row.fingerprint in d.edits, (
+                f"desktop {n}: mutation {row.mutation_id}'s stored result is no edit of it"
+            )
+            assert row.fingerprint not in by_edit, (
+                f"desktop {n}: one edit stored twice, as {by_edit[row.fingerprint].mutation_id} "
+                f"and {row.mutation_id}"
+            )
+            by_edit[row.fingerprint] = row
+            if d.edits[row.fingerprint].op == "create" and row.status == "rejected":
+                assert row.result["error"]["error"] == "conflict", (
+                    f"desktop {n}: create {row.mutation_id} refused: {row.result['error']}"
+                )
         acked = sorted(d.acks)
-        assert [m for m, _ in acked] == list(range(1, made + 1)), (
+        assert [m for m, _ in acked] == sorted(d.sent), (
             f"desktop {n}: each mutation must be acknowledged exactly once, got {acked}"
         )
-        assert acked == [(m, status) for m, status, _ in stored]
+        outcome = {m: by_edit[sent.fingerprint] for m, sent in d.sent.items()}
+        assert acked == [(m, outcome[m].status) for m in sorted(d.sent)]
         rejected = [r.mutation_id for r in d.replica.rejections(include_dismissed=True)]
-        assert rejected == [m for m, status, _ in stored if status == "rejected"]
+        assert rejected == [m for m in sorted(d.sent) if outcome[m].status == "rejected"]
         conflicts = d.replica.conflict_results()
         assert [(m, ids) for m, _, _, ids in conflicts] == [
-            (m, ids) for m, status, ids in stored if status == "conflict"
+            (m, outcome[m].conflicts) for m in sorted(d.sent) if outcome[m].status == "conflict"
         ]
         assert all(ids for _, _, _, ids in conflicts)
 
@@ -587,10 +1078,10 @@ class SyncModel(RuleBasedStateMachine):
         counted: Counter[tuple[str, str]] = Counter()  # (customer id, op) -> applied mutations
         with self.ctx.unit_of_work() as s:
             for d in self.desktops:
-                outcome = {m: status for m, status, _ in self._stored(d)}
-                for m, (cid, op, _) in d.sent.items():
-                    if outcome.get(m) in ("applied", "conflict"):
-                        counted[(cid, op)] += 1
+                for row in self._stored(d):
+                    if row.status in ("applied", "conflict"):
+                        edit = d.edits[row.fingerprint]
+                        counted[(edit.cid, edit.op)] += 1
             audit = Counter(
                 (entity_id, action)
                 for entity_id, action in s.execute(
@@ -635,7 +1126,7 @@ def test_replicas_converge_on_the_servers_view(
             SyncModel,
             settings=settings(
                 max_examples=15,
-                stateful_step_count=25,
+                stateful_step_count=35,
                 deadline=None,
                 suppress_health_check=list(HealthCheck),
                 database=None,

@@ -260,10 +260,82 @@ def test_renumbering_the_outbox(replica: Replica) -> None:
 
 
 def test_text_the_server_cannot_store_is_refused_at_the_edit(replica: Replica) -> None:
-    with pytest.raises(ValueError, match="NUL"):
+    with pytest.raises(ValueError, match="control characters"):
         replica.create(entity="customer", data={"name": "a\x00b"})
-    with pytest.raises(ValueError, match="NUL"):
+    with pytest.raises(ValueError, match="control characters"):
         replica.command(entity="customer", id="a", name="note", args={"text": ["\x00"]})
+    with pytest.raises(ValueError, match="control characters"):  # not only NUL: as the server
+        replica.update(entity="customer", id="a", changes={"notes": "bell\x07"})
+    replica.create(entity="customer", data={"notes": "tab\tand\nline breaks are text"})
     with pytest.raises(ValueError, match="at most 40 characters"):  # the wire protocol's limit
         replica.create(entity="x" * 41, data={})
-    assert replica.pending_count() == 0
+    assert replica.pending_count() == 1  # only the create whose text the server takes
+
+
+def test_an_update_sends_what_the_user_saw_and_leaves_out_what_it_never_had(
+    replica: Replica,
+) -> None:
+    replica.apply_pull_page(page(upsert("a", 5, **ACME), upsert("b", 5, name="B", address=None)))
+    replica.update(entity="customer", id="a", changes={"address": {"city": "Boston", "x": 1}})
+    replica.update(entity="customer", id="b", changes={"address": {"city": "Kyiv"}})
+    cid = replica.create(entity="customer", data={"name": "New", "currency": "eur"})
+    replica.update(entity="customer", id=cid, changes={"currency": "UAH", "phone": "+380"})
+    bases = [(m.payload.get("base"), m.payload.get("base_version")) for m in replica.pending()]
+    assert bases[0] == ({"address": {"city": "New York", "x": None}}, 5)  # "x" shown empty
+    assert bases[1] == ({"address": None}, 5)  # the user saw no address at all
+    assert bases[3] == ({"currency": "eur"}, None)  # the phone is left to the server's answer
+    wire = replica.pending()[0].to_wire()
+    assert wire.made_at == replica.pending()[0].created_at and wire.made_at
+
+
+def test_an_applied_create_takes_the_servers_row_and_teaches_later_edits(
+    replica: Replica,
+) -> None:
+    cid = replica.create(entity="customer", data={"name": " New ", "currency": "eur"})
+    replica.update(entity="customer", id=cid, changes={"credit_limit": 5})
+    replica.delete(entity="customer", id=cid)
+    row = {"id": cid, "name": "New", "currency": "EUR", "credit_limit": 0, "version": 9}
+    replica.ack(
+        results=[MutationResult(mutation_id=1, status="applied", version=9, data=row)],
+        last_mutation_id=1,
+    )
+    assert replica.server_version(entity="customer", id=cid) == 9
+    update, delete = replica.pending()
+    assert update.payload["base"] == {"credit_limit": 0} and update.payload["base_version"] == 9
+    assert delete.payload["base_version"] == 9
+    assert (
+        update.to_wire().fingerprint()
+        == update.to_wire().model_copy(update={"base": {}, "base_version": None}).fingerprint()
+    )  # what the edit is did not change: a retry is still the same mutation
+    # A pull that already brought a later version wins over an older answer.
+    other = replica.create(entity="customer", data={"name": "Other"})
+    replica.apply_pull_page(page(upsert(other, 12, name="Other (renamed)")))
+    replica.ack(
+        results=[
+            MutationResult(mutation_id=4, status="applied", version=10, data={"name": "Other"})
+        ],
+        last_mutation_id=4,
+    )
+    assert replica.get(entity="customer", id=other)["name"] == "Other (renamed)"
+    assert replica.server_version(entity="customer", id=other) == 12
+
+
+def test_edits_on_top_of_a_refused_one_take_back_its_base(replica: Replica) -> None:
+    replica.apply_pull_page(page(upsert("a", 5, **ACME)))
+    replica.update(entity="customer", id="a", changes={"name": "Taken", "address": {"city": "X"}})
+    replica.update(entity="customer", id="a", changes={"name": "Free"})
+    replica.update(entity="customer", id="a", changes={"address": {"city": "Y", "zip": "1"}})
+    assert [m.payload["base"] for m in replica.pending()[1:]] == [
+        {"name": "Taken"},
+        {"address": {"city": "X", "zip": "10001"}},
+    ]
+    error = ErrorBody(error="conflict", message="Email taken")
+    replica.ack(
+        results=[MutationResult(mutation_id=1, status="rejected", error=error)],
+        last_mutation_id=1,
+    )
+    # The server never held the refused values: the later edits saw what it replaced.
+    assert [m.payload["base"] for m in replica.pending()] == [
+        {"name": "Acme"},
+        {"address": {"city": "New York", "zip": "10001"}},
+    ]

@@ -103,11 +103,18 @@ def test_deals_need_their_permissions(admin: Api) -> None:
 def test_a_customer_with_deals_is_not_deleted(admin: Api) -> None:
     client = create_client(admin)
     deal = create_deal(admin, client["id"])
+    # The versions the replica pulled (a delete without one would be a delete of a
+    # record it never saw: a conflict, docs/sync-protocol.md).
+    seen = {c["id"]: c["version"] for c in pull_all(admin)[0] if c["op"] == "upsert"}
     rep = Replica(admin)
     res = rep.push(
-        rep.mutation(entity="customer", op="delete", id=client["id"]),
-        rep.mutation(entity="deal", op="delete", id=deal["id"]),
-        rep.mutation(entity="customer", op="delete", id=client["id"]),
+        rep.mutation(
+            entity="customer", op="delete", id=client["id"], base_version=seen[client["id"]]
+        ),
+        rep.mutation(entity="deal", op="delete", id=deal["id"], base_version=seen[deal["id"]]),
+        rep.mutation(
+            entity="customer", op="delete", id=client["id"], base_version=seen[client["id"]]
+        ),
     )
     first, _, third = res["results"]
     assert first["status"] == "rejected" and first["error"]["error"] == "conflict"
@@ -119,8 +126,13 @@ def test_the_declared_reference_answers_with_its_own_body(admin: Api) -> None:
     """Deals declare their customer reference (server/deals/__init__.py): the 409 says why."""
     client = create_client(admin)
     create_deal(admin, client["id"])
+    seen = {c["id"]: c["version"] for c in pull_all(admin)[0] if c["op"] == "upsert"}
     rep = Replica(admin)
-    res = rep.push(rep.mutation(entity="customer", op="delete", id=client["id"]))
+    res = rep.push(
+        rep.mutation(
+            entity="customer", op="delete", id=client["id"], base_version=seen[client["id"]]
+        )
+    )
     assert res["results"][0]["error"] == {
         "error": "conflict",
         "message": "A customer with deals cannot be deleted; delete its deals first",
