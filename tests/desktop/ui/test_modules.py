@@ -40,7 +40,22 @@ def english_locale() -> Iterator[None]:
 
 @pytest.fixture
 def replica(tmp_path: Path) -> Iterator[Replica]:
+    """A replica with two countries, as the first sync brings them (an address needs one)."""
+    from common.sync import Change, PullResponse
+
     r = Replica(tmp_path / "replica.sqlite3")
+    countries = [
+        Change(entity="country", id=f"country-{code}", op="upsert", version=n + 1,
+               data={"id": f"country-{code}", "code": code, "name": {"en": name},
+                     "is_active": True})
+        for n, (code, name) in enumerate((("DE", "Germany"), ("US", "United States")))
+    ]  # fmt: skip
+    r.apply_pull_page(
+        PullResponse(
+            changes=countries, cursor="c", has_more=False, phase="snapshot", reset=True,
+            server_version=len(countries),
+        )
+    )  # fmt: skip
     yield r
     r.close()
 
