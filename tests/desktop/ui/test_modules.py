@@ -213,6 +213,48 @@ def test_ctrl_k_finds_the_modules_records_with_their_type(
     search.deleteLater()
 
 
+@pytest.mark.parametrize("name", [m.name for m in MODULES if m.status is not None])
+def test_each_status_shows_offers_its_commands_and_locks_as_declared(
+    name: str, desk: Desk, replica: Replica
+) -> None:
+    from common.sync import Change, PullResponse
+
+    entity = module(name)
+    assert entity is not None and entity.status is not None
+    status = entity.status
+    page = desk.pages[name]
+    desk.create(entity, f"Made {name}")
+    data = replica.pending()[-1].payload["data"]
+    for n, state in enumerate(status.states):
+        # Given the server's record in this state, as a pull brings it
+        record_id = f"{name}-{n}"
+        record = {**data, "id": record_id, entity.title: f"{state.value} {name}",
+                  status.field: state.value}  # fmt: skip
+        replica.apply_pull_page(
+            PullResponse(
+                changes=[Change(entity=name, id=record_id, op="upsert", version=100 + n,
+                                data=record)],
+                cursor=f"s{n}", has_more=False, phase="incremental", reset=False,
+                server_version=100 + n,
+            )
+        )  # fmt: skip
+        page.refresh()
+        page.open_record(record_id)
+        # Then the list and the form name the state, the command bar offers what the
+        # declared transitions allow from it, and a locked state makes the form read-only.
+        row = page.model.row_of(record_id)
+        assert row is not None
+        column = page.model.column(status.field)
+        assert page.model.index(row, column).data() == state.label
+        assert page.form.editors[status.field].text() == state.label
+        offered = {n for n, a in page.command_actions.items() if a.isEnabled()}
+        assert offered == {c.name for c in status.offered(state.value)}
+        assert all(c.sets and c.sets[1] != state.value for c in status.offered(state.value))
+        assert page.form.save_button.isEnabled() == (not state.locked)
+        assert page.form.editors[entity.title].isEnabled() == (not state.locked)
+        assert page.form.lock_banner.isVisibleTo(page.form) == bool(state.locked)
+
+
 def _sample(field: Field) -> Any:
     """A stored value of ``field``'s kind."""
     samples: dict[str, Any] = {
