@@ -295,9 +295,10 @@ INACTIVE = {"supplier": {2}, "partner": {3}, "employee": {4}}
 BLACKLISTED = {"supplier": {5}}
 
 
-def demo_party(rng: random.Random, kind: str, n: int) -> PartyCreate:
-    """The ``n``-th demo party of ``kind``: a company for suppliers and partners, a person
-    with a position for employees; the address and phone of one place."""
+def demo_party(rng: random.Random, kind: str, name: str) -> PartyCreate:
+    """A demo party of ``kind``: for employees ``name`` is the person's ("Anna Smith", with a
+    position); for suppliers and partners the word that starts the company's name. The
+    address and phone are of one place."""
     code, _currency, cities, postal, suffixes = rng.choice(PLACES)
     city, region = rng.choice(cities)
     address = PartyAddress(
@@ -313,23 +314,30 @@ def demo_party(rng: random.Random, kind: str, n: int) -> PartyCreate:
         "address": address,
     }
     if kind == "employee":
-        first, last = rng.choice(FIRST), rng.choice(LAST)
         return EmployeeCreate(
-            name=f"{first} {last}",
-            email=f"{_slug(first)}.{_slug(last)}{n}@skeleton-crm.example",
+            name=name,
+            email=".".join(_slug(part) for part in name.split()) + "@skeleton-crm.example",
             position=rng.choice(POSITIONS),
             **fields,
         )
-    name = f"{rng.choice(WORDS)} {rng.choice(PARTY_TRADES[kind])} {rng.choice(suffixes)}"
-    slug = _slug(name)
+    trade = rng.choice(PARTY_TRADES[kind])
+    domain = _slug(f"{name}{trade}")
     schema = SupplierCreate if kind == "supplier" else PartnerCreate
     mailbox = "orders" if kind == "supplier" else "partners"
     return schema(
-        name=name,
-        email=f"{mailbox}{n}@{slug}.example",
-        website=f"https://www.{slug}.example",
+        name=f"{name} {trade} {rng.choice(suffixes)}",
+        email=f"{mailbox}@{domain}.example",
+        website=f"https://www.{domain}.example",
         **fields,
     )
+
+
+def _party_names(rng: random.Random, kind: str, count: int) -> list[str]:
+    """Distinct names (so distinct emails): people for employees, company words otherwise."""
+    if kind == "employee":
+        people = zip(rng.sample(FIRST, count), rng.sample(LAST, count), strict=True)
+        return [f"{first} {last}" for first, last in people]
+    return rng.sample(WORDS, count)
 
 
 def fill_demo_parties(ctx: AppContext, *, seed: int = SEED) -> dict[str, int]:
@@ -356,8 +364,9 @@ def fill_demo_parties(ctx: AppContext, *, seed: int = SEED) -> dict[str, int]:
     with ctx.unit_of_work() as session:
         for kind, count in PARTIES.items():
             service = cast(PartyService[Party], resources[kind].service)
-            for n in range(count):
-                party = service.create(session=session, actor=None, data=demo_party(rng, kind, n))
+            for n, name in enumerate(_party_names(rng, kind, count)):
+                data = demo_party(rng, kind, name)
+                party = service.create(session=session, actor=None, data=data)
                 if n in INACTIVE.get(kind, ()):
                     service.deactivate(session=session, actor=None, id=party.id, args=NoArgs())
                 if n in BLACKLISTED.get(kind, ()):

@@ -82,6 +82,7 @@ PARTY_STATUS = Status(
     ),
     sql="coalesce(json_extract({data}, '$.status'), 'active')",
     transitions=TRANSITIONS,
+    width=100,
 )
 
 
