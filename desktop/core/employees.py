@@ -20,5 +20,6 @@ ENTITY = party_entity(
     new_title=QT_TRANSLATE_NOOP(C, "New employee"),
     # Required on create; an update may clear it (the spec's employees section).
     extra=(Field("position", QT_TRANSLATE_NOOP(C, "Position"), required=True, example="Buyer"),),
+    filter_hint=QT_TRANSLATE_NOOP(C, "Filter by name, position, email, phone, tax ID, city"),
     order=50,
 )

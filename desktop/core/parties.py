@@ -44,6 +44,7 @@ def party_entity(
     count_more: str,
     new_title: str,
     extra: tuple[Field, ...] = (),
+    filter_hint: str = _tr("Filter by name, email, phone, tax ID, city"),
     order: int,
 ) -> Entity:
     """The declaration of one kind of party; ``extra`` text fields get a list column too."""
@@ -91,7 +92,7 @@ def party_entity(
         count=count,
         count_more=count_more,
         new_title=new_title,
-        filter_hint=_tr("Filter by name, email, phone, tax ID, city"),
+        filter_hint=filter_hint,
         projection=projection,
         columns=(
             Column("name", _tr("Name"), width=180),
