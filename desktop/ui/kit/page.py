@@ -265,17 +265,18 @@ class RecordPage(QWidget):
 
     # ------------------------------------------------------------ commands
 
-    def offered_commands(self) -> set[str]:
-        """The commands the current record offers: a status's only where the server's
-        transition table allows them from the status shown (a queued command's)."""
-        if self._current_id is None:
+    def offered_commands(self, record_id: str | None = None) -> set[str]:
+        """The commands a record (default: the current one) offers: a status's only where
+        the server's transition table allows them from the status shown (a queued command's)."""
+        row = self.rows.get(record_id or self._current_id or "")
+        if row is None:
             return set()
         names = {c.name for c in self.entity.commands}
         status = self.entity.status
         if status is None:
             return names
-        own = {c.name for c in status.commands}
-        return (names - own) | {c.name for c in status.offered(self.form.status_shown)}
+        shown = status.shown(row[status.field], row.pending_command)
+        return (names - {c.name for c in status.commands}) | {c.name for c in status.offered(shown)}
 
     def _update_commands(self) -> None:
         offered = self.offered_commands()
@@ -373,8 +374,21 @@ class RecordPage(QWidget):
                 mutation_id=mutation_id,
                 revert=lambda: send(inverse, self.tr("Status change undone")),
                 reapply=lambda: send(name, done),
+                check=lambda: self._undo_refusal(record_id, inverse),
             )
         )
+
+    def _undo_refusal(self, record_id: str, inverse: str) -> str | None:
+        """Why a status change cannot be taken back now (a blacklist queued after it)."""
+        if inverse in self.offered_commands(record_id):
+            return None
+        row = self.rows.get(record_id)
+        status = self.entity.status
+        if row is not None and status is not None:
+            locked = status.lock(status.shown(row[status.field], row.pending_command))
+            if locked:
+                return tr(self.entity, locked)
+        return self.tr("That status change can no longer be undone")
 
     # ------------------------------------------------------------ internals
 

@@ -194,6 +194,25 @@ def test_blacklist_asks_first_then_locks_the_form_at_once_and_the_server_agrees(
     assert replica.rejections() == []
 
 
+def test_a_status_change_is_not_undone_once_a_blacklist_follows_it(
+    page: RecordPage, sync_client: SyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    replica = sync_client.replica
+    monkeypatch.setattr(page_module, "ask_confirmation", lambda *_a: True)
+    messages: list[str] = []
+    page.status_message.connect(messages.append)
+    page.list_view.table.selectRow(row_of(page, "Acme Components"))
+    page.command_actions["deactivate"].trigger()
+    page.command_actions["blacklist"].trigger()
+    queued = [m.payload["command"] for m in replica.pending()]
+    assert queued == ["deactivate", "blacklist"]
+    # Undo would send "activate" after the blacklist: the server would refuse it, so the
+    # desktop does not offer it and says why.
+    page.undo()
+    assert messages[-1] == LOCKED
+    assert [m.payload["command"] for m in replica.pending()] == queued
+
+
 def test_a_supplier_created_offline_on_one_desktop_appears_on_another_after_sync(
     qtbot: QtBot, server: LiveServer, admin: Api, tmp_path: Path
 ) -> None:
