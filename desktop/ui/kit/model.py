@@ -71,7 +71,9 @@ class EntityTableModel(QAbstractTableModel):
         status = entity.status
         self._status_key = status.field if status is not None else ""
         self._looks = {s.value: s for s in status.states} if status is not None else {}
-        self._status_column = self._keys.index(status.field) if status is not None else -1
+        self._status_column = (
+            self._keys.index(status.field) if status and status.field in self._keys else -1
+        )
         self.reload()
 
     def _default_sort(self) -> str:
