@@ -6,7 +6,9 @@
 Starts ``crm-server demo`` + ``crm-server serve`` on a throwaway SQLite file,
 syncs a fresh replica from it with the real sync client, and saves to
 docs/screenshots/: customers-list.png, customer-form-validation.png,
-deals-pipeline.png, deal-form-client-picker.png.
+deals-pipeline.png, deal-form-client-picker.png, suppliers-list.png (the
+blacklisted supplier open: read-only, with its reason), partners-list.png,
+employees-list.png.
 """
 
 from __future__ import annotations
@@ -174,6 +176,24 @@ def main() -> None:
     picture.save(str(OUT / "deal-form-client-picker.png"))
     print("saved", OUT / "deal-form-client-picker.png")
     popup.hide()
+
+    # Suppliers, partners, employees: the list with one record open in the form.
+    def party(key: str, status: str, name: str) -> None:
+        window.statusBar().clearMessage()
+        window.sidebar.setCurrentRow([s.key for s in window.specs].index(key))
+        window.centralWidget().setSizes([110, 1170])  # a narrower sidebar: every column shows
+        page = window.pages[key]
+        assert isinstance(page, RecordPage)
+        page.splitter.setSizes([835, 325])
+        model = page.model
+        rows = [model.row_at(r) for r in range(model.rowCount())]
+        row = next(n for n, r in enumerate(rows) if r is not None and r["status"] == status)
+        page.list_view.table.selectRow(row)
+        shoot(name)
+
+    party("suppliers", "blacklisted", "suppliers-list.png")
+    party("partners", "active", "partners-list.png")
+    party("employees", "active", "employees-list.png")
     window.shutdown()
 
 

@@ -220,7 +220,7 @@ def cmd_compact(args: argparse.Namespace) -> None:
 def cmd_demo(args: argparse.Namespace) -> None:
     from server.app import build_context
     from server.deals.demo import fill_demo_deals
-    from server.demo import fill_demo_customers
+    from server.demo import fill_demo_customers, fill_demo_parties
 
     settings = _settings()
     _prepare(settings, allow_upgrade=False)
@@ -228,12 +228,16 @@ def cmd_demo(args: argparse.Namespace) -> None:
     try:
         made = fill_demo_customers(ctx, args.customers)
         deals = fill_demo_deals(ctx, args.deals)
+        parties = fill_demo_parties(ctx)
     except RuntimeError as exc:
         print(f"crm-server demo: {exc}", file=sys.stderr)
         raise SystemExit(1) from None
     finally:
         ctx.db.dispose()
-    print(f"Added {made} demo customers and {deals} deals")
+    print(
+        f"Added {made} demo customers, {deals} deals, {parties['supplier']} suppliers, "
+        f"{parties['partner']} partners and {parties['employee']} employees"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -265,7 +269,9 @@ def main(argv: list[str] | None = None) -> None:
     compact_cmd.add_argument("--days", type=int, default=90)
     compact_cmd.set_defaults(func=cmd_compact)
 
-    demo = sub.add_parser("demo", help="fill an empty database with demo customers")
+    demo = sub.add_parser(
+        "demo", help="fill an empty database with demo customers, deals and parties"
+    )
     demo.add_argument("--customers", type=int, default=300, help="how many (default 300)")
     demo.add_argument("--deals", type=int, default=60, help="how many deals (default 60)")
     demo.set_defaults(func=cmd_demo)

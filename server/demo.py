@@ -1,18 +1,28 @@
-"""Demo data: realistic customers, written through the service layer (audit and change log too)."""
+"""Demo data: realistic customers, suppliers, partners and employees, written through the
+service layer (audit and change log too)."""
 
 from __future__ import annotations
 
 import random
 import unicodedata
+from typing import Any, cast
 
 import phonenumbers
 import sqlalchemy as sa
 
 from common.customers import AddressCreate, CustomerCreate
 from common.kit import NoArgs
+from common.parties import (
+    EmployeeCreate,
+    PartnerCreate,
+    PartyAddress,
+    PartyCreate,
+    SupplierCreate,
+)
 from server.context import AppContext
 from server.customers import service as customers
 from server.customers.models import Customer
+from server.kit import Resource
 
 SEED = 20260101
 BATCH = 100
@@ -270,3 +280,95 @@ def fill_demo_customers(ctx: AppContext, count: int, *, seed: int = SEED) -> int
                     customers.deactivate(session=session, actor=None, id=customer.id, args=NoArgs())
                 made += 1
     return made
+
+
+# ---------------------------------------------------------------- suppliers, partners, employees
+
+PARTY_TRADES = {
+    "supplier": ["Components", "Packaging", "Paper Mills", "Electronics", "Office Supplies"],
+    "partner": ["Consulting", "Marketing", "Integrations", "Resellers"],
+}
+POSITIONS = ["Sales Manager", "Account Executive", "Support Engineer", "Buyer", "Accountant"]
+# How many of each kind; which of them (by position) end up inactive or blacklisted.
+PARTIES = {"supplier": 8, "partner": 5, "employee": 8}
+INACTIVE = {"supplier": {2}, "partner": {3}, "employee": {4}}
+BLACKLISTED = {"supplier": {5}}
+
+
+def demo_party(rng: random.Random, kind: str, name: str) -> PartyCreate:
+    """A demo party of ``kind``: for employees ``name`` is the person's ("Anna Smith", with a
+    position); for suppliers and partners the word that starts the company's name. The
+    address and phone are of one place."""
+    code, _currency, cities, postal, suffixes = rng.choice(PLACES)
+    city, region = rng.choice(cities)
+    address = PartyAddress(
+        street=f"{rng.randint(1, 400)} {rng.choice(STREETS)}",
+        city=city,
+        region=region,
+        postal_code=_pattern(rng, postal),
+        country=code,
+    )
+    fields: dict[str, Any] = {
+        "phone": phone_for(rng, code),
+        "tax_id": f"{code}{rng.randint(10**8, 10**9 - 1)}",
+        "address": address,
+    }
+    if kind == "employee":
+        return EmployeeCreate(
+            name=name,
+            email=".".join(_slug(part) for part in name.split()) + "@skeleton-crm.example",
+            position=rng.choice(POSITIONS),
+            **fields,
+        )
+    trade = rng.choice(PARTY_TRADES[kind])
+    domain = _slug(f"{name}{trade}")
+    schema = SupplierCreate if kind == "supplier" else PartnerCreate
+    mailbox = "orders" if kind == "supplier" else "partners"
+    return schema(
+        name=f"{name} {trade} {rng.choice(suffixes)}",
+        email=f"{mailbox}@{domain}.example",
+        website=f"https://www.{domain}.example",
+        **fields,
+    )
+
+
+def _party_names(rng: random.Random, kind: str, count: int) -> list[str]:
+    """Distinct names (so distinct emails): people for employees, company words otherwise."""
+    if kind == "employee":
+        people = zip(rng.sample(FIRST, count), rng.sample(LAST, count), strict=True)
+        return [f"{first} {last}" for first, last in people]
+    return rng.sample(WORDS, count)
+
+
+def fill_demo_parties(ctx: AppContext, *, seed: int = SEED) -> dict[str, int]:
+    """A few suppliers, partners and employees (some inactive, one supplier blacklisted),
+    through their services; only into a database without parties. Returns the count per kind."""
+    from server.employees import RESOURCE as EMPLOYEES
+    from server.parties.models import Party
+    from server.parties.service import PartyService
+    from server.partners import RESOURCE as PARTNERS
+    from server.suppliers import RESOURCE as SUPPLIERS
+
+    with ctx.db.session(write=False) as session:
+        if session.scalar(sa.select(sa.func.count()).select_from(Party)):
+            raise RuntimeError(
+                "the database already has suppliers, partners or employees; "
+                "demo ones go only into an empty one"
+            )
+    resources: dict[str, Resource[Any]] = {
+        "supplier": SUPPLIERS,
+        "partner": PARTNERS,
+        "employee": EMPLOYEES,
+    }
+    rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not security
+    with ctx.unit_of_work() as session:
+        for kind, count in PARTIES.items():
+            service = cast(PartyService[Party], resources[kind].service)
+            for n, name in enumerate(_party_names(rng, kind, count)):
+                data = demo_party(rng, kind, name)
+                party = service.create(session=session, actor=None, data=data)
+                if n in INACTIVE.get(kind, ()):
+                    service.deactivate(session=session, actor=None, id=party.id, args=NoArgs())
+                if n in BLACKLISTED.get(kind, ()):
+                    service.blacklist(session=session, actor=None, id=party.id, args=NoArgs())
+    return dict(PARTIES)

@@ -11,19 +11,17 @@ from __future__ import annotations
 from typing import Any
 
 from common.customers import CustomerCreate, CustomerUpdate
-from common.validation import normalize_phone
 from desktop.core.kit.entity import (
     QT_TRANSLATE_NOOP,
     Column,
     Entity,
     Field,
     Record,
-    Ref,
 )
-from desktop.core.kit.parties import ACTIVE_COLUMN, ACTIVE_COMMANDS, ACTIVE_FIELD, ACTIVE_FILTER
+from desktop.core.kit.parties import ACTIVE, ADDRESS, PHONE, address_fields, phone_text
 from desktop.core.kit.projection import ListColumn, ListProjection, integer, text
 
-ADDRESS_FIELDS = ("street", "city", "region", "postal_code", "country")
+ADDRESS_FIELDS = ADDRESS
 C = "customers"  # the translation context
 
 
@@ -37,12 +35,7 @@ PROJECTION = ListProjection(
         ListColumn("name", text("$.name")),
         ListColumn("company", text("$.company")),
         ListColumn("email", text("$.email")),
-        # phone_display comes from the server: show it only while the number is still the server's.
-        ListColumn(
-            "phone",
-            "CASE WHEN json_extract({server}, '$.phone') IS json_extract({data}, '$.phone') "
-            f"THEN {text('$.phone_display', '$.phone')} ELSE {text('$.phone')} END",
-        ),
+        PHONE,
         ListColumn("city", text("$.address.city", "$.addresses[0].city")),
         ListColumn(
             "country",
@@ -55,7 +48,7 @@ PROJECTION = ListProjection(
         ),
         ListColumn("credit_limit", integer("$.credit_limit"), "integer"),
         ListColumn("currency", text("$.currency")),
-        ListColumn("active", integer("$.active", 1), "integer"),
+        ACTIVE.list_column,
     ),
     sort_keys=(
         *("name", "company", "email", "phone", "city", "country"),
@@ -91,21 +84,9 @@ def billing_address(record: dict[str, Any]) -> dict[str, str | None]:
     return out
 
 
-def _phone_text(record: Record) -> str | None:
-    """The display form while it still matches the number (a local edit changes only ``phone``)."""
-    phone, display = record.get("phone"), record.get("phone_display")
-    if phone and display:
-        try:
-            if normalize_phone(display)[0] == phone:
-                return str(display)
-        except ValueError:
-            pass
-    return str(phone) if phone else None
-
-
 def _read(record: Record) -> Record:
     values = {f.name: record.get(f.name) for f in FIELDS if "." not in f.name}
-    values["phone"] = _phone_text(record)
+    values["phone"] = phone_text(record)
     values.update({f"address.{k}": v for k, v in billing_address(record).items()})
     return values
 
@@ -119,10 +100,6 @@ def _to_create(values: Record) -> Record:
     return data
 
 
-def _address(name: str, label: str, **kw: Any) -> Field:
-    return Field(f"address.{name}", label, group="address", **kw)
-
-
 FIELDS: tuple[Field, ...] = (
     Field("name", _tr("Name"), required=True, live=True, example="Sample Customer"),
     Field("email", _tr("Email"), "email", placeholder=_tr("name@example.com")),
@@ -132,14 +109,10 @@ FIELDS: tuple[Field, ...] = (
     Field("website", _tr("Website"), "url", placeholder=_tr("https://example.com")),
     Field("credit_limit", _tr("Credit limit"), "money", currency="currency", live=True, default=0),
     Field("currency", _tr("Currency"), "currency", beside="credit_limit", live=True),
-    ACTIVE_FIELD,
+    ACTIVE.form_field,
     Field("social_media", _tr("Social media"), "keyvalue"),
     Field("notes", _tr("Notes"), "multiline"),
-    _address("street", _tr("Street")),
-    _address("city", _tr("City"), example="Lviv"),
-    _address("region", _tr("Region / state")),
-    _address("postal_code", _tr("Postal code")),
-    _address("country", _tr("Country"), kind="ref", ref=Ref("country")),
+    *address_fields(city={"example": "Lviv"}),
     Field("total_purchases", _tr("Total purchases"), "money", currency="currency", in_form=False),
 )
 
@@ -161,16 +134,16 @@ ENTITY = Entity(
         Column("city", _tr("City"), width=110),
         Column("country", _tr("Country"), width=70),
         Column("credit_limit", _tr("Credit limit"), "money", currency="currency"),
-        ACTIVE_COLUMN,
+        ACTIVE.column,
     ),
     fields=FIELDS,
     create=CustomerCreate,
     update=CustomerUpdate,
     search_detail=("email", "company", "city"),
     groups={"address": _tr("Billing address")},
-    filters=(ACTIVE_FILTER,),
-    commands=ACTIVE_COMMANDS,
-    muted=("active", 0),
+    filters=(ACTIVE.list_filter,),
+    commands=ACTIVE.commands,
+    status=ACTIVE,
     depends_on=frozenset({"country"}),
     read=_read,
     to_create=_to_create,

@@ -7,13 +7,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from desktop.core import customers, deals
+from desktop.core import customers, deals, employees, partners, suppliers
 from desktop.core.kit.entity import Entity, Ref
 from desktop.core.kit.listing import EntityList
 from desktop.core.kit.lookups import CountryLookup, ListLookup, LookupSource
 from desktop.core.replica import Replica
 
-MODULES: tuple[Entity, ...] = tuple(sorted((customers.ENTITY, deals.ENTITY), key=lambda e: e.order))
+MODULES: tuple[Entity, ...] = tuple(
+    sorted(
+        (customers.ENTITY, deals.ENTITY, suppliers.ENTITY, partners.ENTITY, employees.ENTITY),
+        key=lambda e: e.order,
+    )
+)
 
 
 def module(entity: str) -> Entity | None:

@@ -254,6 +254,10 @@ class MainWindow(QMainWindow):
         file.addAction(self.quit_action)
         edit = bar.addMenu(self.tr("&Edit"))
         edit.addActions([self.undo_action, self.redo_action, self.find_action, self.search_action])
+        # The current page's record commands (Activate, Blacklist...), as its command bar has them.
+        self.record_menu = bar.addMenu(self.tr("&Record"))
+        self.record_menu.setObjectName("recordMenu")
+        self.record_menu.aboutToShow.connect(self._fill_record_menu)
         view = bar.addMenu(self.tr("&View"))
         for row, spec in enumerate(self.specs):
             go = QAction(tr(spec.entity, spec.entity.plural), self)
@@ -292,6 +296,14 @@ class MainWindow(QMainWindow):
 
     def current_page(self) -> QWidget:
         return self.stack.currentWidget()
+
+    def _fill_record_menu(self) -> None:
+        self.record_menu.clear()
+        actions = getattr(self.current_page(), "command_actions", None) or {}
+        if actions:
+            self.record_menu.addActions(list(actions.values()))
+        else:
+            self.record_menu.addAction(self.tr("No actions on this page")).setEnabled(False)
 
     def _page_call(self, name: str, *args: Any) -> Any:
         method = getattr(self.current_page(), name, None)

@@ -13,12 +13,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
 from desktop.core.kit.listing import ListRow
 from desktop.core.kit.projection import ListProjection
+
+if TYPE_CHECKING:
+    from desktop.core.kit.status import Status
 
 Record = dict[str, Any]
 Kind = Literal[
@@ -33,7 +36,7 @@ Kind = Literal[
     "date",  # ISO yyyy-mm-dd, or None
     "choice",  # one of ``choices``
     "bool",
-    "status",  # a flag changed by commands (active/inactive), never by an edit
+    "status",  # changed by commands (activate, blacklist), never by an edit: a kit.status.Status
     "keyvalue",  # {key: text}, e.g. social media handles
     "ref",  # the id of another record, picked by searching (``ref``)
 ]
@@ -49,8 +52,15 @@ def QT_TRANSLATE_NOOP(context: str, text: str) -> str:  # noqa: N802 - the name 
 class Choice:
     """One value of a choice field or column, with its label (source text)."""
 
-    value: str
+    value: str  # choice_key of the stored value
     label: str
+
+
+def choice_key(value: Any) -> str:
+    """A stored value as a ``Choice.value``: a flag is "1"/"0" (lists hold it as an integer)."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
 
 
 @dataclass(frozen=True)
@@ -79,6 +89,7 @@ class Command:
     pending: str = ""  # how a list shows the row while it waits ("Deactivating…")
     sets: tuple[str, Any] | None = None  # (column, value) it will set: pending text until it has
     inverse: str | None = None  # the command that takes it back (undo)
+    confirm: str = ""  # a question the user answers first (a command that cannot be undone)
 
 
 @dataclass(frozen=True)
@@ -103,7 +114,6 @@ class Field:
     follows: str = ""  # another field whose changes set this one until the user edits it
     follow: Callable[[Any], Any] | None = None  # this field's value for the other's value
     transitions: Callable[[Any], Sequence[Any]] | None = None  # choices allowed after a value
-    commands: tuple[str, str] = ("", "")  # status: the command shown when true, when false
     example: Any = None  # a valid value for the generated tests (default: one made from kind)
 
     @property
@@ -154,7 +164,7 @@ class Entity:
     groups: Mapping[str, str] = dataclass_field(default_factory=dict)  # group key -> box title
     filters: tuple[ListFilter, ...] = ()
     commands: tuple[Command, ...] = ()
-    muted: tuple[str, Any] | None = None  # rows shown greyed out: (column, value)
+    status: Status | None = None  # the status its commands change (kit/status.py)
     depends_on: frozenset[str] = frozenset()  # other entities whose pulls change this page
     read: Callable[[Record], Record] | None = None  # record -> {field name: value}
     to_create: Callable[[Record], Record] | None = None  # {field name: value} -> create data
@@ -171,6 +181,12 @@ class Entity:
                 raise ValueError(f"{self.name}: {name!r} is not projected")
         if self.title not in {f.name for f in self.fields} or self.title not in names:
             raise ValueError(f"{self.name}: the title {self.title!r} is not a projected field")
+        if self.status is not None:
+            declared = self.field(self.status.field)
+            if declared is None or declared.kind != "status" or self.status.field not in names:
+                raise ValueError(f"{self.name}: the status is not a projected status field")
+            if not set(self.status.commands) <= set(self.commands):
+                raise ValueError(f"{self.name}: the status's commands are not the entity's")
 
     # ------------------------------------------------------------ lookups by name
 

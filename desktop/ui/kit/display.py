@@ -11,7 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QDate, QLocale, Qt
 
-from desktop.core.kit.entity import Choice, Column, Entity, Field, Kind
+from desktop.core.kit.entity import Choice, Column, Entity, Field, choice_key
 from desktop.core.kit.listing import ListRow
 from desktop.core.kit.lookups import LookupSource, Option
 from desktop.core.modules import open_lookup
@@ -40,11 +40,10 @@ def language(locale: QLocale | None = None) -> str:
     return (locale or QLocale()).name().split("_")[0]
 
 
-def choice_label(entity: Entity | None, choices: tuple[Choice, ...], kind: Kind, value: Any) -> str:
-    """The label of a choice (a status: the first choice is true, the second false)."""
-    if kind in ("status", "bool") and len(choices) == 2:
-        return tr(entity, choices[0].label if value else choices[1].label)
-    found = next((c for c in choices if c.value == str(value)), None)
+def choice_label(entity: Entity | None, choices: tuple[Choice, ...], value: Any) -> str:
+    """The label of a stored value's choice (a flag's True and a list's 1 are the same)."""
+    key = choice_key(value)
+    found = next((c for c in choices if c.value == key), None)
     return tr(entity, found.label) if found is not None else str(value)
 
 
@@ -99,9 +98,9 @@ class Display:
                 key, target = command.sets
                 if key == column.key and value != target:
                     return tr(self.entity, command.pending)
-            return choice_label(self.entity, column.choices, kind, value)
+            return choice_label(self.entity, column.choices, value)
         if kind == "choice":
-            return choice_label(self.entity, column.choices, kind, value)
+            return choice_label(self.entity, column.choices, value)
         if kind == "percent":
             return percent_text(self.locale, value)
         if kind == "date":
@@ -125,7 +124,7 @@ class Display:
             return format_money(value, str(currency or DEFAULT_CURRENCY), self.locale)
         if kind in ("choice", "status", "bool"):
             return (
-                choice_label(self.entity, field.choices, kind, value)
+                choice_label(self.entity, field.choices, value)
                 if field.choices
                 else (_kit("Yes") if value else _kit("No"))
             )

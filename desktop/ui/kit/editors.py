@@ -24,7 +24,6 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
     QComboBox,
     QDateEdit,
     QHBoxLayout,
@@ -44,7 +43,7 @@ from PySide6.QtWidgets import (
 
 from desktop.core.kit.entity import Choice, Entity, Field
 from desktop.core.kit.lookups import LookupSource
-from desktop.ui.kit.display import tr
+from desktop.ui.kit.display import choice_label, tr
 from desktop.ui.kit.money import amount_text, parse_amount
 from desktop.ui.kit.picker import LookupPicker
 
@@ -431,40 +430,22 @@ class KeyValueEditor(QWidget):
         self.blockSignals(blocked)
 
 
-class StatusEditor(QWidget):
-    """A flag the server's commands change: shown checked or not, with the command's button."""
+class StatusEditor(QLabel):
+    """A status the server's commands change (kit/status.py): its state's label, or the
+    queued command's ("Deactivating…"); the page's command bar offers the commands."""
 
     edited = Signal()
     left = Signal()
-    command_requested = Signal(str)
 
     def __init__(self, field: Field, entity: Entity, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._entity = entity
-        self._when_true, self._when_false = field.commands
-        self._value = bool(field.default)
-        label = field.choices[0].label if field.choices else field.label
-        self.check = QCheckBox(tr(entity, label), self)
-        self.check.setEnabled(False)  # a status: changed by the server's command
-        self.check.setToolTip(
-            self.tr("Changed by its command: the server decides and every desktop follows")
+        self._choices = field.choices
+        self._value: Any = field.default
+        self.setToolTip(
+            self.tr("Changed by its commands: the server decides and every desktop follows")
         )
-        self.button = QPushButton(self)
-        self.button.setObjectName("statusCommand")
-        self.button.clicked.connect(
-            lambda: self.command_requested.emit(
-                self._when_true if self._value else self._when_false
-            )
-        )
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.check)
-        row.addStretch(1)
-        row.addWidget(self.button)
         self.set_value(self._value)
-
-    def show_button(self, visible: bool) -> None:
-        self.button.setVisible(visible)
 
     def raw(self) -> Any:
         return self._value
@@ -475,11 +456,10 @@ class StatusEditor(QWidget):
     def value(self) -> Any:
         return self._value
 
-    def set_value(self, value: Any) -> None:
-        self._value = True if value is None else bool(value)
-        self.check.setChecked(self._value)
-        command = self._entity.command(self._when_true if self._value else self._when_false)
-        self.button.setText(tr(self._entity, command.label) if command else "")
+    def set_value(self, value: Any, pending: str = "") -> None:
+        """Show ``value``'s label, or ``pending`` (a queued command's text) instead."""
+        self._value = value
+        self.setText(pending or choice_label(self._entity, self._choices, value))
 
 
 def make_editor(

@@ -51,7 +51,6 @@ class RecordForm(QWidget):
 
     changed = Signal()  # any field edited by the user
     save_requested = Signal()
-    command_requested = Signal(str)  # a status field's button: the command's name
 
     def __init__(self, entity: Entity, replica: Replica, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -63,6 +62,8 @@ class RecordForm(QWidget):
         self._order: list[str] = []  # fields in the order the user last changed them
         self._touched: set[str] = set()  # fields the user set (a follower stops following)
         self._loading = False
+        self.status_shown: Any = None  # the status to act on: a queued command's, else the record's
+        self.locked = ""  # why the record cannot be edited ('' : it can)
         self.fields = list(entity.form_fields)
         self.editors: dict[str, Any] = {}
         self.errors: dict[str, QLabel] = {}
@@ -78,6 +79,8 @@ class RecordForm(QWidget):
         self.heading.setWordWrap(True)  # a long name wraps rather than widening the form
         self.banner = _tool_tip_label(self, "formBanner")
         self.banner.setMargin(6)
+        self.lock_banner = _tool_tip_label(self, "formLocked")
+        self.lock_banner.setMargin(6)
 
         layouts: dict[str, QFormLayout] = {"": QFormLayout()}
         boxes: list[QGroupBox] = []
@@ -100,8 +103,6 @@ class RecordForm(QWidget):
             self.editors[field.name] = editor
             editor.edited.connect(lambda f=field.name: self._edited(f))
             editor.left.connect(lambda f=field.name: self.validate_field(f))
-            if isinstance(editor, StatusEditor):
-                editor.command_requested.connect(self.command_requested)
         for field in self.fields:
             if field.beside:
                 continue
@@ -137,6 +138,7 @@ class RecordForm(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addWidget(self.banner)
+        layout.addWidget(self.lock_banner)
         layout.addLayout(layouts[""])
         for box in boxes:
             layout.addWidget(box)
@@ -158,12 +160,19 @@ class RecordForm(QWidget):
 
     # ------------------------------------------------------------ values
 
-    def load(self, record: Record | None, *, conflict: bool = False) -> None:
-        """Show ``record`` (None: an empty form for a new one); the form is clean after."""
+    def load(
+        self, record: Record | None, *, conflict: bool = False, pending_command: str | None = None
+    ) -> None:
+        """Show ``record`` (None: an empty form for a new one); the form is clean after.
+
+        ``pending_command``: the record's latest queued command; a status command shows as
+        the status to come, and the form acts on it (a queued blacklist locks the form).
+        """
         self._loading = True
         try:
             self._record = record
             self._loaded = self.entity.values(record)
+            self._show_status(record, pending_command)
             for field in self.fields:
                 editor = self.editors[field.name]
                 value = self._loaded.get(field.name)
@@ -172,8 +181,10 @@ class RecordForm(QWidget):
                         None if record is None or value is None else list(field.transitions(value))
                     )
                 if isinstance(editor, StatusEditor):
-                    editor.show_button(record is not None)
+                    editor.set_value(value, self._pending_text(value, pending_command))
+                    continue
                 editor.set_value(value)
+                editor.setEnabled(not self.locked)
             name = self.entity.name_of(record)
             self.heading.setText(name or tr(self.entity, self.entity.new_title))
             self.banner.setVisible(conflict)
@@ -186,11 +197,32 @@ class RecordForm(QWidget):
                 )
             for label in self.errors.values():
                 label.hide()
+            self.save_button.setEnabled(not self.locked)
+            self.lock_banner.setText(tr(self.entity, self.locked))
+            self.lock_banner.setVisible(bool(self.locked))
             self._snapshot = self.raw_values()
             self._order = []
             self._touched = set()
         finally:
             self._loading = False
+
+    def _show_status(self, record: Record | None, pending_command: str | None) -> None:
+        status = self.entity.status
+        if status is None:
+            self.status_shown, self.locked = None, ""
+            return
+        stored = self._loaded.get(status.field)
+        if stored is None:  # created here, not pulled back yet: the server starts it here too
+            stored = self._loaded[status.field] = status.states[0].value
+        self.status_shown = stored if record is None else status.shown(stored, pending_command)
+        self.locked = "" if record is None else status.lock(self.status_shown)
+
+    def _pending_text(self, value: Any, pending_command: str | None) -> str:
+        """The queued status command's text while it would change ``value`` ('' : none)."""
+        command = self.entity.command(pending_command or "")
+        if command is None or command.sets is None or not command.pending:
+            return ""
+        return "" if command.sets[1] == value else tr(self.entity, command.pending)
 
     def refresh_lookups(self) -> None:
         """The replica changed: show each picked record's name as it is now."""

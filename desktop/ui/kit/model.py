@@ -67,7 +67,13 @@ class EntityTableModel(QAbstractTableModel):
         self._exhausted = True
         self._icons: dict[str, QIcon] = {}
         self._headers = [tr(entity, c.label) for c in self._columns]
-        self._muted = entity.muted
+        # The status's look per stored value, and the column that shows it (-1: none).
+        status = entity.status
+        self._status_key = status.field if status is not None else ""
+        self._looks = {s.value: s for s in status.states} if status is not None else {}
+        self._status_column = (
+            self._keys.index(status.field) if status and status.field in self._keys else -1
+        )
         self.reload()
 
     def _default_sort(self) -> str:
@@ -210,13 +216,20 @@ class EntityTableModel(QAbstractTableModel):
             if row.pending:
                 return self.tr("Changes waiting to be sent to the server")
             return None
-        if role == FOREGROUND_ROLE and self._muted is not None:
-            key, value = self._muted
-            if row[key] == value:
+        if role == FOREGROUND_ROLE and self._looks:
+            state = self._looks.get(row[self._status_key])
+            if state is not None and state.look != "plain":
                 return QGuiApplication.palette().brush(
                     QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text
                 )
             return None
+        if column == self._status_column and role in (DECORATION_ROLE, TOOLTIP_ROLE):
+            state = self._looks.get(row[self._status_key])
+            if state is None or state.look != "flagged":
+                return None
+            return (
+                self._icon("flagged") if role == DECORATION_ROLE else tr(self.entity, state.locked)
+            )
         if role == ALIGNMENT_ROLE and column in self._right:
             return _RIGHT
         return None
@@ -224,11 +237,11 @@ class EntityTableModel(QAbstractTableModel):
     def _icon(self, kind: str) -> QIcon:
         icon = self._icons.get(kind)
         if icon is None:
-            pixmap = (
-                QStyle.StandardPixmap.SP_MessageBoxWarning
-                if kind == "conflict"
-                else QStyle.StandardPixmap.SP_BrowserReload
-            )
+            pixmap = {
+                "conflict": QStyle.StandardPixmap.SP_MessageBoxWarning,
+                "pending": QStyle.StandardPixmap.SP_BrowserReload,
+                "flagged": QStyle.StandardPixmap.SP_BrowserStop,
+            }[kind]
             icon = QApplication.style().standardIcon(pixmap)
             self._icons[kind] = icon
         return icon

@@ -12,7 +12,15 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtWidgets import QMessageBox, QScrollArea, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QMessageBox,
+    QScrollArea,
+    QSplitter,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop.core.kit.entity import Entity, Record
 from desktop.core.modules import open_list
@@ -45,6 +53,18 @@ def ask_unsaved_changes(parent: QWidget, name: str) -> Answer:
     if answer == QMessageBox.StandardButton.Discard:
         return "discard"
     return "cancel"
+
+
+def ask_confirmation(parent: QWidget, title: str, question: str) -> bool:
+    """Yes / Cancel before a command that cannot be undone (tests replace this function)."""
+    answer = QMessageBox.warning(
+        parent,
+        title,
+        question,
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+        QMessageBox.StandardButton.Cancel,
+    )
+    return answer == QMessageBox.StandardButton.Yes
 
 
 class RecordPage(QWidget):
@@ -81,10 +101,27 @@ class RecordPage(QWidget):
         self.form_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         # The form wraps its rows when narrow: it scrolls up and down, never sideways.
         self.form_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # The record's commands (Activate, Blacklist...): above the form, and in the window's
+        # Record menu; each enabled only where the server would accept it.
+        self.command_bar = QToolBar(self)
+        self.command_bar.setObjectName(f"{entity.context}Commands")
+        self.command_actions: dict[str, QAction] = {}
+        for command in entity.commands:
+            action = QAction(tr(entity, command.label), self)
+            action.setObjectName(f"command_{command.name}")
+            action.triggered.connect(lambda _c=False, n=command.name: self.run_command(n))
+            self.command_bar.addAction(action)
+            self.command_actions[command.name] = action
+        self.command_bar.setVisible(bool(entity.commands))
+        record_pane = QWidget(self)
+        pane = QVBoxLayout(record_pane)
+        pane.setContentsMargins(0, 0, 0, 0)
+        pane.addWidget(self.command_bar)
+        pane.addWidget(self.form_scroll, 1)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName(f"{entity.context}Splitter")
         self.splitter.addWidget(self.build_browser())
-        self.splitter.addWidget(self.form_scroll)
+        self.splitter.addWidget(record_pane)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
@@ -93,8 +130,8 @@ class RecordPage(QWidget):
 
         self.list_view.current_changed.connect(self.current_changed)
         self.form.save_requested.connect(self.save)
-        self.form.command_requested.connect(self.run_command)
         self.form.setEnabled(False)
+        self._update_commands()
         self.destroyed.connect(self.rows.close)
 
     # ------------------------------------------------------------ what subclasses replace
@@ -228,12 +265,38 @@ class RecordPage(QWidget):
 
     # ------------------------------------------------------------ commands
 
+    def offered_commands(self, record_id: str | None = None) -> set[str]:
+        """The commands a record (default: the current one) offers: a status's only where
+        the server's transition table allows them from the status shown (a queued command's)."""
+        row = self.rows.get(record_id or self._current_id or "")
+        if row is None:
+            return set()
+        names = {c.name for c in self.entity.commands}
+        status = self.entity.status
+        if status is None:
+            return names
+        shown = status.shown(row[status.field], row.pending_command)
+        return (names - {c.name for c in status.commands}) | {c.name for c in status.offered(shown)}
+
+    def _update_commands(self) -> None:
+        offered = self.offered_commands()
+        reason = tr(self.entity, self.form.locked)
+        for name, action in self.command_actions.items():
+            action.setEnabled(name in offered)
+            action.setToolTip(reason or action.text())
+
     def run_command(self, name: str) -> None:
-        """A declared command on the current record (activate, deactivate...)."""
+        """A declared command on the current record (activate, deactivate...), if offered;
+        one that cannot be undone is asked about first."""
         command = self.entity.command(name)
-        if self._current_id is None or command is None or not self._guard():
+        if command is None or name not in self.offered_commands() or not self._guard():
             return
+        if command.confirm:
+            question = tr(self.entity, command.confirm).replace("%1", self.form.display_name())
+            if not ask_confirmation(self, tr(self.entity, command.label), question):
+                return
         record_id = self._current_id
+        assert record_id is not None
         mutation_id = self.replica.command(entity=self.entity.name, id=record_id, name=name)
         if command.inverse:
             self._remember_command(record_id, mutation_id, name, command.inverse)
@@ -311,8 +374,21 @@ class RecordPage(QWidget):
                 mutation_id=mutation_id,
                 revert=lambda: send(inverse, self.tr("Status change undone")),
                 reapply=lambda: send(name, done),
+                check=lambda: self._undo_refusal(record_id, inverse),
             )
         )
+
+    def _undo_refusal(self, record_id: str, inverse: str) -> str | None:
+        """Why a status change cannot be taken back now (a blacklist queued after it)."""
+        if inverse in self.offered_commands(record_id):
+            return None
+        row = self.rows.get(record_id)
+        status = self.entity.status
+        if row is not None and status is not None:
+            locked = status.lock(status.shown(row[status.field], row.pending_command))
+            if locked:
+                return tr(self.entity, locked)
+        return self.tr("That status change can no longer be undone")
 
     # ------------------------------------------------------------ internals
 
@@ -320,16 +396,19 @@ class RecordPage(QWidget):
         if record is None:
             self._current_id = None
         conflict = False
+        pending_command: str | None = None
         if record is not None:
             row = self.rows.get(str(record["id"]))
             conflict = bool(row and row.conflict)
+            pending_command = row.pending_command if row is not None else None
             if row is not None and row.moving:
                 # A queued command shows its effect in the list: the form shows the same.
                 shown = {k: v for k, v in row.values.items() if self.entity.field(k)}
                 record = {**record, **shown}
-        self.form.load(record, conflict=conflict)
+        self.form.load(record, conflict=conflict, pending_command=pending_command)
         self._form_open = opened or record is not None
         self.form.setEnabled(self._form_open)
+        self._update_commands()
 
     def _guard(self) -> bool:
         """Before leaving the form: Save / Discard / Cancel if it has unsaved changes."""
@@ -342,7 +421,7 @@ class RecordPage(QWidget):
             if answer == "save":
                 return self.save()
             if answer == "discard":
-                self.form.load(self.form.record())
+                self._show(self.form.record(), opened=self._form_open)
                 return True
             return False
         finally:

@@ -195,7 +195,7 @@ def test_edit_updates_the_list_and_sends_only_changed_fields(
 
 def test_deactivate_is_a_command_shown_as_pending(page: RecordPage, replica: Replica) -> None:
     select(page, "Acme Corporation")
-    page.form.editors["active"].button.click()
+    page.command_actions["deactivate"].trigger()
     [mutation] = replica.pending()
     assert (mutation.op, mutation.payload["command"]) == ("command", "deactivate")
     row = names(page.model).index("Acme Corporation")

@@ -55,14 +55,26 @@ def titles(rows: EntityList, query: ListQuery | None = None) -> list[str]:
     return [str(r["title"]) for r in rows.page(query or ListQuery())]
 
 
+def parties(n: int, version: int) -> list[Change]:
+    """A supplier, a partner and an employee, as the server serializes them."""
+    address = {"city": "Lviv", "country_code": "UA", "country": "UA"}
+    return [
+        upsert(kind, f"{kind}{n}", version + i, name=f"{kind} {n}", email=f"{kind}{n}@x.example",
+               status="active", address=address, **({"position": "Buyer"} if i == 2 else {}))
+        for i, kind in enumerate(("supplier", "partner", "employee"))
+    ]  # fmt: skip
+
+
 def test_every_declared_projection_builds_on_an_empty_and_on_a_filled_replica(
     replica: Replica,
 ) -> None:
-    pull(replica, customer("c1", 1, "Acme"), a_deal("d1", 2, "Robots", "c1"), reset=True)
+    first = [customer("c1", 1, "Acme"), a_deal("d1", 2, "Robots", "c1"), *parties(1, 3)]
+    assert {c.entity for c in first} == {m.name for m in MODULES}  # one record of every module
+    pull(replica, *first, reset=True)
     for module in MODULES:  # the side tables are made after the rows arrived: backfilled
         with open_list(module, replica) as rows:
             assert rows.count() == 1
-    pull(replica, customer("c2", 3, "Globex"), a_deal("d2", 4, "Drones", "c2"))
+    pull(replica, customer("c2", 6, "Globex"), a_deal("d2", 7, "Drones", "c2"), *parties(2, 8))
     for module in MODULES:  # and kept by the triggers from then on
         with open_list(module, replica) as rows:
             assert rows.count() == 2

@@ -40,7 +40,22 @@ def english_locale() -> Iterator[None]:
 
 @pytest.fixture
 def replica(tmp_path: Path) -> Iterator[Replica]:
+    """A replica with two countries, as the first sync brings them (an address needs one)."""
+    from common.sync import Change, PullResponse
+
     r = Replica(tmp_path / "replica.sqlite3")
+    countries = [
+        Change(entity="country", id=f"country-{code}", op="upsert", version=n + 1,
+               data={"id": f"country-{code}", "code": code, "name": {"en": name},
+                     "is_active": True})
+        for n, (code, name) in enumerate((("DE", "Germany"), ("US", "United States")))
+    ]  # fmt: skip
+    r.apply_pull_page(
+        PullResponse(
+            changes=countries, cursor="c", has_more=False, phase="snapshot", reset=True,
+            server_version=len(countries),
+        )
+    )  # fmt: skip
     yield r
     r.close()
 
@@ -196,6 +211,48 @@ def test_ctrl_k_finds_the_modules_records_with_their_type(
     texts = [search.results.item(n).text() for n in range(search.results.rowCount())]
     assert any(t.startswith(f"{entity.label} · Quokka {name}") for t in texts), texts
     search.deleteLater()
+
+
+@pytest.mark.parametrize("name", [m.name for m in MODULES if m.status is not None])
+def test_each_status_shows_offers_its_commands_and_locks_as_declared(
+    name: str, desk: Desk, replica: Replica
+) -> None:
+    from common.sync import Change, PullResponse
+
+    entity = module(name)
+    assert entity is not None and entity.status is not None
+    status = entity.status
+    page = desk.pages[name]
+    desk.create(entity, f"Made {name}")
+    data = replica.pending()[-1].payload["data"]
+    for n, state in enumerate(status.states):
+        # Given the server's record in this state, as a pull brings it
+        record_id = f"{name}-{n}"
+        record = {**data, "id": record_id, entity.title: f"{state.value} {name}",
+                  status.field: state.value}  # fmt: skip
+        replica.apply_pull_page(
+            PullResponse(
+                changes=[Change(entity=name, id=record_id, op="upsert", version=100 + n,
+                                data=record)],
+                cursor=f"s{n}", has_more=False, phase="incremental", reset=False,
+                server_version=100 + n,
+            )
+        )  # fmt: skip
+        page.refresh()
+        page.open_record(record_id)
+        # Then the list and the form name the state, the command bar offers what the
+        # declared transitions allow from it, and a locked state makes the form read-only.
+        row = page.model.row_of(record_id)
+        assert row is not None
+        column = page.model.column(status.field)
+        assert page.model.index(row, column).data() == state.label
+        assert page.form.editors[status.field].text() == state.label
+        offered = {n for n, a in page.command_actions.items() if a.isEnabled()}
+        assert offered == {c.name for c in status.offered(state.value)}
+        assert all(c.sets and c.sets[1] != state.value for c in status.offered(state.value))
+        assert page.form.save_button.isEnabled() == (not state.locked)
+        assert page.form.editors[entity.title].isEnabled() == (not state.locked)
+        assert page.form.lock_banner.isVisibleTo(page.form) == bool(state.locked)
 
 
 def _sample(field: Field) -> Any:
