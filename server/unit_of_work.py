@@ -42,6 +42,13 @@ class Change:
     action: str | None = None
     fields: dict[str, list[Any]] = field(default_factory=dict)  # name -> [before, after]
     audited: bool = False  # an audit record was already written for what came before
+    touched: set[str] = field(default_factory=set)  # every field named, across audit records
+
+    def changed_fields(self) -> list[str] | None:
+        """What the change log says this transaction changed: null for the whole record."""
+        if self.op in ("create", "created", "delete") or not self.touched:
+            return None
+        return sorted(self.touched)
 
 
 def set_actor(session: Session, actor_id: str | None) -> None:
@@ -93,6 +100,7 @@ def note(
     for name, (before, after) in (fields or {}).items():
         prior = change.fields.get(name)
         change.fields[name] = [prior[0] if prior else _jsonable(before), _jsonable(after)]
+        change.touched.add(name)
 
 
 @event.listens_for(Session, "after_flush")
@@ -166,7 +174,7 @@ def savepoint(session: Session) -> Iterator[None]:
     """Run a block in a SAVEPOINT; if it fails, its writes and their tracked changes are undone."""
     session.flush()
     saved = {
-        k: Change(v.obj, v.op, v.action, dict(v.fields), v.audited)
+        k: Change(v.obj, v.op, v.action, dict(v.fields), v.audited, set(v.touched))
         for k, v in _changes(session).items()
     }
     callbacks = list(session.info.get(_ON_VERSION, []))
@@ -243,6 +251,7 @@ def commit(session: Session) -> int | None:
                         entity=cls.__entity__,
                         entity_id=entity_id,
                         op="delete" if ch.op == "delete" else "upsert",
+                        fields=ch.changed_fields(),
                     )
                 )
             session.flush()

@@ -327,6 +327,10 @@ class MainWindow(QMainWindow):
         self.search.selectAll()
 
     def open_record(self, entity: str, record_id: str) -> None:
+        if self._pulled:
+            # The record may have come in a pull the pages have not shown yet: show it first.
+            self._refresh_timer.stop()
+            self._refresh_pulled()
         for row, spec in enumerate(self.specs):
             if spec.entity.name == entity:
                 self.sidebar.setCurrentRow(row)

@@ -7,9 +7,10 @@ an update carrying it would be ("eur" is "EUR", "+1 555 0100" is "+15550100",
 "" is null). For each field:
 
 - the server value equals ``base`` or already equals the new value: apply;
-- otherwise, if nobody but this replica wrote the record since ``base_version``
-  (its own earlier pushes only: an edit typed twice, a command's side effect),
-  the difference is the replica's own doing: apply;
+- otherwise, if nobody but this replica wrote the field since ``base_version``
+  (its own earlier pushes only: an edit typed twice, a command's side effect;
+  someone else's write of *another* field does not count), the difference is
+  the replica's own doing: apply;
 - otherwise someone else changed the same field: a conflict record keeps base,
   mine and theirs; under the field's policy the push wins ("lww", the losing
   value stays in the record) or the server value stays until the user chooses
@@ -134,36 +135,68 @@ def normal_form(spec: EntitySpec, values: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def written_by_others(
+def _others_since(
     session: Session, spec: EntitySpec, obj: Any, base_version: int | None, client_id: str
-) -> bool:
-    """Whether anyone but this replica changed the record after ``base_version``.
+) -> list[list[str] | None] | None:
+    """The fields of each change-log entry of the record after ``base_version`` that
+    another party made (null: the whole record); ``None`` if nobody else wrote it.
 
     Versions this client's own pushes made (``sync_mutations.version``) do not count.
-    With the change log compacted past ``base_version`` nobody can tell: it says yes.
+    With the change log compacted past ``base_version`` nobody can tell: the whole record.
     """
     since = base_version or 0
     if obj.version <= since:
-        return False
+        return None
     state = session.get(SyncState, 1)
     if state is not None and since < state.purged_version:
-        return True
+        return [None]
     own = (
         sa.select(SyncMutation.version)
         .where(SyncMutation.client_id == client_id, SyncMutation.version == ChangeLog.version)
         .exists()
     )
-    other = session.scalar(
-        sa.select(ChangeLog.version)
-        .where(
-            ChangeLog.entity == spec.entity,
-            ChangeLog.entity_id == obj.id,
-            ChangeLog.version > since,
-            ~own,
+    entries = list(
+        session.scalars(
+            sa.select(ChangeLog.fields).where(
+                ChangeLog.entity == spec.entity,
+                ChangeLog.entity_id == obj.id,
+                ChangeLog.version > since,
+                ~own,
+            )
         )
-        .limit(1)
     )
-    return other is not None
+    return entries or None
+
+
+def written_by_others(
+    session: Session, spec: EntitySpec, obj: Any, base_version: int | None, client_id: str
+) -> bool:
+    """Whether anyone but this replica changed the record after ``base_version``."""
+    return _others_since(session, spec, obj, base_version, client_id) is not None
+
+
+def _written_fields(
+    spec: EntitySpec, obj: Any, entries: list[list[str] | None] | None, names: list[str]
+) -> set[str]:
+    """Which of ``names`` (flat merge names) another party's entries may have written.
+
+    An entry names columns or noted fields (``address.city``); a merge name is matched by
+    its top-level part. A name the record has no column of (``client_id`` for a deal's
+    ``customer_id``) cannot be told apart: any entry counts, the cautious answer.
+    """
+    if not entries:
+        return set()
+    columns = {a.key for a in sa.inspect(obj).mapper.column_attrs} | set(spec.nested)
+    touched: set[str] = set()
+    for entry in entries:
+        if entry is None:
+            return set(names)
+        touched.update(name.split(".", 1)[0] for name in entry)
+    return {
+        name
+        for name in names
+        if name.split(".", 1)[0] in touched or name.split(".", 1)[0] not in columns
+    }
 
 
 def _was_deleted(session: Session, spec: EntitySpec, entity_id: str) -> bool:
@@ -323,10 +356,13 @@ def update(
     }
     contested = [name for name in changes if name not in apply]
     conflicts: list[str] = []
-    if contested and not written_by_others(session, spec, obj, m.base_version, client_id):
-        # Only this replica wrote since its base version: the difference is its own doing.
-        apply.update((name, changes[name]) for name in contested)
-        contested = []
+    if contested:
+        # A field only this replica wrote since its base version: the difference is its own
+        # doing. Someone else's write of another field does not make it theirs.
+        others = _others_since(session, spec, obj, m.base_version, client_id)
+        theirs_too = _written_fields(spec, obj, others, contested)
+        apply.update((name, changes[name]) for name in contested if name not in theirs_too)
+        contested = [name for name in contested if name in theirs_too]
     for name in contested:
         policy = spec.policy(name)
         if policy == "lww":

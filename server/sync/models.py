@@ -35,6 +35,9 @@ class ChangeLog(Base):
     entity_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
     op: Mapped[str] = mapped_column(sa.String(10))
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The fields an update changed (columns, or noted names like ``address.city``);
+    # null for a create, a delete, or a change that named none: the whole record.
+    fields: Mapped[list[str] | None] = mapped_column(JSONType, default=None)
 
     __table_args__ = (
         sa.CheckConstraint("op IN ('upsert', 'delete')", name="op"),

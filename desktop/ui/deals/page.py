@@ -126,8 +126,8 @@ class DealsPage(RecordPage):
         self.model.reload()
         self._reload_pipeline()
 
-    def select(self, record_id: str | None) -> None:
-        self.list_view.select_id(record_id)
+    def select(self, record_id: str | None, *, reveal: bool = False) -> None:
+        self.list_view.select_id(record_id, reveal=reveal)
         self.pipeline.select(record_id)
 
     # ------------------------------------------------------------ views and moves

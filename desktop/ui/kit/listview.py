@@ -108,8 +108,11 @@ class EntityListView(QWidget):
         index = self.table.currentIndex()
         return str(index.data(ID_ROLE)) if index.isValid() else ""
 
-    def select_id(self, record_id: str | None, *, notify: bool = False) -> bool:
-        """Make ``record_id`` the current row if it is loaded; clear the selection for None."""
+    def select_id(
+        self, record_id: str | None, *, notify: bool = False, reveal: bool = False
+    ) -> bool:
+        """Make ``record_id`` the current row if it is loaded (``reveal``: page it in if the
+        filter shows it further down); clear the selection for None."""
         selection = self.table.selectionModel()
         blocked = selection.blockSignals(not notify)
         try:
@@ -117,7 +120,7 @@ class EntityListView(QWidget):
                 selection.clear()
                 self.table.setCurrentIndex(self.model.index(-1, -1))
                 return True
-            row = self.model.row_of(record_id)
+            row = self.model.load_through(record_id) if reveal else self.model.row_of(record_id)
             if row is None:
                 selection.clear()
                 return False

@@ -46,6 +46,9 @@ PENDING_ROLE = USER_ROLE + 4  # bool: local edits not yet acknowledged by the se
 VALUE_ROLE = USER_ROLE + 5  # the column's stored value (cents for money)
 
 
+MOST_LOADED = 5_000  # rows an opened record may page in to show its row (then: not shown)
+
+
 class EntityTableModel(QAbstractTableModel):
     """Rows of ``EntityList.page``; ``fetchMore`` loads the next page (keyset, not offset)."""
 
@@ -152,9 +155,19 @@ class EntityTableModel(QAbstractTableModel):
 
     # ------------------------------------------------------------ lookups
 
-    def row_of(self, record_id: str) -> int | None:
-        for i, row in enumerate(self._rows):
-            if row.id == record_id:
+    def load_through(self, record_id: str, *, most: int = MOST_LOADED) -> int | None:
+        """The row of ``record_id``, fetching the next pages until it shows (at most ``most``
+        rows loaded); None if the current filter does not show it."""
+        row = self.row_of(record_id)
+        while row is None and not self._exhausted and len(self._rows) < most:
+            first = len(self._rows)
+            self.fetchMore()
+            row = self.row_of(record_id, start=first)
+        return row
+
+    def row_of(self, record_id: str, *, start: int = 0) -> int | None:
+        for i in range(start, len(self._rows)):
+            if self._rows[i].id == record_id:
                 return i
         return None
 

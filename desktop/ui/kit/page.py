@@ -144,9 +144,10 @@ class RecordPage(QWidget):
         """Query the replica again for every view of the rows."""
         self.model.reload()
 
-    def select(self, record_id: str | None) -> None:
-        """Show ``record_id`` as the selected row (None: no selection), without side effects."""
-        self.list_view.select_id(record_id)
+    def select(self, record_id: str | None, *, reveal: bool = False) -> None:
+        """Show ``record_id`` as the selected row (None: no selection), without side effects;
+        ``reveal``: page its row in if the list has not loaded that far."""
+        self.list_view.select_id(record_id, reveal=reveal)
 
     # ------------------------------------------------------------ the window's contract
 
@@ -239,7 +240,7 @@ class RecordPage(QWidget):
     def open_record(self, record_id: str) -> None:
         """Show ``record_id`` in the form (and select it where it is shown)."""
         if record_id == self._current_id and self._form_open:
-            self.select(record_id)
+            self.select(record_id, reveal=True)
             return
         if not self._guard():
             return
@@ -248,7 +249,7 @@ class RecordPage(QWidget):
             self.status_message.emit(self.tr("That record no longer exists"))
             return
         self._current_id = record_id
-        self.select(record_id)
+        self.select(record_id, reveal=True)
         self._show(record)
 
     def record_changed(self, record_id: str | None, *, reload_form: bool = False) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import QSettings
 from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
 
 from common.sync import Change, PullResponse
 from desktop.core.customers import ENTITY, billing_address
@@ -13,6 +15,7 @@ from desktop.core.kit.listing import ListQuery
 from desktop.core.modules import open_list
 from desktop.core.replica import Replica
 from desktop.ui.kit.model import CONFLICT_ROLE, PENDING_ROLE, EntityTableModel
+from desktop.ui.kit.page import RecordPage
 
 COL_NAME = 0
 
@@ -89,6 +92,32 @@ def test_fetch_more_loads_the_next_page(qtmodeltester: ModelTester, tmp_path: Pa
         assert model.rowCount() == 450 and not model.canFetchMore()
         qtmodeltester.check(model)
     replica.close()
+
+
+def test_a_record_opened_beyond_the_loaded_rows_is_selected_and_shown(
+    qtbot: QtBot, tmp_path: Path, settings: QSettings
+) -> None:
+    """Opening a record (Ctrl+K, a link) selects its row even where the list has not
+    scrolled that far yet; a record the filter hides leaves the selection empty."""
+    replica = _fill(tmp_path / "r.sqlite3", 450)
+    page = RecordPage(ENTITY, replica, settings=settings)
+    qtbot.addWidget(page)
+    page.resize(1200, 700)
+    page.show()
+    try:
+        assert page.model.rowCount() == 200
+        late = _row(420)["id"]
+        page.open_record(late)
+        assert page.list_view.current_id() == late
+        assert page.form.editors["name"].text() == "Customer 0420"
+        page.list_view.filter_edit.setText("Customer 0001")
+        qtbot.waitUntil(lambda: page.model.rowCount() < 200)
+        page.open_record(_row(300)["id"])
+        assert page.list_view.current_id() == ""
+        assert page.form.editors["name"].text() == "Customer 0300"
+    finally:
+        page.close()
+        replica.close()
 
 
 def test_pending_and_conflict_markers(tmp_path: Path) -> None:

@@ -295,3 +295,27 @@ def test_ctrl_k_finds_a_supplier_and_opens_it_on_the_suppliers_page(
         }
     finally:
         close(app)
+
+
+def test_a_record_opened_before_the_pages_caught_up_is_selected_in_its_list(
+    qtbot: QtBot, server: LiveServer, admin: Api, tmp_path: Path
+) -> None:
+    """A pull reaches the pages after a short delay (a burst refreshes them once); a record
+    opened from the search in between is still the list's selected row."""
+    app = make_app(qtbot, tmp_path / "desk")
+    try:
+        window = sign_in(qtbot, app, server.url)
+        window._refresh_timer.setInterval(60_000)  # the pages' refresh has not come yet
+        made = add_supplier(admin, "Late Arrival GmbH", "hello@late.example")
+        qtbot.waitUntil(lambda: window.replica.get(entity="supplier", id=made["id"]) is not None)
+        window.search_action.trigger()
+        qtbot.keyClicks(window.search, "late arrival")
+        qtbot.waitUntil(lambda: window.search.results.rowCount() == 1)
+        qtbot.keyClick(window.search, Qt.Key.Key_Return)
+        page = window.pages["suppliers"]
+        assert isinstance(page, RecordPage)
+        assert window.current_page() is page
+        assert page.form.editors["name"].text() == "Late Arrival GmbH"
+        assert page.list_view.current_id() == made["id"]
+    finally:
+        close(app)

@@ -204,6 +204,56 @@ def test_an_own_earlier_write_never_conflicts_with_a_later_edit(admin: Api) -> N
     assert _conflicts(admin, did) == []
 
 
+def test_an_own_earlier_write_of_a_field_is_no_conflict_when_others_wrote_other_fields(
+    admin: Api,
+) -> None:
+    """Someone else's write of *another* field does not make an own earlier write foreign.
+
+    The replica never pulled, so its second edit of ``notes`` still carries the base from
+    before its first; in between, someone changed the phone. Only a write of ``notes`` by
+    someone else makes the difference a conflict.
+    """
+    c = _customer(admin)
+    v0 = next(x for x in pull_all(admin)[0] if x["id"] == c["id"])["version"]
+    rep = Replica(admin)
+    first = rep.push(
+        _update(rep, c["id"], {"notes": "call back"}, {"notes": None}, base_version=v0)
+    )
+    assert first["results"][0]["status"] == "applied", first
+    assert admin.put(f"{CUSTOMERS}/{c['id']}", json={"phone": "+1 555 0100"}).status_code == 200
+    res = rep.push(_update(rep, c["id"], {"notes": "VIP"}, {"notes": None}, base_version=v0))
+    assert res["results"][0]["status"] == "applied", res
+    got = admin.get(f"{CUSTOMERS}/{c['id']}").json()
+    assert (got["notes"], got["phone"]) == ("VIP", "+15550100")
+    assert _conflicts(admin, c["id"]) == []
+    # Someone else's write of the same field still is a conflict, kept in a record.
+    assert admin.put(f"{CUSTOMERS}/{c['id']}", json={"notes": "from the web"}).status_code == 200
+    res = rep.push(_update(rep, c["id"], {"notes": "mine"}, {"notes": "VIP"}, base_version=v0))
+    assert res["results"][0]["status"] == "conflict", res
+    (conflict,) = _conflicts(admin, c["id"])
+    assert (conflict["field"], conflict["mine"], conflict["theirs"]) == (
+        "notes",
+        "mine",
+        "from the web",
+    )
+
+
+def test_an_unnamed_base_of_a_field_only_others_wrote_elsewhere_applies(admin: Api) -> None:
+    """No base for ``company``; since the base version someone else wrote only the phone."""
+    c = _customer(admin, company="Old Co")
+    v0 = next(x for x in pull_all(admin)[0] if x["id"] == c["id"])["version"]
+    rep = Replica(admin)
+    assert admin.put(f"{CUSTOMERS}/{c['id']}", json={"phone": "+1 555 0100"}).status_code == 200
+    res = rep.push(
+        rep.mutation(
+            entity="customer", op="update", id=c["id"], changes={"company": "Mine"}, base_version=v0
+        )
+    )
+    assert res["results"][0]["status"] == "applied", res
+    assert admin.get(f"{CUSTOMERS}/{c['id']}").json()["company"] == "Mine"
+    assert _conflicts(admin, c["id"]) == []
+
+
 def test_conflict_records_hold_the_servers_normal_form(admin: Api) -> None:
     c = _customer(admin, phone="+1 555 0100")
     rep = Replica(admin)
