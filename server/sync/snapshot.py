@@ -23,16 +23,14 @@ from server.countries.models import Country
 class CoreRecord:
     """A Core row read like its ORM object: ``rec.name``; relations set as attributes."""
 
-    __slots__ = ("__dict__", "_row")
+    def __init__(self, values: dict[str, Any]) -> None:
+        object.__setattr__(self, "__dict__", values)
 
-    def __init__(self, row: sa.Row[Any]) -> None:
-        self._row = row
+    def __getattr__(self, name: str) -> Any:  # (says to mypy: any column, any relation set)
+        raise AttributeError(name)
 
-    def __getattr__(self, name: str) -> Any:  # only for what __dict__ does not hold
-        return getattr(self._row, name)
-
-    def __setattr__(self, name: str, value: Any) -> None:  # (says to mypy: relations may be set)
-        object.__setattr__(self, name, value)
+    def __setattr__(self, name: str, value: Any) -> None:
+        self.__dict__[name] = value
 
 
 def core_records(
@@ -46,18 +44,17 @@ def core_records(
     query = sa.select(table).where(where).order_by(*(order_by or [table.c.id]))
     if limit is not None:
         query = query.limit(limit)
-    return [CoreRecord(r) for r in session.execute(query)]
+    result = session.execute(query)
+    keys = list(result.keys())
+    return [CoreRecord(dict(zip(keys, r, strict=True))) for r in result]
 
 
-def attach_countries(session: Session, records: Iterable[CoreRecord]) -> None:
+def attach_countries(session: Session, records: Iterable[CoreRecord]) -> list[CoreRecord]:
     """``rec.country``: the country row of ``rec.country_id`` (None without one)."""
     records = list(records)
     ids = {r.country_id for r in records if r.country_id is not None}
     table = Country.__table__
-    countries = (
-        {c.id: c for c in session.execute(sa.select(table).where(table.c.id.in_(ids)))}
-        if ids
-        else {}
-    )
+    countries = {c.id: c for c in core_records(session, table, table.c.id.in_(ids))} if ids else {}
     for r in records:
         r.country = countries.get(r.country_id) if r.country_id is not None else None
+    return records
