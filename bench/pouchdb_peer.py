@@ -54,10 +54,13 @@ async function load(db) {
     const url = `http://127.0.0.1:${server.address().port}/customers`;
     const target = new PouchDB(dbDir + '/replica');
     const t0 = process.hrtime.bigint();
+    const cpu0 = process.cpuUsage();
     const result = await PouchDB.replicate(url, target, {batch_size: Number(batchSize), batches_limit: 10});
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const used = process.cpuUsage(cpu0);
+    const cpu = (used.user + used.system) / 1e6;  // peer and replicator: one node process
     const info = await target.info();
-    console.log(JSON.stringify({loaded, written: result.docs_written, docs: info.doc_count, seconds}));
+    console.log(JSON.stringify({loaded, written: result.docs_written, docs: info.doc_count, seconds, cpu}));
     server.close();
     process.exit(0);
   });

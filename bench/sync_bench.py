@@ -158,7 +158,30 @@ def load() -> str:
     return f"load {os.getloadavg()[0]:.2f}"
 
 
-def desktop_first_sync(client: SyncClient, rows: int) -> float:
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far, from /proc (0 where there is none)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Cpu:
+    """CPU seconds the bench (client side) and the server process use between start and stop:
+    on a shared machine, a figure that the load of others does not stretch."""
+
+    def __init__(self, server_pid: int) -> None:
+        self.server_pid = server_pid
+        self.client0, self.server0 = time.process_time(), cpu_seconds(server_pid)
+
+    def __str__(self) -> str:
+        client = time.process_time() - self.client0
+        server = cpu_seconds(self.server_pid) - self.server0
+        return f"cpu {client + server:.2f} s = client {client:.2f} + server {server:.2f}"
+
+
+def desktop_first_sync(client: SyncClient, rows: int) -> tuple[float, float]:
     """Seconds until the desktop's replica is usable: every record in, the list and search ready.
 
     The module lists are opened before the sync, as the app does (their side
@@ -168,12 +191,13 @@ def desktop_first_sync(client: SyncClient, rows: int) -> float:
     try:
         t0 = time.perf_counter()
         client.pull_until_done()
+        pulled = time.perf_counter() - t0
         customers = next(x for x in lists if x.projection.entity == "customer")
         assert customers.count() == rows, (customers.count(), rows)
         last = customers.page(ListQuery(sort="name", descending=True), limit=1)[0]
         found = customers.page(ListQuery(text=str(last["name"])), limit=5)
         assert any(r.id == last.id for r in found), "the search index misses a synced row"
-        return time.perf_counter() - t0
+        return pulled, time.perf_counter() - t0
     finally:
         for x in lists:
             x.close()
@@ -310,31 +334,38 @@ def main() -> None:
                 return c
 
             print(f"\n{backend}, {args.rows} customers", flush=True)
-            d = client("desktop.sqlite3")
-            desktop_s = desktop_first_sync(d, args.rows)
-            desktop_rate = records(d.replica) / desktop_s
-            print(
-                f"first sync, desktop replica (lists + search ready) {records(d.replica):>8} records "
-                f"in {desktop_s:6.2f} s = {desktop_rate:>9,.0f} rows/s  [{load()}]",
-                flush=True,
-            )
             b = client("b.sqlite3")
+            cpu = Cpu(proc.pid)
             t0 = time.perf_counter()
             pages = b.pull_until_done()
             sync_s = time.perf_counter() - t0
+            bare_cpu = str(cpu)
+            d = client("desktop.sqlite3")
+            cpu = Cpu(proc.pid)
+            pulled_s, desktop_s = desktop_first_sync(d, args.rows)
+            desktop_rate = records(d.replica) / desktop_s
+            print(
+                f"first sync, desktop replica (lists + search ready) {records(d.replica):>8} records "
+                f"in {desktop_s:6.2f} s = {desktop_rate:>9,.0f} rows/s (pulled in {pulled_s:.2f} s; "
+                f"{cpu})  [{load()}]",
+                flush=True,
+            )
             total = records(b.replica)
             customers = len(b.replica.list(entity="customer"))
             assert customers == args.rows, (customers, args.rows)
             print(
                 f"first sync, bare replica (records only)         {total:>8} records in {sync_s:6.2f} s "
-                f"= {total / sync_s:>9,.0f} rows/s ({pages} pages of <= {args.pull_limit})  [{load()}]",
+                f"= {total / sync_s:>9,.0f} rows/s ({pages} pages of <= {args.pull_limit}; "
+                f"{bare_cpu})  [{load()}]",
                 flush=True,
             )
+            floor_cpu = time.process_time()
             rows, floor_s = raw_floor(url, tmp / "floor.sqlite3")
+            floor_cpu = time.process_time() - floor_cpu
             floor_rate = rows / floor_s
             print(
                 f"reference: raw floor                            {rows:>8} customers in {floor_s:6.2f} s "
-                f"= {floor_rate:>9,.0f} rows/s  [{load()}]\n"
+                f"= {floor_rate:>9,.0f} rows/s (cpu {floor_cpu:.2f} s)  [{load()}]\n"
                 f"  -> desktop replica takes {desktop_rate and floor_rate / desktop_rate:.2f}x the floor's time "
                 f"(goal <= 1.5x), bare replica {floor_rate / (total / sync_s):.2f}x",
                 flush=True,
@@ -347,7 +378,8 @@ def main() -> None:
                     pouch_rate = result["docs"] / result["seconds"]
                     print(
                         f"reference: PouchDB 9 replicate (HTTP, LevelDB)  {result['docs']:>8} documents "
-                        f"in {result['seconds']:6.2f} s = {pouch_rate:>9,.0f} docs/s  [{load()}]\n"
+                        f"in {result['seconds']:6.2f} s = {pouch_rate:>9,.0f} docs/s "
+                        f"(cpu {result['cpu']:.2f} s)  [{load()}]\n"
                         f"  -> desktop replica is {desktop_rate / pouch_rate:.1f}x PouchDB (goal >= 10x)",
                         flush=True,
                     )
