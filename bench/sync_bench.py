@@ -22,7 +22,9 @@ own ``desktop.core`` SyncClient and Replica:
 3. edit-to-visible latency: replica A edits and pushes, replica B's run loop is
    woken by /api/v1/sync/events and pulls; time from the edit until B shows it.
 
-Prints numbers, not pass/fail, each with the machine's load (1-minute average).
+Prints numbers, not pass/fail, each with the machine's load (1-minute average)
+and the CPU seconds the bench and the server process used for it (on a shared
+machine the wall time stretches with the load of others; CPU time much less).
 Goals on a 2-core machine: the desktop replica's first sync >= 10x PouchDB and
 within 1.5x of the floor; >= 2k mutations/s; p99 <= 1 s.
 """
