@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import queue
 import random
 import socket
+import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import httpx
 
 from common.sync import PROTOCOL_HEADER, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse
-from desktop.core.replica import Replica
+from desktop.core.replica import BadPage, PageInfo, Replica
 
 log = logging.getLogger(__name__)
 
@@ -216,32 +218,65 @@ class SyncClient:
 
     # ------------------------------------------------------------ pull / push
 
-    def pull_page(self) -> PullResponse:
-        """Pull and apply one page (with its cursor, in one local transaction)."""
-        cursor = self.replica.cursor
+    def _get_page(self, cursor: str | None) -> bytes | None:
+        """One pull answer's body as sent; None when the server cannot serve ``cursor`` (410)."""
         params: dict[str, Any] = {"limit": self.pull_limit}
         if cursor is not None:
             params["cursor"] = cursor
         r = self._send("GET", PULL_PATH, params=params)
-        if r.status_code == 410:
+        if r.status_code == 410 and cursor is not None:
             # The cursor cannot be served: start a snapshot; its reset page replaces the records.
             log.info("sync: %s; starting a fresh snapshot", _message(r))
-            self.replica.clear_cursor()
-            r = self._send("GET", PULL_PATH, params={"limit": self.pull_limit})
+            return None
         if r.status_code != 200:
             raise ProtocolError(f"Pull refused: {_message(r)}")
-        page = PullResponse.model_validate_json(r.content)
-        self.replica.apply_pull_page(page)
-        return page
+        return r.content
+
+    def _apply(self, body: bytes) -> PageInfo:
+        try:
+            info = self.replica.apply_pull_body(body)
+        except BadPage as exc:
+            raise ProtocolError(f"A pulled page was refused: {exc}") from exc
+        self.page_applied(info)
+        return info
+
+    def page_applied(self, info: PageInfo) -> None:
+        """Called after each applied page (the desktop reports progress from here)."""
+
+    def pull_page(self) -> PullResponse:
+        """Pull and apply one page (with its cursor, in one local transaction)."""
+        body = self._get_page(self.replica.cursor)
+        if body is None:
+            self.replica.clear_cursor()
+            body = self._get_page(None)
+            assert body is not None
+        self._apply(body)
+        return PullResponse.model_validate_json(body)
 
     def pull_until_done(self, *, max_pages: int | None = None) -> int:
-        """Pull pages until the server has nothing more; returns the number of pages."""
+        """Pull pages until the server has nothing more; returns the number of pages applied.
+
+        The next page is requested while the current one is applied (a reader thread
+        runs one page ahead, with the cursor the page it read carries). Whatever goes
+        wrong, the pages applied are those before it, each with its cursor: nothing
+        is half-applied, and the next pull resumes after the last one applied.
+        """
         pages = 0
         while max_pages is None or pages < max_pages:
-            page = self.pull_page()
-            pages += 1
-            if not page.has_more:
-                break
+            ahead = _PageReader(
+                self, self.replica.cursor, None if max_pages is None else max_pages - pages
+            )
+            try:
+                for body in ahead:
+                    info = self._apply(body)
+                    pages += 1
+                    if not info.has_more:
+                        return pages
+            finally:
+                ahead.close()
+            if not ahead.reset:
+                return pages
+            self.replica.clear_cursor()  # 410: the pages before it are applied; start over
         return pages
 
     def push_pending(self, batch_size: int = 200) -> int:
@@ -441,6 +476,88 @@ class SyncClient:
             if self._wake.wait(min(step, delay - waited)):
                 return
             waited += step
+
+
+class _PageReader:
+    """Reads pull pages one ahead of the caller on a thread of its own (see pull_until_done).
+
+    Iterating yields page bodies in order; an error of the reader is raised where its
+    page would have come. ``reset`` tells that the server answered 410 for the cursor.
+    """
+
+    _END = object()
+
+    def __init__(self, client: SyncClient, cursor: str | None, max_pages: int | None) -> None:
+        self._client = client
+        self._cursor = cursor
+        self._max_pages = max_pages
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=1)
+        self._stop = threading.Event()
+        self.reset = False
+        self._thread = threading.Thread(target=self._read, name="crm-sync-pull", daemon=True)
+        self._thread.start()
+
+    def _put(self, item: object) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _read(self) -> None:
+        cursor, read = self._cursor, 0
+        try:
+            while self._max_pages is None or read < self._max_pages:
+                body = self._client._get_page(cursor)
+                if body is None:
+                    self.reset = True
+                    break
+                cursor, more = _next_of(body)
+                read += 1
+                if not self._put(body) or not more:
+                    break
+        except BaseException as exc:  # raised in the caller's thread, after the pages before it
+            self._put(exc)
+            return
+        self._put(self._END)
+
+    def __iter__(self) -> Iterator[bytes]:
+        while True:
+            item = self._queue.get()
+            if item is self._END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            assert isinstance(item, bytes)
+            yield item
+
+    def close(self) -> None:
+        """Stop reading ahead (a page read but not applied is dropped: the cursor says so)."""
+        self._stop.set()
+        with contextlib.suppress(queue.Empty):
+            while True:
+                self._queue.get_nowait()
+        self._thread.join()
+
+
+def _next_of(body: bytes) -> tuple[str | None, bool]:
+    """The cursor and ``has_more`` of a page, read by SQLite (the page is checked when applied)."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        top = dict(
+            conn.execute(
+                "SELECT key, atom FROM json_each(?) WHERE key IN ('cursor', 'has_more')",
+                (body.decode(errors="replace"),),
+            ).fetchall()
+        )
+    except sqlite3.Error:
+        return None, False  # not a page: applying it says why
+    finally:
+        conn.close()
+    cursor = top.get("cursor")
+    return (cursor if isinstance(cursor, str) else None), top.get("has_more") == 1
 
 
 class Backoff:

@@ -15,9 +15,8 @@ from pathlib import Path
 import httpx
 from PySide6.QtCore import QObject, QThread, Signal
 
-from common.sync import PullResponse
 from desktop.core.client import SyncClient, SyncError, SyncStatus, TokenProvider
-from desktop.core.replica import Replica
+from desktop.core.replica import PageInfo, Replica
 
 log = logging.getLogger(__name__)
 
@@ -30,12 +29,11 @@ class _ReportingClient(SyncClient):
         self._worker = worker
         self._snapshot_records = 0
 
-    def pull_page(self) -> PullResponse:
-        page = super().pull_page()
+    def page_applied(self, page: PageInfo) -> None:
         if page.reset:
             self._snapshot_records = 0
         if page.phase == "snapshot":
-            self._snapshot_records += len(page.changes)
+            self._snapshot_records += page.changes
             self._worker.snapshot_progress.emit(self._snapshot_records, not page.has_more)
             if not page.has_more:
                 # Done is reported once: a later incremental page must not report it again
@@ -45,9 +43,7 @@ class _ReportingClient(SyncClient):
             self._worker.snapshot_progress.emit(self._snapshot_records, True)
             self._snapshot_records = 0
         if page.changes or page.reset:
-            entities = sorted({c.entity for c in page.changes})
-            self._worker.pulled.emit(entities)
-        return page
+            self._worker.pulled.emit(list(page.entities))
 
 
 class SyncWorker(QThread):

@@ -19,6 +19,7 @@ from common.kit import NoArgs
 from common.sync import Row
 from server.auth.principal import Principal
 from server.kit.shapes import PAGE_LIMIT, RestShape
+from server.sync.registry import SnapshotLoad
 
 M = TypeVar("M")
 M_co = TypeVar("M_co", covariant=True)
@@ -117,6 +118,9 @@ class SyncSpec:
     policies: Mapping[str, Policy] = field(default_factory=dict)
     nested: frozenset[str] = frozenset()
     read_only: frozenset[str] = BASE_READ_ONLY
+    snapshot_load: SnapshotLoad | None = (
+        None  # snapshot pages from Core rows (server/sync/snapshot.py)
+    )
 
 
 @dataclass(frozen=True)

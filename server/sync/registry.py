@@ -26,6 +26,9 @@ Create = Callable[[Session, Principal, str, Row], Any]
 Update = Callable[[Session, Principal, Any, Row], Any]
 Delete = Callable[[Session, Principal, Any], None]
 Command = Callable[[Session, Principal, Any, Row], Any]
+# A snapshot page's records from Core rows (server/sync/snapshot.py): the rows matching the
+# filter, in id order, at most ``limit``, as objects ``serialize`` reads.
+SnapshotLoad = Callable[[Session, sa.ColumnElement[bool], int], list[Any]]
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,8 @@ class EntitySpec:
     # compared as the update schema reads them (the server's normal form).
     create_schema: type[BaseModel] | None = None
     update_schema: type[BaseModel] | None = None
+    # How a snapshot reads its rows without the ORM; None: through ``select()``.
+    snapshot_load: SnapshotLoad | None = None
 
     def __post_init__(self) -> None:
         if self.create is not None and self.create_schema is None:

@@ -6,7 +6,7 @@ from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from common.sync import (
     DEFAULT_PULL_LIMIT,
@@ -48,12 +48,14 @@ def pull(
     cursor: Annotated[str | None, Query(max_length=1000)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
     protocol: ProtocolHeader = None,
-) -> PullResponse:
+) -> Response:
     """The next page of changes the caller may read; no cursor starts a snapshot (410: start over)."""
     _check_protocol(protocol)
-    return service.pull(
+    page = service.pull(
         session=session, principal=principal, codec=ctx.cursors, cursor=cursor, limit=limit
     )
+    # Written straight from the rows (PullResponse documents the shape; it is not re-validated).
+    return Response(page.to_json(), media_type="application/json")
 
 
 @router.post("/push", response_model=PushResponse, responses=errors(400, 401, 403, 409, 422, 426))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,12 +16,11 @@ from sqlalchemy.orm import Session
 
 from common.api import ErrorBody
 from common.sync import (
-    Change,
     Mutation,
     MutationResult,
-    PullResponse,
     PushRequest,
     PushResponse,
+    Row,
 )
 from server.auth.principal import Principal
 from server.db import utcnow
@@ -71,6 +72,38 @@ def _rows(
     return found
 
 
+@dataclass(frozen=True)
+class PullPage:
+    """A pull answer (common.sync.PullResponse's shape), its rows serialised once, for the wire."""
+
+    changes: list[dict[str, Any]]
+    cursor: str
+    has_more: bool
+    phase: str
+    reset: bool
+    server_version: int
+
+    def to_json(self) -> bytes:
+        """The answer's JSON, written straight from the rows (no response model per row)."""
+        return json.dumps(
+            {
+                "changes": self.changes,
+                "cursor": self.cursor,
+                "has_more": self.has_more,
+                "phase": self.phase,
+                "reset": self.reset,
+                "server_version": self.server_version,
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        ).encode()
+
+
+def _change(entity: str, id: str, op: str, version: int, data: Row | None) -> dict[str, Any]:
+    """One change as common.sync.Change serialises it."""
+    return {"entity": entity, "id": id, "op": op, "version": version, "data": data}
+
+
 def pull(
     *,
     session: Session,
@@ -78,7 +111,7 @@ def pull(
     codec: CursorCodec,
     cursor: str | None,
     limit: int,
-) -> PullResponse:
+) -> PullPage:
     """One page of changes the caller may read, after ``cursor`` (none: start a snapshot)."""
     state = _state(session)
     fp = fingerprint(principal.id, principal.permissions)
@@ -115,6 +148,15 @@ def pull(
     return _incremental(session, principal, codec, cur, limit, state)
 
 
+def _snapshot_rows(
+    session: Session, spec: EntitySpec, where: sa.ColumnElement[bool], limit: int
+) -> list[Any]:
+    """The entity's rows for a snapshot page: from Core rows where the entity says how."""
+    if spec.snapshot_load is not None:
+        return spec.snapshot_load(session, where, limit)
+    return list(session.scalars(spec.select().where(where).order_by(spec.model.id).limit(limit)))
+
+
 def _snapshot(
     session: Session,
     principal: Principal,
@@ -124,9 +166,9 @@ def _snapshot(
     state: SyncState,
     *,
     reset: bool,
-) -> PullResponse:
+) -> PullPage:
     """Copy every visible row, entity by entity in id order; resumable at any page."""
-    changes: list[Change] = []
+    changes: list[dict[str, Any]] = []
     all_specs = specs()
     index, after = cur.entity_index, cur.after_id
     while index < len(all_specs) and len(changes) < limit:
@@ -135,20 +177,11 @@ def _snapshot(
         if visible is None:
             index, after = index + 1, ""
             continue
-        rows = list(
-            session.scalars(
-                spec.select()
-                .where(visible, spec.model.id > after)
-                .order_by(spec.model.id)
-                .limit(limit - len(changes))
-            )
+        rows = _snapshot_rows(
+            session, spec, sa.and_(visible, spec.model.id > after), limit - len(changes)
         )
-        changes.extend(
-            Change(
-                entity=spec.entity, id=r.id, op="upsert", version=r.version, data=spec.serialize(r)
-            )
-            for r in rows
-        )
+        serialize = spec.serialize
+        changes.extend(_change(spec.entity, r.id, "upsert", r.version, serialize(r)) for r in rows)
         if len(changes) < limit:
             index, after = index + 1, ""
         else:
@@ -160,7 +193,7 @@ def _snapshot(
     else:
         nxt = Cursor(cur.epoch, cur.fingerprint, "s", cur.version, index, after)
         has_more = True
-    return PullResponse(
+    return PullPage(
         changes=changes,
         cursor=codec.encode(nxt),
         has_more=has_more,
@@ -177,7 +210,7 @@ def _incremental(
     cur: Cursor,
     limit: int,
     state: SyncState,
-) -> PullResponse:
+) -> PullPage:
     """The change log after the cursor, whole versions only, latest state of each record."""
     entries = list(
         session.execute(
@@ -215,7 +248,7 @@ def _incremental(
             continue
         for entity_id, obj in _rows(session, spec, visible, ids).items():
             loaded[(entity, entity_id)] = obj
-    changes: list[Change] = []
+    changes: list[dict[str, Any]] = []
     for (entity, entity_id), (version, op) in sorted(latest.items(), key=lambda kv: kv[1][0]):
         spec = spec_for(entity)
         if spec is None:
@@ -224,27 +257,20 @@ def _incremental(
             # Only whoever may read every row of the entity learns of deletions: own-row
             # readers would otherwise see ids of records that were never theirs.
             if spec.read_permission and principal.can(spec.read_permission):
-                changes.append(Change(entity=entity, id=entity_id, op="delete", version=version))
+                changes.append(_change(entity, entity_id, "delete", version, None))
             continue
         obj = loaded.get((entity, entity_id))
         if obj is None:
             continue  # deleted since, not visible, or not readable: a later entry says so
-        changes.append(
-            Change(
-                entity=entity,
-                id=entity_id,
-                op="upsert",
-                version=obj.version,
-                data=spec.serialize(obj),
-            )
-        )
+        changes.append(_change(entity, entity_id, "upsert", obj.version, spec.serialize(obj)))
     last_version = entries[-1].version if entries else cur.version
     nxt = Cursor(cur.epoch, cur.fingerprint, "i", last_version)
-    return PullResponse(
+    return PullPage(
         changes=changes,
         cursor=codec.encode(nxt),
         has_more=state.version > last_version,
         phase="incremental",
+        reset=False,
         server_version=state.version,
     )
 

@@ -16,6 +16,15 @@ A ``Lookup`` column holds a value of another record (a deal's client name):
 read when the row is written, and rewritten by triggers on the other entity's
 rows when that record changes, so the list sorts and searches by it too.
 
+A snapshot (a first sync, or a new one after the server asked for a reset) is
+not written into the side tables row by row: while the replica applies a
+snapshot page it sets ``meta.lists_paused`` inside that page's transaction,
+which the triggers on ``records`` check, and when the snapshot is complete it
+rebuilds every side table and search index once from ``records``
+(``rebuild_projections``; the statements are kept in the file, in
+``projection_builds``, so whichever connection applies the last page can run
+them). Local edits made between snapshot pages keep their triggers.
+
 The generated SQL has a fingerprint; ``ensure_projection`` compares it (and
 the declared ``version``) with the one stored in the replica's ``projections``
 table and, when they differ, drops and rebuilds the side table from
@@ -28,6 +37,7 @@ Queries on the side table are in listing.py.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import sqlite3
 from collections.abc import Sequence
@@ -37,6 +47,10 @@ from typing import Literal
 
 ColumnType = Literal["text", "integer"]
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+# Set in meta only inside a transaction that applies a snapshot page (desktop/core/replica.py):
+# the list triggers on ``records`` then leave the side tables to the rebuild at its end.
+PAUSED = "lists_paused"
+_RUNNING = f"NOT EXISTS (SELECT 1 FROM meta WHERE key = '{PAUSED}')"
 
 
 def text(*paths: str) -> str:
@@ -171,16 +185,17 @@ class ListProjection:
             ),
             f"CREATE VIRTUAL TABLE {fts} USING fts5(search, content='', tokenize='trigram')",
             f"CREATE TRIGGER {t}_ins AFTER INSERT ON records\n"
-            f"WHEN new.entity = '{entity}' AND new.local_data IS NOT NULL BEGIN\n"
+            f"WHEN new.entity = '{entity}' AND new.local_data IS NOT NULL AND {_RUNNING} BEGIN\n"
             f"    INSERT INTO {t} ({cols}) VALUES ({', '.join(new)});\nEND",
             f"CREATE TRIGGER {t}_upd AFTER UPDATE OF local_data ON records\n"
-            f"WHEN new.entity = '{entity}' BEGIN\n"
+            f"WHEN new.entity = '{entity}' AND {_RUNNING} BEGIN\n"
             f"    DELETE FROM {t} WHERE id = new.id AND new.local_data IS NULL;\n"
             f"    UPDATE {t} SET {sets} WHERE id = new.id AND new.local_data IS NOT NULL;\n"
             f"    INSERT INTO {t} ({cols}) SELECT {', '.join(new)}\n"
             f"        WHERE new.local_data IS NOT NULL\n"
             f"        AND NOT EXISTS (SELECT 1 FROM {t} WHERE id = new.id);\nEND",
-            f"CREATE TRIGGER {t}_del AFTER DELETE ON records WHEN old.entity = '{entity}' BEGIN\n"
+            f"CREATE TRIGGER {t}_del AFTER DELETE ON records\n"
+            f"WHEN old.entity = '{entity}' AND {_RUNNING} BEGIN\n"
             f"    DELETE FROM {t} WHERE id = old.id;\nEND",
             f"CREATE TRIGGER {fts}_ins AFTER INSERT ON {t} BEGIN\n"
             f"    INSERT INTO {fts} (rowid, search) VALUES (new.rid, new.search);\nEND",
@@ -206,7 +221,7 @@ class ListProjection:
                 where = " OR ".join(f"{v} = {row}.id" for v in vias)
                 out.append(
                     f"CREATE TRIGGER {t}_{ref_entity}_{event.split()[0].lower()} AFTER {event} "
-                    f"ON records\nWHEN {row}.entity = '{ref_entity}' BEGIN\n"
+                    f"ON records\nWHEN {row}.entity = '{ref_entity}' AND {_RUNNING} BEGIN\n"
                     f"    UPDATE {t} SET {refresh_set}FROM records AS r "
                     f"WHERE r.entity = '{entity}' AND r.id = {t}.id)\n        WHERE {where};\nEND"
                 )
@@ -221,6 +236,14 @@ class ListProjection:
             f"FROM records AS r WHERE r.entity = '{self.entity}' AND r.local_data IS NOT NULL"
         )
 
+    @property
+    def build(self) -> tuple[str, ...]:
+        """Every statement that makes the side table, filled: the indexes come after the rows
+        (one sorted build each instead of an insert per row and index)."""
+        indexes = tuple(x for x in self.statements if x.startswith("CREATE INDEX"))
+        rest = tuple(x for x in self.statements if not x.startswith("CREATE INDEX"))
+        return (*rest, self.backfill, *indexes)
+
     @cached_property
     def fingerprint(self) -> str:
         """Changes whenever the generated SQL or the declared version does."""
@@ -232,6 +255,8 @@ class ListProjection:
 
 _SHARED = (
     "CREATE TABLE IF NOT EXISTS projections (name TEXT PRIMARY KEY, fingerprint TEXT NOT NULL)",
+    # What rebuild_projections runs: {"table", "fts", "build"} as JSON, per side table.
+    "CREATE TABLE IF NOT EXISTS projection_builds (name TEXT PRIMARY KEY, build TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS records_conflict_entity_id "
     "ON records (json_extract(local_data, '$.entity_id')) WHERE entity = 'conflict'",
 )
@@ -258,14 +283,17 @@ def ensure_projection(conn: sqlite3.Connection, projection: ListProjection) -> b
         if _stored(conn, projection) == projection.fingerprint:  # another connection was first
             conn.execute("COMMIT")
             return False
-        _drop(conn, projection)
-        for statement in projection.statements:
-            conn.execute(statement)
-        conn.execute(projection.backfill)
+        _build(conn, projection.table, projection.fts, projection.build)
         conn.execute(
             "INSERT INTO projections (name, fingerprint) VALUES (?, ?) "
             "ON CONFLICT (name) DO UPDATE SET fingerprint = excluded.fingerprint",
             (projection.table, projection.fingerprint),
+        )
+        build = {"table": projection.table, "fts": projection.fts, "build": projection.build}
+        conn.execute(
+            "INSERT INTO projection_builds (name, build) VALUES (?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET build = excluded.build",
+            (projection.table, json.dumps(build)),
         )
         conn.execute("COMMIT")
     except BaseException:
@@ -274,9 +302,27 @@ def ensure_projection(conn: sqlite3.Connection, projection: ListProjection) -> b
     return True
 
 
-def _drop(conn: sqlite3.Connection, projection: ListProjection) -> None:
+def rebuild_projections(conn: sqlite3.Connection) -> None:
+    """Build every side table of the replica anew from ``records``, inside the caller's
+    transaction (the end of a snapshot, whose pages left them to this)."""
+    try:
+        builds = conn.execute("SELECT build FROM projection_builds ORDER BY name").fetchall()
+    except sqlite3.OperationalError:  # no list was ever opened on this file
+        return
+    for (text,) in builds:
+        build = json.loads(text)
+        _build(conn, build["table"], build["fts"], build["build"])
+
+
+def _build(conn: sqlite3.Connection, table: str, fts: str, build: Sequence[str]) -> None:
+    _drop(conn, table, fts)
+    for statement in build:
+        conn.execute(statement)
+
+
+def _drop(conn: sqlite3.Connection, table: str, fts: str) -> None:
     """Drop the side table, its FTS table and every trigger of either (an older declaration's)."""
-    prefixes = (f"{projection.table}_", f"{projection.fts}_")
+    prefixes = (f"{table}_", f"{fts}_")
     triggers = [
         str(name)
         for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
@@ -284,5 +330,5 @@ def _drop(conn: sqlite3.Connection, projection: ListProjection) -> None:
     ]
     for name in triggers:
         conn.execute(f'DROP TRIGGER IF EXISTS "{name}"')
-    conn.execute(f"DROP TABLE IF EXISTS {projection.fts}")
-    conn.execute(f"DROP TABLE IF EXISTS {projection.table}")
+    conn.execute(f"DROP TABLE IF EXISTS {fts}")
+    conn.execute(f"DROP TABLE IF EXISTS {table}")

@@ -21,6 +21,7 @@ class FaultyTransport(httpx.HTTPTransport):
     ``lose`` sends it and lets the server commit, then loses the response,
     ``503`` answers "service unavailable" without reaching the server,
     ``409`` answers a unique-key conflict for the whole batch without reaching the server.
+    ``after=n`` lets n requests to ``path`` through first (the fault hits the n+1st).
     """
 
     def __init__(self) -> None:
@@ -28,9 +29,9 @@ class FaultyTransport(httpx.HTTPTransport):
         self.faults: list[tuple[str, str]] = []
         self.seen: list[tuple[str, str, int | None]] = []  # (method, path, status or None)
 
-    def fail(self, path: str, kind: str, times: int = 1) -> None:
+    def fail(self, path: str, kind: str, times: int = 1, *, after: int = 0) -> None:
         assert kind in ("drop", "lose", "503", "409")
-        self.faults.extend([(path, kind)] * times)
+        self.faults.extend([(path, "pass")] * after + [(path, kind)] * times)
 
     def _take(self, path: str) -> str | None:
         for i, (p, kind) in enumerate(self.faults):
@@ -42,6 +43,8 @@ class FaultyTransport(httpx.HTTPTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
         fault = self._take(path)
+        if fault == "pass":
+            fault = None
         if fault == "drop":
             self.seen.append((request.method, path, None))
             raise httpx.ConnectError("injected: dropped before sending", request=request)
