@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-import sqlalchemy as sa
 from fastapi import Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -23,6 +22,7 @@ from common.permissions import is_valid_required
 from server.api_keys.models import ApiKey
 from server.api_keys.ratelimit import count_request
 from server.api_keys.service import authenticate
+from server.auth.callers import UNKNOWN, caller_from, session_statement
 from server.auth.models import AuthSession
 from server.auth.principal import Principal as Principal  # the routes declare it
 from server.context import AppContext
@@ -96,23 +96,31 @@ def get_principal(
         raise RateLimited(
             "Too many requests; slow down", headers={"Retry-After": str(math.ceil(wait))}
         )
-    row = session.execute(
-        sa.select(User, AuthSession.revoked_at)
-        .join(AuthSession, AuthSession.user_id == User.id)
-        .where(AuthSession.id == claims.session_id, User.id == claims.user_id)
-    ).first()
-    if row is None:
+    key = f"session:{claims.session_id}"
+    remembered = ctx.callers.get(key)
+    rows = session.execute(
+        session_statement(
+            claims.session_id,
+            claims.user_id,
+            remembered.version if remembered is not None else UNKNOWN,
+        )
+    ).all()
+    if not rows:
         raise Unauthorized("Invalid or expired access token")
-    user, revoked_at = row
-    if revoked_at is not None:
+    if rows[0].revoked_at is not None:
         raise Unauthorized("This session has ended; sign in again")
-    if not user.active:
+    caller = caller_from(rows, remembered)
+    if caller is None:
+        raise Unauthorized("Invalid or expired access token")
+    if not caller.account.active:
         raise Unauthorized("This account is deactivated")
-    set_actor(session, user.id)
+    if caller is not remembered:
+        ctx.callers.put(key, caller)
+    set_actor(session, caller.account.id)
     return Principal(
-        user=user,
+        user=caller.account,
         session_id=claims.session_id,
-        permissions=user.permissions,
+        permissions=list(caller.permissions),
         expires_at=claims.expires_at,
     )
 
@@ -128,7 +136,7 @@ def _api_key_principal(
         per_minute=ctx.settings.api_key_rate_limit,
         secret=secret,
     )
-    auth = authenticate(session=session, engine=ctx.db.engine, secret=secret)
+    auth = authenticate(db=ctx.db, callers=ctx.callers, secret=secret)
     set_actor(session, auth.owner.id)
     return Principal(
         user=auth.owner, session_id=None, permissions=auth.permissions, api_key_id=auth.key_id
