@@ -6,6 +6,7 @@ its caller, then changes something and expects the very next request refused.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -108,3 +109,31 @@ def test_api_key_revoked_or_owner_changed_refuses_the_next_request(
     assert callers[1].get("/api/v1/clients").status_code == 401
     for c in callers:
         c.close()
+
+
+@pytest.mark.postgres_only
+def test_connections_the_server_ended_are_replaced_without_an_error(
+    ctx: AppContext, admin: Api, db_url: str
+) -> None:
+    """What the pre-ping protected against (a restart, an idle timeout), without its round trip."""
+    for _ in range(3):
+        assert admin.get("/api/v1/customers").status_code == 200
+    killer = sa.create_engine(db_url, isolation_level="AUTOCOMMIT")
+    others = "datname = current_database() AND pid <> pg_backend_pid()"
+    try:
+        with killer.connect() as conn:
+            ended = conn.scalar(
+                sa.text(
+                    f"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE {others}"
+                )
+            )
+            assert ended, "the server had pooled connections"
+            deadline = time.monotonic() + 10
+            while conn.scalar(sa.text(f"SELECT count(*) FROM pg_stat_activity WHERE {others}")):
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+    finally:
+        killer.dispose()
+    assert admin.get("/api/v1/customers").status_code == 200  # a read
+    create_customer(admin)  # a write
+    assert admin.get("/api/v1/customers").json()["total"] == 1
