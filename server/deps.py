@@ -22,7 +22,7 @@ from common.permissions import is_valid_required
 from server.api_keys.models import ApiKey
 from server.api_keys.ratelimit import count_request
 from server.api_keys.service import authenticate
-from server.auth.callers import UNKNOWN, caller_from, session_statement
+from server.auth.callers import caller_from, session_rows
 from server.auth.models import AuthSession
 from server.auth.principal import Principal as Principal  # the routes declare it
 from server.context import AppContext
@@ -35,7 +35,9 @@ from server.users.models import User
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_ctx(request: Request) -> AppContext:
+# Dependencies that do no I/O are async: FastAPI runs a sync one on a worker thread,
+# a hand-over and back for each, on every request.
+async def get_ctx(request: Request) -> AppContext:
     ctx: AppContext = request.app.state.ctx
     return ctx
 
@@ -98,13 +100,7 @@ def get_principal(
         )
     key = f"session:{claims.session_id}"
     remembered = ctx.callers.get(key)
-    rows = session.execute(
-        session_statement(
-            claims.session_id,
-            claims.user_id,
-            remembered.version if remembered is not None else UNKNOWN,
-        )
-    ).all()
+    rows = session_rows(session.connection(), claims.session_id, claims.user_id, remembered)
     if not rows:
         raise Unauthorized("Invalid or expired access token")
     if rows[0].revoked_at is not None:
@@ -192,7 +188,7 @@ def Require(permission: str) -> Any:  # noqa: N802 - reads as a declaration on t
     if not is_valid_required(permission):
         raise ValueError(f"an endpoint must require a concrete permission, not {permission!r}")
 
-    def check(principal: CurrentUser) -> Principal:
+    async def check(principal: CurrentUser) -> Principal:
         if not principal.can(permission):
             raise Forbidden(f"Missing permission: {permission}")
         return principal
@@ -201,7 +197,7 @@ def Require(permission: str) -> Any:  # noqa: N802 - reads as a declaration on t
     return Depends(check)
 
 
-def no_store(response: Response) -> None:
+async def no_store(response: Response) -> None:
     """Answers that carry secrets (tokens, a new API key) must not be kept by any cache."""
     response.headers["Cache-Control"] = "no-store"
     response.headers["Pragma"] = "no-cache"
@@ -214,7 +210,7 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def plain_text_parameters(request: Request) -> None:
+async def plain_text_parameters(request: Request) -> None:
     """Refuse control characters in any query or path parameter (422 naming each one).
 
     The app-wide twin of the request bodies' check (``common.api.Strict``): a

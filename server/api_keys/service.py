@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from common.api_keys import KEY_PREFIX, SHOWN_PREFIX_LEN, ApiKeyCreate, effective_permissions
 from common.permissions import is_subset
 from server.api_keys.models import ApiKey
-from server.auth.callers import UNKNOWN, Callers, caller_from, key_statement
+from server.auth.callers import Callers, caller_from, key_rows
 from server.auth.principal import Account
 from server.db import WRITE_OPTION, Database, utcnow
 from server.errors import Forbidden, NotFound, Unauthorized
@@ -113,9 +113,8 @@ def authenticate(*, db: Database, callers: Callers, secret: str) -> KeyAuth:
     """
     hashed = token_hash(secret)
     remembered = callers.get(f"key:{hashed}")
-    known = remembered.version if remembered is not None else UNKNOWN
     with db.reader.connect() as conn:
-        rows = conn.execute(key_statement(hashed, known)).all()
+        rows = key_rows(conn, hashed, remembered)
     if not rows:
         raise Unauthorized(INVALID_KEY)
     row = rows[0]

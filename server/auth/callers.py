@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Row
+from sqlalchemy.engine import Connection, Row
 
 from server.api_keys.models import ApiKey
 from server.auth.models import AuthSession
@@ -80,10 +80,10 @@ class Callers:
             self._known.clear()
 
 
-def _with_user(credential: sa.FromClause, user_id: Any, known: int) -> sa.Select[Any]:
+def _with_user(credential: sa.FromClause, user_id: Any) -> sa.Select[Any]:
     """The credential's row joined to the version; the user and roles only if that moved."""
     u, r, ur, st = _USERS, _ROLES, user_roles, _STATE
-    fresh = sa.and_(u.c.id == user_id, st.c.version != known)
+    fresh = sa.and_(u.c.id == user_id, st.c.version != sa.bindparam("known"))
     return (
         sa.select(
             st.c.version.label("sync_version"),
@@ -107,16 +107,17 @@ def _with_user(credential: sa.FromClause, user_id: Any, known: int) -> sa.Select
     )
 
 
-def session_statement(session_id: str, user_id: str, known: int) -> sa.Select[Any]:
-    """Rows for a sign-in session of ``user_id`` (none: no such session of that user)."""
+def _session_statement() -> sa.Select[Any]:
     s = _SESSIONS
-    creds = sa.select(s.c.revoked_at).where(s.c.id == session_id, s.c.user_id == user_id)
-    sub = creds.subquery("credential")
-    return _with_user(sub, user_id, known).add_columns(sub.c.revoked_at)
+    sub = (
+        sa.select(s.c.revoked_at)
+        .where(s.c.id == sa.bindparam("session_id"), s.c.user_id == sa.bindparam("user_id"))
+        .subquery("credential")
+    )
+    return _with_user(sub, sa.bindparam("user_id")).add_columns(sub.c.revoked_at)
 
 
-def key_statement(key_hash: str, known: int) -> sa.Select[Any]:
-    """Rows for the API key with this hash (none: no such key)."""
+def _key_statement() -> sa.Select[Any]:
     k = _KEYS
     sub = (
         sa.select(
@@ -126,10 +127,32 @@ def key_statement(key_hash: str, known: int) -> sa.Select[Any]:
             k.c.revoked_at,
             k.c.last_used_at,
         )
-        .where(k.c.key_hash == key_hash)
+        .where(k.c.key_hash == sa.bindparam("key_hash"))
         .subquery("credential")
     )
-    return _with_user(sub, sub.c.owner_id, known).add_columns(*sub.c)
+    return _with_user(sub, sub.c.owner_id).add_columns(*sub.c)
+
+
+# Built once: a request only binds its values (and Core, not the ORM, runs them).
+_SESSION = _session_statement()
+_KEY = _key_statement()
+
+
+def session_rows(
+    conn: Connection, session_id: str, user_id: str, known: Caller | None
+) -> Sequence[Row[Any]]:
+    """Rows for a sign-in session of ``user_id`` (none: no such session of that user)."""
+    values = {"session_id": session_id, "user_id": user_id, "known": _version(known)}
+    return conn.execute(_SESSION, values).all()
+
+
+def key_rows(conn: Connection, key_hash: str, known: Caller | None) -> Sequence[Row[Any]]:
+    """Rows for the API key with this hash (none: no such key)."""
+    return conn.execute(_KEY, {"key_hash": key_hash, "known": _version(known)}).all()
+
+
+def _version(known: Caller | None) -> int:
+    return known.version if known is not None else UNKNOWN
 
 
 def caller_from(rows: Sequence[Row[Any]], known: Caller | None) -> Caller | None:
