@@ -202,6 +202,9 @@ def serve_bare(port: int, workers: int) -> None:
             workers=workers,
             log_level="warning",
             access_log=False,
+            # The supervisor's patience, not how requests are served: at a load average
+            # of ~20 a worker can miss the default 5 s ping while starting, and flap.
+            timeout_worker_healthcheck=60,
         ),
     )
 
@@ -284,8 +287,11 @@ def have_wrk() -> bool:
 
 
 def _ms(text: str) -> float:
-    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    found = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    if found is None:
+        return float("nan")  # wrk had no answers to measure
+    value, unit = found.groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
 
 
 def run_wrk(url: str, token: str, connections: int, seconds: float) -> Result:
@@ -295,6 +301,8 @@ def run_wrk(url: str, token: str, connections: int, seconds: float) -> Result:
             "-t2",
             f"-c{connections}",
             f"-d{seconds:.0f}s",
+            "--timeout",
+            "10s",  # a slow answer is measured, not dropped as a socket timeout
             "--latency",
             "-H",
             f"Authorization: Bearer {token}",
