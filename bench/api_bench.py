@@ -298,7 +298,7 @@ def run_wrk(url: str, token: str, connections: int, seconds: float) -> Result:
     out = subprocess.run(
         [
             "wrk",
-            "-t2",
+            f"-t{min(2, connections)}",
             f"-c{connections}",
             f"-d{seconds:.0f}s",
             "--timeout",
