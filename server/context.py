@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from server.auth.callers import Callers
 from server.config import Settings
 from server.db import Database
 from server.ratelimit.memory import ProcessLimiter
@@ -25,6 +26,7 @@ class AppContext:
     limiter: RateLimiter  # shared counters in the database (sign-in, API keys)
     user_limiter: ProcessLimiter  # per-process requests of signed-in users
     cursors: CursorCodec
+    callers: Callers = field(default_factory=Callers)  # recently authenticated (auth.callers)
 
     def unit_of_work(self) -> AbstractContextManager[Session]:
         """A write session committed once at the end (audit, change log), rolled back on any error."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import select
 import sqlite3
 import threading
 from collections import deque
@@ -16,6 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from common.ids import new_id
+from server.totals import TOTALS, Totals
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -205,19 +207,62 @@ def make_engine(url: str, *, busy_timeout_ms: int = 30_000, pool_size: int = 10)
         event.listen(engine, "rollback", lambda conn: _end_turn(conn.info))
         event.listen(engine.pool, "checkin", _end_turn_on_checkin)
         return engine
-    return sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # No pre-ping (a SELECT 1 round trip per checkout): _drop_dead_connections looks at
+    # the socket instead, and pool_recycle retires connections a firewall may have cut.
+    engine = sa.create_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=RECYCLE_SECONDS
+    )
+    event.listen(engine.pool, "checkout", _drop_dead_connections)
+    return engine
+
+
+RECYCLE_SECONDS = 1800
+
+
+def _drop_dead_connections(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+    """Refuse a pooled PostgreSQL connection the server has ended, without a round trip.
+
+    An idle connection (no query running, no LISTEN) receives nothing unless the
+    server ends it: a restart, ``pg_terminate_backend``, an idle timeout send a
+    FATAL message and close the socket. So a socket with something to read, or
+    one libpq already knows is broken, is dead; the pool then opens a new
+    connection (a DisconnectionError raised here is retried by the pool). What
+    this cannot see, a connection cut silently on the network, is what the
+    pre-ping could not answer either before its own timeout.
+    """
+    if dbapi_conn.closed or dbapi_conn.broken:
+        raise sa.exc.DisconnectionError("connection closed")
+    poller = select.poll()  # not select.select: it fails for descriptors past 1023
+    poller.register(dbapi_conn.fileno(), select.POLLIN)
+    if poller.poll(0):
+        raise sa.exc.DisconnectionError("the server ended this connection")
 
 
 class Database:
-    """The engine plus two session factories: readers, and writers that lock up front."""
+    """The engine plus two session factories: readers, and writers that lock up front.
+
+    On PostgreSQL readers run in autocommit: no BEGIN and ROLLBACK round trips
+    around a read. Each statement still sees one snapshot, as it did in the
+    READ COMMITTED transaction before; a read session that tries to write
+    fails (``_no_writes``). On SQLite a read transaction costs no round trip and
+    keeps one snapshot across the request's statements, so readers keep it.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._read = sessionmaker(engine, expire_on_commit=False, autoflush=True)
+        self.totals = Totals()
+        info: dict[str, Any] = {TOTALS: self.totals}
+        reader = engine
+        if engine.dialect.name == "postgresql":
+            reader = engine.execution_options(isolation_level="AUTOCOMMIT")
+            info[READ_ONLY] = True
+        self.reader = reader
+        self._read = sessionmaker(reader, expire_on_commit=False, autoflush=True, info=info)
         self._write = sessionmaker(
             engine.execution_options(**{WRITE_OPTION: True}),
             expire_on_commit=False,
             autoflush=True,
+            info={TOTALS: self.totals},
         )
 
     @property
@@ -230,3 +275,13 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+READ_ONLY = "crm_read_only"  # session.info key: an autocommit reader, which must not write
+
+
+@event.listens_for(Session, "before_flush")
+def _no_writes(session: Session, _ctx: Any, _instances: Any) -> None:
+    # In autocommit each flushed statement would commit on its own, outside any unit of work.
+    if session.info.get(READ_ONLY) and (session.new or session.dirty or session.deleted):
+        raise RuntimeError("a read session cannot write; use Database.session(write=True)")

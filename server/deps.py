@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-import sqlalchemy as sa
 from fastapi import Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -23,6 +22,7 @@ from common.permissions import is_valid_required
 from server.api_keys.models import ApiKey
 from server.api_keys.ratelimit import count_request
 from server.api_keys.service import authenticate
+from server.auth.callers import caller_from, session_rows
 from server.auth.models import AuthSession
 from server.auth.principal import Principal as Principal  # the routes declare it
 from server.context import AppContext
@@ -35,7 +35,9 @@ from server.users.models import User
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_ctx(request: Request) -> AppContext:
+# Dependencies that do no I/O are async: FastAPI runs a sync one on a worker thread,
+# a hand-over and back for each, on every request.
+async def get_ctx(request: Request) -> AppContext:
     ctx: AppContext = request.app.state.ctx
     return ctx
 
@@ -96,23 +98,25 @@ def get_principal(
         raise RateLimited(
             "Too many requests; slow down", headers={"Retry-After": str(math.ceil(wait))}
         )
-    row = session.execute(
-        sa.select(User, AuthSession.revoked_at)
-        .join(AuthSession, AuthSession.user_id == User.id)
-        .where(AuthSession.id == claims.session_id, User.id == claims.user_id)
-    ).first()
-    if row is None:
+    key = f"session:{claims.session_id}"
+    remembered = ctx.callers.get(key)
+    rows = session_rows(session.connection(), claims.session_id, claims.user_id, remembered)
+    if not rows:
         raise Unauthorized("Invalid or expired access token")
-    user, revoked_at = row
-    if revoked_at is not None:
+    if rows[0].revoked_at is not None:
         raise Unauthorized("This session has ended; sign in again")
-    if not user.active:
+    caller = caller_from(rows, remembered)
+    if caller is None:
+        raise Unauthorized("Invalid or expired access token")
+    if not caller.account.active:
         raise Unauthorized("This account is deactivated")
-    set_actor(session, user.id)
+    if caller is not remembered:
+        ctx.callers.put(key, caller)
+    set_actor(session, caller.account.id)
     return Principal(
-        user=user,
+        user=caller.account,
         session_id=claims.session_id,
-        permissions=user.permissions,
+        permissions=list(caller.permissions),
         expires_at=claims.expires_at,
     )
 
@@ -128,7 +132,7 @@ def _api_key_principal(
         per_minute=ctx.settings.api_key_rate_limit,
         secret=secret,
     )
-    auth = authenticate(session=session, engine=ctx.db.engine, secret=secret)
+    auth = authenticate(db=ctx.db, callers=ctx.callers, secret=secret)
     set_actor(session, auth.owner.id)
     return Principal(
         user=auth.owner, session_id=None, permissions=auth.permissions, api_key_id=auth.key_id
@@ -184,7 +188,7 @@ def Require(permission: str) -> Any:  # noqa: N802 - reads as a declaration on t
     if not is_valid_required(permission):
         raise ValueError(f"an endpoint must require a concrete permission, not {permission!r}")
 
-    def check(principal: CurrentUser) -> Principal:
+    async def check(principal: CurrentUser) -> Principal:
         if not principal.can(permission):
             raise Forbidden(f"Missing permission: {permission}")
         return principal
@@ -193,7 +197,7 @@ def Require(permission: str) -> Any:  # noqa: N802 - reads as a declaration on t
     return Depends(check)
 
 
-def no_store(response: Response) -> None:
+async def no_store(response: Response) -> None:
     """Answers that carry secrets (tokens, a new API key) must not be kept by any cache."""
     response.headers["Cache-Control"] = "no-store"
     response.headers["Pragma"] = "no-cache"
@@ -206,7 +210,7 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def plain_text_parameters(request: Request) -> None:
+async def plain_text_parameters(request: Request) -> None:
     """Refuse control characters in any query or path parameter (422 naming each one).
 
     The app-wide twin of the request bodies' check (``common.api.Strict``): a

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Annotated, Any, Generic, Literal, TypeVar
@@ -14,6 +14,8 @@ from sqlalchemy.orm import QueryableAttribute, Session
 from common.api import MAX_LIMIT as MAX_LIMIT
 from common.api import MAX_PAGE as MAX_PAGE
 from server.errors import ValidationFailed
+from server.sync.models import SyncState
+from server.totals import TOTALS, Totals
 
 T = TypeVar("T")
 Column = sa.ColumnElement[Any] | QueryableAttribute[Any]
@@ -117,6 +119,10 @@ def check_page(req: PageRequest, sortable: Mapping[str, Any]) -> None:
         raise ValidationFailed(details)
 
 
+# The sync version, read in the page's own statement: the state the page shows.
+SYNC_VERSION = sa.select(SyncState.version).where(SyncState.id == 1).scalar_subquery()
+
+
 def paginate(
     session: Session,
     stmt: sa.Select[Any],
@@ -128,21 +134,62 @@ def paginate(
     search_columns: Sequence[Column] = (),
     filters: Sequence[sa.ColumnElement[bool]] = (),
     transform: Callable[[Any], T] | None = None,
+    total_key: Hashable | None = None,
 ) -> PageResult[T]:
-    """Apply filters, search, a stable sort and the page window; count the total."""
+    """Apply filters, search, a stable sort and the page window; give the exact total.
+
+    A page that ends the list gives its total itself (rows before it + its rows).
+    Otherwise the rows are counted, once per ``total_key`` and sync version when
+    the caller passes one: only for lists of synced rows, whose every write moves
+    the version (``server.totals``). The total is exact for the version the page
+    was read at, or for a later one if a write landed between the two statements.
+    """
     check_page(req, sortable)
     for f in filters:
         stmt = stmt.where(f)
     if req.search and req.search.strip() and search_columns:
         stmt = stmt.where(search_clause(search_columns, req.search))
-    total = session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
     column = sortable[req.sort_by or default_sort]
     order = column.desc() if req.sort_order == "desc" else column.asc()
     tie = tiebreak.desc() if req.sort_order == "desc" else tiebreak.asc()
     skip = req.offset if req.offset is not None else (req.page - 1) * req.limit
-    rows = session.scalars(stmt.order_by(order, tie).limit(req.limit).offset(skip)).all()
+    page = stmt.order_by(order, tie).limit(req.limit).offset(skip)
+    totals: Totals | None = session.info.get(TOTALS) if total_key is not None else None
+    version: int | None = None
+    if totals is None:
+        rows: Sequence[Any] = session.scalars(page).all()
+    else:
+        found = session.execute(page.add_columns(SYNC_VERSION)).all()
+        rows = [row[0] for row in found]
+        version = found[0][1] if found else None
+    if (rows or skip == 0) and len(rows) < req.limit:
+        total = skip + len(rows)  # this page ends the list
+    else:
+        total = _count(session, stmt, totals, total_key, version)
     items: list[T] = [transform(r) for r in rows] if transform else list(rows)
-    return PageResult(items=items, total=int(total or 0), page=req.page, limit=req.limit)
+    return PageResult(items=items, total=total, page=req.page, limit=req.limit)
+
+
+def _count(
+    session: Session,
+    stmt: sa.Select[Any],
+    totals: Totals | None,
+    key: Hashable,
+    version: int | None,
+) -> int:
+    """The rows ``stmt`` selects: remembered for ``version``, or counted (and remembered)."""
+    rows = stmt.order_by(None).subquery()
+    if totals is None:
+        return int(session.scalar(sa.select(sa.func.count()).select_from(rows)) or 0)
+    with totals.counting(key):
+        known = totals.get(key, version) if version is not None else None
+        if known is not None:
+            return known
+        total, counted_at = session.execute(
+            sa.select(sa.func.count(), SYNC_VERSION).select_from(rows)
+        ).one()
+        totals.put(key, counted_at, total)
+        return int(total)
 
 
 # ---------------------------------------------------------------- the query string, as documented

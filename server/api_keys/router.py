@@ -45,7 +45,7 @@ def create_api_key(data: ApiKeyCreate, principal: Manager, session: SessionDep) 
     """
     key, secret = service.create_api_key(
         session=session,
-        owner=principal.user,
+        owner_id=principal.id,
         granted=principal.permissions,
         data=data,
         acting_key_id=principal.api_key_id,

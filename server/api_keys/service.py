@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session
 from common.api_keys import KEY_PREFIX, SHOWN_PREFIX_LEN, ApiKeyCreate, effective_permissions
 from common.permissions import is_subset
 from server.api_keys.models import ApiKey
-from server.db import WRITE_OPTION, utcnow
+from server.auth.callers import Callers, caller_from, key_rows
+from server.auth.principal import Account
+from server.db import WRITE_OPTION, Database, utcnow
 from server.errors import Forbidden, NotFound, Unauthorized
 from server.listing import PageRequest, PageResult, paginate
 from server.security import new_opaque_token, token_hash
 from server.unit_of_work import note
-from server.users.models import User
 
 _T: sa.Table = ApiKey.__table__  # type: ignore[assignment]
 
@@ -33,7 +34,7 @@ TOUCH_EVERY = timedelta(minutes=1)
 def create_api_key(
     *,
     session: Session,
-    owner: User,
+    owner_id: str,
     granted: list[str],
     data: ApiKeyCreate,
     acting_key_id: str | None = None,
@@ -55,7 +56,7 @@ def create_api_key(
         )
     secret = new_opaque_token(KEY_PREFIX)
     key = ApiKey(
-        user_id=owner.id,
+        user_id=owner_id,
         name=data.name,
         prefix=secret[:SHOWN_PREFIX_LEN],
         key_hash=token_hash(secret),
@@ -94,42 +95,43 @@ class KeyAuth:
     """Who a presented key acts for, and what it may do right now."""
 
     key_id: str
-    owner: User
+    owner: Account
     permissions: list[str]
 
 
 INVALID_KEY = "Invalid or missing API key. Include Authorization: Bearer <api_key>"
 
 
-def authenticate(*, session: Session, engine: Engine, secret: str) -> KeyAuth:
+def authenticate(*, db: Database, callers: Callers, secret: str) -> KeyAuth:
     """The live key behind ``secret``; ``Unauthorized`` for anything else.
 
-    Call it before the request's session has run a statement: the key is read and
-    its use recorded on connections of their own, and on SQLite a write request's
-    session holds the write lock from its first statement, which ``touch`` would
-    then wait for.
+    One statement (``server.auth.callers``), with the owner remembered while the
+    sync version stays. Call it before the request's session has run a statement:
+    the key is read and its use recorded on connections of their own, and on SQLite
+    a write request's session holds the write lock from its first statement, which
+    ``touch`` would then wait for.
     """
-    t = _T
-    with engine.connect() as conn:
-        row = conn.execute(
-            sa.select(t.c.id, t.c.user_id, t.c.permissions, t.c.revoked_at, t.c.last_used_at).where(
-                t.c.key_hash == token_hash(secret)
-            )
-        ).first()
-    if row is None:
+    hashed = token_hash(secret)
+    remembered = callers.get(f"key:{hashed}")
+    with db.reader.connect() as conn:
+        rows = key_rows(conn, hashed, remembered)
+    if not rows:
         raise Unauthorized(INVALID_KEY)
+    row = rows[0]
     if row.revoked_at is not None:
         raise Unauthorized("This API key has been revoked")
     now = utcnow()
     if row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY:
-        touch(engine=engine, key_id=row.id, now=now, known=row.last_used_at)
-    owner = session.get(User, row.user_id)
-    if owner is None or not owner.active:
+        touch(engine=db.engine, key_id=row.key_id, now=now, known=row.last_used_at)
+    owner = caller_from(rows, remembered)
+    if owner is None or not owner.account.active:
         raise Unauthorized("The owner of this API key is deactivated")
+    if owner is not remembered:
+        callers.put(f"key:{hashed}", owner)
     return KeyAuth(
-        key_id=row.id,
-        owner=owner,
-        permissions=effective_permissions(row.permissions, owner.permissions),
+        key_id=row.key_id,
+        owner=owner.account,
+        permissions=effective_permissions(row.key_permissions, list(owner.permissions)),
     )
 
 

@@ -6,14 +6,26 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from common.permissions import has_permission
-from server.users.models import User
+
+
+@dataclass(frozen=True)
+class Account:
+    """The caller's user as read when authenticated (``server.auth.callers``): not a live row."""
+
+    id: str
+    email: str
+    name: str
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+    role_names: list[str]
 
 
 @dataclass
 class Principal:
     """The authenticated caller."""
 
-    user: User
+    user: Account
     session_id: str | None
     permissions: list[str] = field(default_factory=list)
     expires_at: datetime | None = None  # when the credential stops working

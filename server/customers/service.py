@@ -34,7 +34,8 @@ SORTS = {
 }
 SEARCH_COLUMNS = (Customer.name, Customer.email, Customer.phone, Customer.company)
 ADDRESS_FIELDS = ("street", "city", "region", "postal_code")
-LOAD = selectinload(Customer.addresses).selectinload(CustomerAddress.country)
+# A page's addresses and their countries in one statement (selectin, then a join).
+LOAD = selectinload(Customer.addresses).joinedload(CustomerAddress.country)
 # SQLite: customers_fts (migration 0005) is an FTS5 trigram index over these columns.
 # A trigram index cannot answer a term shorter than three characters; such a term
 # matches most of the table anyway, so scanning it costs little more.

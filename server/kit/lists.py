@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from common.api import has_control_characters
 from server.kit.resource import Resource
 from server.listing import MAX_LIMIT, MAX_PAGE, PageRequest, PageResult, paginate
+from server.sync.models import SyncedMixin
 
 PAGE_FIELDS = frozenset({"page", "limit", "offset", "sort_by", "sort_order", "search", "cursor"})
 
@@ -65,4 +66,18 @@ def list_page(
         default_sort=spec.default_sort,
         tiebreak=resource.model.id,
         filters=filters,
+        total_key=_total_key(resource, values),
     )
+
+
+def _total_key(resource: Resource[Any], values: dict[str, Any]) -> str | None:
+    """What the list's total depends on: its rows' filters and search, not the page or sort.
+
+    Only for synced rows, whose every write moves the sync version the count is kept
+    for (``server.totals``); and not after a cursor, a count nobody asks for twice.
+    """
+    if not issubclass(resource.model, SyncedMixin) or values.get("cursor") is not None:
+        return None
+    chosen = {k: v for k, v in values.items() if k not in PAGE_FIELDS and v is not None}
+    search = (values.get("search") or "").strip()
+    return repr((resource.entity, sorted(chosen.items()), search))

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from common.api import DataList, Page
 from common.users import RoleAssign, RoleRead, UserRead, UserUpdate
+from server.auth.principal import Account
 from server.deps import CurrentUser, Principal, Require, SessionDep
 from server.errors import Forbidden
 from server.listing import PageNumber, PageRequest
@@ -20,7 +21,7 @@ router = APIRouter(prefix="/api/v1/users", tags=["users"])
 roles_router = APIRouter(prefix="/api/v1/roles", tags=["roles"])
 
 
-def user_read(user: User) -> UserRead:
+def user_read(user: User | Account) -> UserRead:
     return UserRead(
         id=user.id,
         email=user.email,

@@ -14,9 +14,10 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.script import ScriptDirectory
 
-from common.customers import CustomerQuery
+from common.customers import CustomerCreate, CustomerQuery
 from server import customers
 from server.context import AppContext
+from server.customers import service
 from server.db import make_engine
 from server.kit.lists import list_page
 from server.migrate import alembic_config, upgrade
@@ -194,13 +195,17 @@ def test_search_count_and_page_read_the_trigram_index(ctx: AppContext) -> None:
         if "FROM customers" in stmt and "customer_addresses" not in stmt:
             seen.append((stmt, params))
 
+    with ctx.unit_of_work() as session:
+        for name in ("Summit One", "Summit Two"):
+            service.create(session=session, actor=None, data=CustomerCreate(name=name, email=None))
     sa.event.listen(ctx.db.engine, "before_cursor_execute", capture)
     try:
         with ctx.db.session(write=False) as session:
-            list_page(session, customers.RESOURCE, CustomerQuery(search="summit"))
+            # A full page: a page that ends the list knows its total without a count.
+            list_page(session, customers.RESOURCE, CustomerQuery(search="summit", limit=1))
     finally:
         sa.event.remove(ctx.db.engine, "before_cursor_execute", capture)
-    assert len(seen) == 2  # the count and the page
+    assert len(seen) == 2  # the page and the count
     for stmt, params in seen:
         with ctx.db.engine.connect() as conn:
             cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
