@@ -252,6 +252,7 @@ def _command_route(
         session: SessionDep,
         args: Annotated[Optional[args_schema], Body()] = None,  # noqa: UP045 - a run-time type
     ) -> Any:
+        resource.service.get(session=session, actor=principal, id=id)  # an unknown id: 404 first
         obj = command.run(session=session, actor=principal, id=id, args=parse_args(command, args))
         return one(obj)
 

@@ -90,4 +90,5 @@ def entity_spec(resource: Resource[Any], refs: Sequence[Ref] = ()) -> EntitySpec
         load_options=tuple(resource.options()),
         merge_view=sync.merge_view,
         read_only=sync.read_only,
+        never_merge=sync.never_merge,
     )

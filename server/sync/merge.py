@@ -321,6 +321,28 @@ def update(
         for name, value in changes.items()
         if theirs_n[name] == mine_n[name] or (name in seen_n and theirs_n[name] == seen_n[name])
     }
+    if (
+        spec.never_merge is not None
+        and spec.never_merge(obj)
+        and written_by_others(session, spec, obj, m.base_version, client_id)
+    ):
+        # An issued document someone else changed since the user saw it: nothing of this
+        # edit is merged into it; each field it would change waits for the user's choice.
+        return [
+            _conflict(
+                session,
+                principal,
+                spec,
+                m.id,
+                name,
+                base=seen_n.get(name),
+                mine=mine_n[name],
+                theirs=theirs_n[name],
+                applied="theirs",
+            )
+            for name in changes
+            if theirs_n[name] != mine_n[name]
+        ]
     contested = [name for name in changes if name not in apply]
     conflicts: list[str] = []
     if contested and not written_by_others(session, spec, obj, m.base_version, client_id):
