@@ -171,7 +171,8 @@ def set_lines(
     rows[:] = kept
     recompute(root, rows)
     after = snapshot(rows)
-    if before != after:
+    if before != after and sa.inspect(root).persistent:
+        # A new root's create record already carries everything it holds.
         note(session, root, fields={field: (before, after)})
 
 
