@@ -127,6 +127,7 @@ def _customer(session: Session, customer_id: str) -> Customer:
         Customer,
         customer_id,
         options=[selectinload(Customer.addresses).selectinload(CustomerAddress.country)],
+        populate_existing=True,  # already loaded without its addresses (an invoice's customer)
     )
     if customer is None:
         raise ValidationFailed({"customer_id": "No such customer"})
