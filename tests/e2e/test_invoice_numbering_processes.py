@@ -25,7 +25,9 @@ def test_two_processes_number_invoices_gaplessly(
     env = server_env(
         tmp_path, empty_db_url, CRM_ADMIN_PASSWORD="chosen-admin-pw", CRM_JWT_SECRET="s" * 40
     )
-    r = subprocess.run([CRM_SERVER, "migrate"], env=env, capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [CRM_SERVER, "migrate"], env=env, capture_output=True, text=True, timeout=120
+    )
     assert r.returncode == 0, r.stderr
     one = ServerProcess(env, free_port(), tmp_path / "one.log")
     two = ServerProcess(env, free_port(), tmp_path / "two.log")
@@ -62,9 +64,7 @@ def test_two_processes_number_invoices_gaplessly(
         year = datetime.now(UTC).year
         assert numbers == [f"INV-{year}-{k:03d}" for k in range(1, len(numbers) + 1)]
         # And the server's list says the same.
-        page = httpx.get(
-            one.url + "/api/v1/invoices", params={"limit": 100}, headers=auth
-        ).json()
+        page = httpx.get(one.url + "/api/v1/invoices", params={"limit": 100}, headers=auth).json()
         assert sorted(i["number"] for i in page["items"]) == numbers
     finally:
         one.stop()

@@ -60,8 +60,18 @@ def test_invoice_pdf_shows_number_customer_lines_and_totals(admin: Api, tmp_path
             "due_date": "2099-02-15",
             "notes": "Дякуємо! Vielen Dank für Ihren Auftrag.",
             "lines": [
-                {"description": "Консультаційні послуги", "quantity": 10, "unit_price": 15000, "tax_rate": "vat_20"},
-                {"description": "Softwarelizenz Größe XL", "quantity": 1, "unit_price": 5000, "tax_rate": "vat_19"},
+                {
+                    "description": "Консультаційні послуги",
+                    "quantity": 10,
+                    "unit_price": 15000,
+                    "tax_rate": "vat_20",
+                },
+                {
+                    "description": "Softwarelizenz Größe XL",
+                    "quantity": 1,
+                    "unit_price": 5000,
+                    "tax_rate": "vat_19",
+                },
             ],
         },
     )
@@ -115,7 +125,9 @@ def test_invoice_pdf_shows_number_customer_lines_and_totals(admin: Api, tmp_path
 
 
 def test_invoice_pdf_errors(admin: Api) -> None:
-    expect_error(admin.get("/api/v1/invoices/01900000-0000-7000-8000-000000000000/pdf"), 404, "not_found")
+    expect_error(
+        admin.get("/api/v1/invoices/01900000-0000-7000-8000-000000000000/pdf"), 404, "not_found"
+    )
     customer = create_customer(admin)
     invoice = admin.post("/api/v1/invoices", json={"customer_id": customer["id"]}).json()
     expect_error(

@@ -30,7 +30,9 @@ def refused(
     return body
 
 
-def post(admin: Api, invoice: Body, action: str, body: Body | None = None) -> Callable[[], httpx.Response]:
+def post(
+    admin: Api, invoice: Body, action: str, body: Body | None = None
+) -> Callable[[], httpx.Response]:
     return lambda: admin.post(f"/api/v1/invoices/{invoice['id']}/{action}", json=body)
 
 
@@ -98,7 +100,9 @@ def test_issued_invoice_rules(admin: Api) -> None:
         admin, invoice, post(admin, invoice, "payments", pay(155001)), 422, "validation_error"
     )
     assert "amount" in body["details"]
-    refused(admin, invoice, post(admin, invoice, "payments", {"amount": 5}), 422, "validation_error")
+    refused(
+        admin, invoice, post(admin, invoice, "payments", {"amount": 5}), 422, "validation_error"
+    )
     # A partial payment keeps the status and shows what is paid and due.
     r = admin.post(f"/api/v1/invoices/{invoice['id']}/payments", json=pay(50000))
     assert r.status_code == 200, r.text

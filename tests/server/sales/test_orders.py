@@ -11,7 +11,7 @@ from tests.sales_factories import create_item, order_payload
 pytestmark = pytest.mark.engines
 
 
-def status(admin: Api, order_id: str, to: str):  # noqa: ANN201
+def status(admin: Api, order_id: str, to: str):
     return admin.patch(f"/api/v1/orders/{order_id}/status", json={"status": to})
 
 
@@ -26,9 +26,15 @@ def test_order_lifecycle(admin: Api) -> None:
     assert r.status_code == 201, r.text
     order = r.json()
     assert order["status"] == "draft" and order["customer_name"] == customer["name"]
-    assert order["shipping_address"]["region"] == "CA" and order["shipping_address"]["country_code"] == "US"
+    assert (
+        order["shipping_address"]["region"] == "CA"
+        and order["shipping_address"]["country_code"] == "US"
+    )
     lines = order["lines"]
-    assert [(x["quantity"], x["unit_price"], x["tax"]) for x in lines] == [(5, 10000, 10000), (4, 250, 0)]
+    assert [(x["quantity"], x["unit_price"], x["tax"]) for x in lines] == [
+        (5, 10000, 10000),
+        (4, 250, 0),
+    ]
     assert (order["subtotal"], order["tax_total"], order["total"]) == (51000, 10000, 61000)
     # Lines change in draft only: replace them, keeping an id.
     r = admin.patch(
@@ -63,7 +69,9 @@ def test_order_lifecycle(admin: Api) -> None:
     for to in ("cancelled", "draft", "pending"):
         expect_error(status(admin, order["id"], to), 409, "conflict")
     expect_error(status(admin, order["id"], "lost"), 422, "validation_error")
-    listed = admin.get("/api/v1/orders", params={"status": "delivered", "customer_id": customer["id"]})
+    listed = admin.get(
+        "/api/v1/orders", params={"status": "delivered", "customer_id": customer["id"]}
+    )
     assert [o["id"] for o in listed.json()["items"]] == [order["id"]]
 
 
@@ -101,7 +109,9 @@ def test_order_rules(admin: Api) -> None:
     # An inactive customer gets no new order.
     admin.patch(f"/api/v1/customers/{customer['id']}/deactivate")
     body = expect_error(
-        admin.post("/api/v1/orders", json=order_payload(customer["id"], item["id"])), 409, "conflict"
+        admin.post("/api/v1/orders", json=order_payload(customer["id"], item["id"])),
+        409,
+        "conflict",
     )
     assert "inactive" in body["message"]
     assert admin.get("/api/v1/orders", params={"customer_id": customer["id"]}).json()["total"] == 1

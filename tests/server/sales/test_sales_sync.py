@@ -48,7 +48,9 @@ def test_offline_draft_is_numbered_then_sent_and_paid(admin: Api) -> None:
     invoice_id, line_id = new_id(), new_id()
     # Given a draft made offline, with no number
     res = rep.push(
-        rep.mutation(entity="invoice", op="create", id=invoice_id, data=_draft(customer["id"], line_id))
+        rep.mutation(
+            entity="invoice", op="create", id=invoice_id, data=_draft(customer["id"], line_id)
+        )
     )
     result = _one(res)
     assert result["status"] == "applied", res
@@ -64,7 +66,9 @@ def test_offline_draft_is_numbered_then_sent_and_paid(admin: Api) -> None:
     # A pull brings it as one record with its lines
     changes, cursor, _ = pull_all(admin)
     rows = {c["id"]: c["data"] for c in changes if c["entity"] == "invoice"}
-    assert rows[invoice_id]["number"] == made["number"] and rows[invoice_id]["lines"][0]["tax"] == 6840
+    assert (
+        rows[invoice_id]["number"] == made["number"] and rows[invoice_id]["lines"][0]["tax"] == 6840
+    )
 
     # When the replica sends it and pays it in two parts by commands
     res = rep.push(
@@ -100,9 +104,12 @@ def test_refused_commands_come_back_with_the_reason(admin: Api) -> None:
     rep = Replica(admin)
     invoice_id = new_id()
     data = {"customer_id": customer["id"], "lines": []}
-    assert _one(rep.push(rep.mutation(entity="invoice", op="create", id=invoice_id, data=data)))[
-        "status"
-    ] == "applied"
+    assert (
+        _one(rep.push(rep.mutation(entity="invoice", op="create", id=invoice_id, data=data)))[
+            "status"
+        ]
+        == "applied"
+    )
     before = admin.get(f"/api/v1/invoices/{invoice_id}").json()
     res = rep.push(
         # Sending an invoice without lines: a wrong state (409)
@@ -125,7 +132,11 @@ def test_refused_commands_come_back_with_the_reason(admin: Api) -> None:
         ),
         # Setting the number or the totals by an update: the server's own fields (422)
         rep.mutation(
-            entity="invoice", op="update", id=invoice_id, changes={"number": "INV-1999-001"}, base={}
+            entity="invoice",
+            op="update",
+            id=invoice_id,
+            changes={"number": "INV-1999-001"},
+            base={},
         ),
         # A status the order table forbids (409)
         rep.mutation(entity="invoice", op="command", id=invoice_id, command="cancel"),
@@ -141,7 +152,14 @@ def test_refused_commands_come_back_with_the_reason(admin: Api) -> None:
         "rejected",
     ], results
     codes = [(r["error"] or {}).get("error") for r in results]
-    assert codes == ["conflict", "conflict", "validation_error", "validation_error", None, "conflict"]
+    assert codes == [
+        "conflict",
+        "conflict",
+        "validation_error",
+        "validation_error",
+        None,
+        "conflict",
+    ]
     assert "without lines" in results[0]["error"]["message"]
     assert "draft" in results[1]["error"]["message"]
     assert "amount" in results[2]["error"]["details"]
@@ -189,9 +207,9 @@ def test_concurrent_edit_of_an_issued_invoice_is_a_conflict(admin: Api) -> None:
     assert (got["notes"], got["due_date"]) == ("Original", "2099-12-31")
     changes, _, _ = pull_all(admin, cursor)
     conflicts = [c["data"] for c in changes if c["entity"] == "conflict"]
-    assert [(c["entity_id"], c["field"], c["mine"], c["theirs"], c["applied"]) for c in conflicts] == [
-        (invoice_id, "notes", "Mine", "Original", "theirs")
-    ]
+    assert [
+        (c["entity_id"], c["field"], c["mine"], c["theirs"], c["applied"]) for c in conflicts
+    ] == [(invoice_id, "notes", "Mine", "Original", "theirs")]
 
 
 def test_order_with_lines_travels_as_one_record_and_invoices_itself(admin: Api) -> None:
@@ -208,11 +226,29 @@ def test_order_with_lines_travels_as_one_record_and_invoices_itself(admin: Api) 
         12000,
     )
     res = rep.push(
-        rep.mutation(entity="order", op="command", id=order_id, command="status", args={"status": "confirmed"}),
-        rep.mutation(entity="order", op="command", id=order_id, command="status", args={"status": "pending"}),
-        rep.mutation(entity="order", op="command", id=order_id, command="status", args={"status": "confirmed"}),
         rep.mutation(
-            entity="order", op="command", id=order_id, command="invoice", args={"invoice_id": invoice_id}
+            entity="order",
+            op="command",
+            id=order_id,
+            command="status",
+            args={"status": "confirmed"},
+        ),
+        rep.mutation(
+            entity="order", op="command", id=order_id, command="status", args={"status": "pending"}
+        ),
+        rep.mutation(
+            entity="order",
+            op="command",
+            id=order_id,
+            command="status",
+            args={"status": "confirmed"},
+        ),
+        rep.mutation(
+            entity="order",
+            op="command",
+            id=order_id,
+            command="invoice",
+            args={"invoice_id": invoice_id},
         ),
     )
     statuses = [r["status"] for r in res["results"]]
