@@ -12,6 +12,7 @@ import pytest
 from tests.conftest import Api
 from tests.factories import create_customer, expect_error
 
+CUSTOMER = "ТОВ «Ромашка» Київ"  # noqa: RUF001 - Ukrainian text is the point
 SELLER = {"company_name": "Skeleton Trading GmbH", "company_address": "Hauptstraße 5\n10115 Berlin"}
 
 
@@ -41,7 +42,7 @@ def embedded_fonts(pdf: bytes, tmp_path: Path) -> list[str]:
 def test_invoice_pdf_shows_number_customer_lines_and_totals(admin: Api, tmp_path: Path) -> None:
     customer = create_customer(
         admin,
-        name="ТОВ «Ромашка» Київ",
+        name=CUSTOMER,
         currency="EUR",
         addresses=[
             {
@@ -97,7 +98,7 @@ def test_invoice_pdf_shows_number_customer_lines_and_totals(admin: Api, tmp_path
         invoice["number"],
         "Skeleton Trading GmbH",
         "Hauptstraße 5",
-        "ТОВ «Ромашка» Київ",
+        CUSTOMER,
         "Müllerstraße 12",
         "80331 München",
         "Консультаційні послуги",
