@@ -21,7 +21,10 @@ Locale = Literal["en_US", "en_GB", "de_DE", "uk_UA"]
     "/{id}/pdf",
     response_class=Response,
     responses={
-        200: {"content": {"application/pdf": {}}, "description": "The invoice as PDF"},
+        200: {
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            "description": "The invoice as PDF",
+        },
         **errors(401, 403, 404, 422),
     },
     summary="The invoice as a PDF (the seller from the server's settings; DRAFT on drafts)",
