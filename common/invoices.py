@@ -74,6 +74,20 @@ def format_number(year: int, n: int) -> str:
 class InvoiceLineInput(LineInput):
     """An invoice line: a description (or a catalog item that gives one) and a price."""
 
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "description": "Additional service",
+                    "quantity": 5,
+                    "unit_price": 2000,
+                    "currency": "USD",
+                }
+            ]
+        },
+    )
+
     @model_validator(mode="after")
     def _described(self) -> InvoiceLineInput:
         if self.item_id is None:
@@ -171,7 +185,10 @@ class RecordPayment(Strict):
     )
 
     id: str | None = Field(
-        default=None, max_length=36, description="The payment's id (a replica makes one offline)"
+        default=None,
+        max_length=36,
+        description="The payment's id (a replica makes one offline)",
+        json_schema_extra={"format": "uuid"},
     )
     amount: StrictInt = Field(gt=0, description="Cents, > 0, at most the balance due")
     currency: str = Field(json_schema_extra={**CURRENCY, "description": "The invoice's currency"})

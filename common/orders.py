@@ -151,7 +151,12 @@ class InvoiceOrder(Strict):
     edit the draft before the server's answer comes back.
     """
 
-    invoice_id: str | None = Field(default=None, max_length=36, description="The new invoice's id")
+    invoice_id: str | None = Field(
+        default=None,
+        max_length=36,
+        description="The new invoice's id",
+        json_schema_extra={"format": "uuid"},
+    )
     due_date: date | None = None
 
     _id = field_validator("invoice_id")(check_line_id)

@@ -43,13 +43,12 @@ TAX_RATE_SCHEMA: dict[str, Any] = {
 
 
 def check_tax_rate(value: str | None) -> str | None:
-    """A known rate code (any letter case, stored lower case), or None for no tax."""
+    """A known rate code exactly as the table spells it, or None for no tax."""
     if value is None:
         return None
-    code = value.strip().lower()
-    if code not in TAX_RATES:
+    if value not in TAX_RATES:
         raise ValueError(f"Unknown tax rate {value!r}; one of {', '.join(TAX_CODES)}")
-    return code
+    return value
 
 
 def tax_of(amount: int, basis_points: int) -> int:

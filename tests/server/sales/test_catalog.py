@@ -12,7 +12,7 @@ def test_items_and_categories(admin: Api) -> None:
     drills = create_category(admin, name="Drills", parent_id=tools["id"])
     assert drills["parent_id"] == tools["id"]
     # The spec's example body, in a real category.
-    item = create_item(admin, sku="PROD-001", category_id=drills["id"], tax_rate="VAT_20")
+    item = create_item(admin, sku="PROD-001", category_id=drills["id"], tax_rate="vat_20")
     assert (item["category_name"], item["tax_rate"], item["unit_price"]) == (
         "Drills",
         "vat_20",
