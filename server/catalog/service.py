@@ -175,7 +175,8 @@ def resolve_lines(
 ) -> list[LineValues]:
     """Lines with their catalog items' defaults filled in; 422 naming each bad line.
 
-    ``active_items``: only active items may be used (a new order line).
+    ``active_items``: only active items may be used (a new order line). ``field``
+    names the list in the error details (``lines.0.item_id``); "" for one line sent alone.
     """
     details: dict[str, str] = {}
     ids = {line.item_id for line in lines if line.item_id is not None}
@@ -184,19 +185,17 @@ def resolve_lines(
     )
     out: list[LineValues] = []
     for i, line in enumerate(lines):
-        at = f"{field}.{i}"
+        at = f"{field}.{i}." if field else ""
         item = items.get(line.item_id) if line.item_id is not None else None
         if line.item_id is not None and item is None:
-            details[f"{at}.item_id"] = "No such catalog item"
+            details[f"{at}item_id"] = "No such catalog item"
             continue
         if item is not None and active_items and item.status != "active":
-            details[f"{at}.item_id"] = f"The item {item.sku} is {item.status}"
+            details[f"{at}item_id"] = f"The item {item.sku} is {item.status}"
         if line.currency is not None and line.currency != currency:
-            details[f"{at}.currency"] = (
-                f"Every line must be in the document's currency ({currency})"
-            )
+            details[f"{at}currency"] = f"Every line must be in the document's currency ({currency})"
         if line.unit_price is None and item is not None and item.currency != currency:
-            details[f"{at}.unit_price"] = (
+            details[f"{at}unit_price"] = (
                 f"The item's price is in {item.currency}; give a unit price in {currency}"
             )
         unit_price = (

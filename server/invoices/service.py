@@ -241,7 +241,7 @@ def add_line(
     """``POST /invoices/:id/lines``: one more line, in a draft only."""
     invoice = _for_write(session, id)
     _refuse_unless_draft(invoice, "Lines can be added")
-    (value,) = resolve_lines(session, [args], invoice.currency, field="line")
+    (value,) = resolve_lines(session, [args], invoice.currency, field="")
     current = [
         LineValues(
             id=r.id,
