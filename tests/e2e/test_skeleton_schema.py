@@ -68,7 +68,7 @@ UNSTATED = {
     # JSON Schema's "integer" includes 100.0; money and probabilities must be JSON integers
     # (a float literal above 2**53 would lose cents silently before any check could see it).
     (
-        r"credit_limit|value|probability|amount|unit_price|quantity|(lines\.\d+\.)??(quantity|unit_price)",
+        r"credit_limit|value|probability|amount|unit_price|quantity|(lines\.\d+\.)?(quantity|unit_price)",
         "Input should be a valid integer",
     ): "100 vs 100.0",
     # The generator bounds with a float: 2**63 - 1 as a float is 2**63, past the stated maximum.
