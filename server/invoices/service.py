@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from common.addresses import AddressValues
+from common.ids import new_id
 from common.invoices import (
     NUMBER_PREFIX,
     PAYABLE,
@@ -313,7 +314,7 @@ def record_payment(
     if args.id is not None and session.get(Payment, args.id) is not None:
         raise Conflict("A payment with this id exists", details={"id": "Already recorded"})
     payment = Payment(
-        **({"id": args.id} if args.id else {}),
+        id=args.id or new_id(),  # named now: the audit note below carries it
         amount=args.amount,
         currency=args.currency,
         method=args.method,
