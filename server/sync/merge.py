@@ -15,6 +15,10 @@ an update carrying it would be ("eur" is "EUR", "+1 555 0100" is "+15550100",
   value stays in the record) or the server value stays until the user chooses
   ("manual": money, statuses).
 
+An issued document (the spec's ``never_merge`` holds: an invoice or order past
+draft) is never merged: if someone else wrote it since ``base_version``, nothing
+of the update applies and each field it would change is a conflict record.
+
 A field sent without a base is judged by the second rule alone. Fields of a
 nested object (a customer's ``address``) merge one by one, named
 ``address.city`` and so on; a nested base of null or ``{}`` means the user saw
