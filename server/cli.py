@@ -221,6 +221,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
     from server.app import build_context
     from server.deals.demo import fill_demo_deals
     from server.demo import fill_demo_customers, fill_demo_parties
+    from server.invoices.demo import fill_demo_sales
 
     settings = _settings()
     _prepare(settings, allow_upgrade=False)
@@ -229,6 +230,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
         made = fill_demo_customers(ctx, args.customers)
         deals = fill_demo_deals(ctx, args.deals)
         parties = fill_demo_parties(ctx)
+        sales = fill_demo_sales(ctx)
     except RuntimeError as exc:
         print(f"crm-server demo: {exc}", file=sys.stderr)
         raise SystemExit(1) from None
@@ -236,7 +238,8 @@ def cmd_demo(args: argparse.Namespace) -> None:
         ctx.db.dispose()
     print(
         f"Added {made} demo customers, {deals} deals, {parties['supplier']} suppliers, "
-        f"{parties['partner']} partners and {parties['employee']} employees"
+        f"{parties['partner']} partners, {parties['employee']} employees, "
+        f"{sales['items']} catalog items, {sales['orders']} orders and {sales['invoices']} invoices"
     )
 
 
@@ -270,7 +273,8 @@ def main(argv: list[str] | None = None) -> None:
     compact_cmd.set_defaults(func=cmd_compact)
 
     demo = sub.add_parser(
-        "demo", help="fill an empty database with demo customers, deals and parties"
+        "demo",
+        help="fill an empty database with demo customers, deals, parties, a catalog, orders and invoices",
     )
     demo.add_argument("--customers", type=int, default=300, help="how many (default 300)")
     demo.add_argument("--deals", type=int, default=60, help="how many deals (default 60)")

@@ -126,6 +126,14 @@ class Settings(BaseSettings):
         ge=1,
         description="the longest a live event stream lasts before the client reconnects",
     )
+    company_name: str = Field(
+        default="Skeleton CRM", max_length=200, description="the seller named on invoice PDFs"
+    )
+    company_address: str = Field(
+        default="",
+        max_length=1000,
+        description="the seller's address on invoice PDFs (\\n between lines)",
+    )
 
     @field_validator(
         "login_limit_per_address",

@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
-from server import customers, deals, employees, partners, suppliers
+from server import catalog, customers, deals, employees, invoices, orders, partners, suppliers
 from server.api_keys.router import router as api_keys_router
 from server.audit.router import router as audit_router
 from server.auth.router import router as auth_router
@@ -37,6 +37,10 @@ MODULES: tuple[Resource[Any], ...] = (
     suppliers.RESOURCE,
     partners.RESOURCE,
     employees.RESOURCE,
+    catalog.CATEGORY,
+    catalog.ITEM,
+    orders.RESOURCE,
+    invoices.RESOURCE,
 )
 PLATFORM_ROUTERS: tuple[APIRouter, ...] = (
     auth_router,
@@ -57,7 +61,10 @@ SYNC_SPECS: tuple[EntitySpec, ...] = tuple(
 
 # Generated once per process: every app (a test makes one each) includes the same routers.
 MODULE_ROUTERS: tuple[APIRouter, ...] = tuple(
-    router(r, INCOMING.get(r.model, ())) for r in MODULES if r.rest is not None
+    each
+    for r in MODULES
+    if r.rest is not None
+    for each in (router(r, INCOMING.get(r.model, ())), *r.routers)
 )
 
 

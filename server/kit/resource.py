@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, Protocol, TypeVar
 
 import sqlalchemy as sa
+from fastapi import APIRouter
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
@@ -121,6 +122,9 @@ class SyncSpec:
     snapshot_load: SnapshotLoad | None = (
         None  # snapshot pages from Core rows (server/sync/snapshot.py)
     )
+    # Issued documents: while this holds, a record someone else wrote since the pushed
+    # edit's base is never merged field by field; every contested field is a conflict.
+    never_merge: Callable[[Any], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -144,6 +148,8 @@ class Resource(Generic[M]):
     children: Sequence[Child] = ()
     load: Sequence[Any] = ()  # loader options a read needs (relationships are lazy="raise")
     tag: str = ""
+    # Hand-written routes of the module beyond the generated ones (an invoice's PDF).
+    routers: Sequence[APIRouter] = ()
 
     @property
     def read_permission(self) -> str:

@@ -245,6 +245,8 @@ def _command_route(
     permission = command.permission or resource.write_permission
     Actor = Annotated[Principal, Require(permission)]  # noqa: N806
     args_schema: Any = command.args
+    # Arguments with required fields need a body; others may leave it out ({} then).
+    required = any(f.is_required() for f in command.args.model_fields.values())
 
     def run(
         id: str,
@@ -252,15 +254,27 @@ def _command_route(
         session: SessionDep,
         args: Annotated[Optional[args_schema], Body()] = None,  # noqa: UP045 - a run-time type
     ) -> Any:
+        resource.service.get(session=session, actor=principal, id=id)  # an unknown id: 404 first
+        obj = command.run(session=session, actor=principal, id=id, args=parse_args(command, args))
+        return one(obj)
+
+    def run_with_body(
+        id: str,
+        principal: Actor,
+        session: SessionDep,
+        args: Annotated[args_schema, Body()],
+    ) -> Any:
         obj = command.run(session=session, actor=principal, id=id, args=parse_args(command, args))
         return one(obj)
 
     add(
         f"/{{id}}/{command.name}",
-        run,
+        run_with_body if required else run,
         cast(str, command.http),
         command.name,
         response_model=one_model,
-        responses=answers(401, 403, 404, 409, 422),
+        responses=answers(400, 401, 403, 404, 409, 422)
+        if required
+        else answers(401, 403, 404, 409, 422),
         summary=command.summary or f"{command.name.capitalize()} a {resource.entity}",
     )

@@ -91,4 +91,5 @@ def entity_spec(resource: Resource[Any], refs: Sequence[Ref] = ()) -> EntitySpec
         merge_view=sync.merge_view,
         read_only=sync.read_only,
         snapshot_load=sync.snapshot_load,
+        never_merge=sync.never_merge,
     )

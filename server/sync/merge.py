@@ -16,6 +16,10 @@ an update carrying it would be ("eur" is "EUR", "+1 555 0100" is "+15550100",
   value stays in the record) or the server value stays until the user chooses
   ("manual": money, statuses).
 
+An issued document (the spec's ``never_merge`` holds: an invoice or order past
+draft) is never merged: if someone else wrote it since ``base_version``, nothing
+of the update applies and each field it would change is a conflict record.
+
 A field sent without a base is judged by the second rule alone. Fields of a
 nested object (a customer's ``address``) merge one by one, named
 ``address.city`` and so on; a nested base of null or ``{}`` means the user saw
@@ -354,6 +358,28 @@ def update(
         for name, value in changes.items()
         if theirs_n[name] == mine_n[name] or (name in seen_n and theirs_n[name] == seen_n[name])
     }
+    if (
+        spec.never_merge is not None
+        and spec.never_merge(obj)
+        and written_by_others(session, spec, obj, m.base_version, client_id)
+    ):
+        # An issued document someone else changed since the user saw it: nothing of this
+        # edit is merged into it; each field it would change waits for the user's choice.
+        return [
+            _conflict(
+                session,
+                principal,
+                spec,
+                m.id,
+                name,
+                base=seen_n.get(name),
+                mine=mine_n[name],
+                theirs=theirs_n[name],
+                applied="theirs",
+            )
+            for name in changes
+            if theirs_n[name] != mine_n[name]
+        ]
     contested = [name for name in changes if name not in apply]
     conflicts: list[str] = []
     if contested:

@@ -54,6 +54,9 @@ class EntitySpec:
     merge_view: Callable[[Any], Row] | None = None
     # Fields a push may never set (computed by the server), unless the create schema takes them.
     read_only: frozenset[str] = frozenset({"id", "version", "created_at", "updated_at"})
+    # Records that are issued documents: an update of one that someone else wrote since
+    # its base version applies nothing; each field it changes becomes a conflict record.
+    never_merge: Callable[[Any], bool] | None = None
     # The schemas REST's create and update read: a sync create accepts exactly what the
     # create schema accepts, and an update's base, changes and the server's values are
     # compared as the update schema reads them (the server's normal form).

@@ -97,7 +97,12 @@ def test_every_response_is_modelled(api: Api) -> None:
             assert success, f"{method} {path}"
             for code, resp in responses.items():
                 content = resp.get("content", {})
-                media = content.get("application/json") or content.get("text/event-stream") or {}
+                media = (
+                    content.get("application/json")
+                    or content.get("text/event-stream")
+                    or content.get("application/pdf")
+                    or {}
+                )
                 schema = media.get("schema")
                 assert schema, f"{method} {path} {code} has no schema"
                 assert schema != {}, f"{method} {path} {code} is untyped"

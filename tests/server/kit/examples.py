@@ -15,8 +15,9 @@ from typing import Any
 from common.kit import example
 from common.parties import EmployeeCreate, PartnerCreate, SupplierCreate
 from tests.conftest import Api
-from tests.factories import customer_payload
+from tests.factories import create_customer, customer_payload
 from tests.micro_factories import create_client
+from tests.sales_factories import category_payload, create_item, invoice_payload, item_payload
 
 _seq = itertools.count(1)
 Body = dict[str, Any]
@@ -57,6 +58,27 @@ def _deal_row(api: Api) -> Body:
     return {"title": f"Kit deal {next(_seq)}", "client_id": create_client(api)["id"], "value": 1250}
 
 
+def _order(api: Api) -> Body:
+    item = create_item(api)
+    return {
+        "customer_id": create_customer(api)["id"],
+        "lines": [{"item_id": item["id"], "quantity": 2}],
+        "notes": f"Kit order {next(_seq)}",
+    }
+
+
+def _invoice(api: Api) -> Body:
+    return invoice_payload(create_customer(api)["id"])
+
+
+_DOCUMENT = {
+    "set": ("notes", "Net 30", "Net 30"),
+    "clearable": "notes",
+    "required": "customer_id",
+    "invalid": ("due_date", "not a date"),
+}
+
+
 EXAMPLES: dict[str, Example] = {
     "customer": Example(
         create=lambda _api: customer_payload(),
@@ -75,5 +97,29 @@ EXAMPLES: dict[str, Example] = {
         clearable="notes",
         required="title",
         invalid=("value", -1),
+    ),
+    "catalog_category": Example(
+        create=lambda _api: category_payload(),
+        find=_by_name,
+        set=("description", "Tools and parts", "Tools and parts"),
+        clearable="description",
+        invalid=("parent_id", "no-such-category"),
+    ),
+    "catalog_item": Example(
+        create=lambda _api: item_payload(),
+        find=lambda created: {"search": created["sku"]},
+        set=("description", "Blue", "Blue"),
+        clearable="description",
+        invalid=("unit_price", -1),
+    ),
+    "order": Example(
+        create=_order,
+        find=lambda created: {"customer_id": created["customer_id"]},
+        **_DOCUMENT,  # type: ignore[arg-type]
+    ),
+    "invoice": Example(
+        create=_invoice,
+        find=lambda created: {"customer_id": created["customer_id"]},
+        **_DOCUMENT,  # type: ignore[arg-type]
     ),
 }

@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from common.ids import new_id
+from common.kit import example
 from server.kit import Resource
 from server.modules import MODULES
 from tests.conftest import Api
@@ -136,8 +137,17 @@ def test_error_bodies(shared_admin: Api, resource: Resource[Any]) -> None:
         _error(resource, _update(resource, shared_admin, missing, {}), 404, "not_found")
     for command in resource.commands:
         if command.http:
-            r = shared_admin.request(command.http, f"{resource.path}/{missing}/{command.name}")
+            r = shared_admin.request(
+                command.http, f"{resource.path}/{missing}/{command.name}", json=_args(command)
+            )
             _error(resource, r, 404, "not_found")
+
+
+def _args(command: Any) -> Body | None:
+    """A valid body for a command whose arguments have required fields (their example)."""
+    if any(f.is_required() for f in command.args.model_fields.values()):
+        return example(command.args)
+    return None
 
 
 def _routes(resource: Resource[Any], rid: str, api: Api) -> list[tuple[str, str, Body | None]]:
