@@ -126,6 +126,22 @@ class Settings(BaseSettings):
         ge=1,
         description="the longest a live event stream lasts before the client reconnects",
     )
+    # Commits of this process wake its streams at once, and on PostgreSQL so do every other
+    # process's (LISTEN/NOTIFY). The counter is read as well: this often where nothing else
+    # announces other processes' commits (SQLite; PostgreSQL while the listener reconnects) ...
+    event_poll_seconds: float = Field(
+        default=0.2,
+        gt=0,
+        le=60,
+        description="how often the sync version is read where no listener announces it",
+    )
+    # ... and this often while the PostgreSQL listener is up, so that nothing is ever missed.
+    event_fallback_poll_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=600,
+        description="how often the sync version is read while the PostgreSQL listener is up",
+    )
 
     @field_validator(
         "login_limit_per_address",

@@ -6,6 +6,7 @@ import os
 import sqlite3
 import threading
 from collections import deque
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -208,17 +209,35 @@ def make_engine(url: str, *, busy_timeout_ms: int = 30_000, pool_size: int = 10)
     return sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 
 
+DATABASE = "crm_database"  # session info key: the Database the session came from
+
+
 class Database:
-    """The engine plus two session factories: readers, and writers that lock up front."""
+    """The engine plus two session factories: readers, and writers that lock up front.
+
+    It also tells who asked (``on_commit``) each time one of its sessions has
+    committed a new sync version (the unit of work calls ``committed``).
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._read = sessionmaker(engine, expire_on_commit=False, autoflush=True)
+        info = {DATABASE: self}
+        self._read = sessionmaker(engine, expire_on_commit=False, autoflush=True, info=info)
         self._write = sessionmaker(
             engine.execution_options(**{WRITE_OPTION: True}),
             expire_on_commit=False,
             autoflush=True,
+            info=info,
         )
+        self._on_commit: list[Callable[[int], None]] = []
+
+    def on_commit(self, callback: Callable[[int], None]) -> None:
+        """Call ``callback(version)`` after each commit of a new sync version (on the committing thread)."""
+        self._on_commit.append(callback)
+
+    def committed(self, version: int) -> None:
+        for callback in self._on_commit:
+            callback(version)
 
     @property
     def dialect(self) -> str:
