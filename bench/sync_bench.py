@@ -245,10 +245,11 @@ def percentiles(samples: list[float]) -> tuple[float, float, float]:
     return statistics.median(ordered) * 1000, p99 * 1000, ordered[-1] * 1000
 
 
-def serve(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
-    """``crm-server serve`` on a free port in a subprocess; returns it and its base URL."""
+def serve(env: dict[str, str], log: Path | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    """``crm-server serve`` on a free port in a subprocess (its output to ``log``, if given)."""
     port = free_port()
     crm_server = Path(sys.executable).with_name("crm-server")
+    out = log.open("wb") if log is not None else subprocess.DEVNULL
     proc = subprocess.Popen(
         [
             str(crm_server),
@@ -260,7 +261,8 @@ def serve(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
             "warning",
         ],
         env=env,
-        stdout=subprocess.DEVNULL,
+        stdout=out,
+        stderr=subprocess.STDOUT if log is not None else None,
         cwd=ROOT,
     )
     base = f"http://127.0.0.1:{port}"
