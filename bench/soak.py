@@ -787,14 +787,23 @@ def run(
         rejected += len(refused)
         for rej in refused[:3]:
             print(f"  refused on {d.name}: {rej.op} {rej.entity} {rej.id}: {rej.error}")
-        refused_ids = {r.id for r in refused}
+        # A refused edit is not acknowledged (it is counted as an error above).
+        refused_creates = {r.id for r in refused if r.op == "create"}
+        refused_edits = {
+            (r.id, json.dumps(r.payload.get("changes"), sort_keys=True))
+            for r in refused
+            if r.op == "update"
+        }
+        refused_deletes = {r.id for r in refused if r.op == "delete"}
         for cid, fields in d.creates:
-            if cid not in refused_ids:
+            if cid not in refused_creates:
                 ledger.created("customer", cid, fields)
         for entity, rid, fld, value in d.edits:
-            ledger.changed(entity, rid, fld, value, d.name)
+            if (rid, json.dumps({fld: value}, sort_keys=True)) not in refused_edits:
+                ledger.changed(entity, rid, fld, value, d.name)
         for cid in d.deletes:
-            ledger.deleted("customer", cid)
+            if cid not in refused_deletes:
+                ledger.deleted("customer", cid)
     references: dict[int, Replica] = {}
     for u in sorted({d.user for d in desktops}):
         ref = SyncClient(
