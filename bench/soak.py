@@ -653,9 +653,12 @@ def main() -> None:
                 for p in procs:
                     p.wait(timeout=30)
                 for n, log in enumerate(logs, 1):
-                    text = log.read_text() if log.exists() else ""
-                    if "Traceback" in text or " ERROR" in text:
-                        print(f"\nserver process {n} logged errors:\n{text[-3000:]}")
+                    lines = log.read_text().splitlines() if log.exists() else []
+                    bad = [ln for ln in lines if "ERROR" in ln or "Traceback" in ln]
+                    if bad:
+                        print(f"\nserver process {n} logged {len(bad)} error line(s), e.g.:")
+                        for line in sorted(set(bad), key=bad.index)[:5]:
+                            print(f"  {line[:300]}")
 
 
 def run(
