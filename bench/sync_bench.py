@@ -21,12 +21,18 @@ own ``desktop.core`` SyncClient and Replica:
 2. push throughput of ``--edits`` queued edits (mutations/s);
 3. edit-to-visible latency: replica A edits and pushes, replica B's run loop is
    woken by /api/v1/sync/events and pulls; time from the edit until B shows it.
+   On PostgreSQL A and B talk to two different server processes (A to the
+   first, B to a second ``crm-server serve`` on the same database), so the poke
+   crosses processes; on SQLite both talk to the one process. The reference,
+   measured right after with the same replicas and servers: the same edit and
+   push by A, then B pulls at once, without waiting for any poke (the floor
+   of any poke), next to a bare round trip (``GET /health`` on B's server).
 
 Prints numbers, not pass/fail, each with the machine's load (1-minute average)
 and the CPU seconds the bench and the server process used for it (on a shared
 machine the wall time stretches with the load of others; CPU time much less).
 Goals on a 2-core machine: the desktop replica's first sync >= 10x PouchDB and
-within 1.5x of the floor; >= 2k mutations/s; p99 <= 1 s.
+within 1.5x of the floor; >= 2k mutations/s; edit-to-visible p99 <= 300 ms.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import shutil
 import socket
 import sqlite3
@@ -48,6 +55,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -237,36 +245,104 @@ def queue_edits(replica: Replica, ids: list[str], n: int, label: str) -> None:
     replica._conn.execute("PRAGMA synchronous=FULL")
 
 
-def latency(a: SyncClient, b: SyncClient, edits: int) -> list[float]:
-    """Seconds from A's edit until B (its run loop, woken by the poke) shows it."""
+def _until_caught_up(a: SyncClient, b: SyncClient) -> None:
+    deadline = time.monotonic() + 120
+    while b.replica._get_meta("server_version") != a.replica._get_meta("server_version"):
+        a.pull_until_done()
+        if time.monotonic() > deadline:
+            raise SystemExit("replica B did not catch up")
+        time.sleep(0.2)
+
+
+def _edit_until_visible(a: SyncClient, b: SyncClient, cid: str, value: str, *, pull: bool) -> float:
+    """Seconds from A's edit of ``cid`` until B shows it (B pulls itself if ``pull``)."""
+    t0 = time.perf_counter()
+    a.replica.update(entity="customer", id=cid, changes={"notes": value})
+    a.push_pending()
+    if pull:
+        b.pull_until_done()
+    while (b.replica.get(entity="customer", id=cid) or {}).get("notes") != value:
+        if time.perf_counter() - t0 > 30:
+            raise SystemExit(f"edit {value!r} never reached replica B")
+        time.sleep(0.001)
+    return time.perf_counter() - t0
+
+
+def latency(a: SyncClient, b: SyncClient, edits: int) -> tuple[list[float], list[float]]:
+    """Seconds from A's edit until B (its run loop, woken by the poke) shows it; then the reference.
+
+    The reference: the same edit and push, then B pulls at once (no poke to wait for).
+    """
+    ids = [c["id"] for c in a.replica.list(entity="customer")[:edits]]
+    # Random pauses between edits: a fixed one could keep each edit at one phase of a periodic check.
+    pause = random.Random(12)
     stop = threading.Event()
     loop = threading.Thread(target=b.run, args=(stop,), kwargs={"interval": 60}, daemon=True)
     loop.start()
     try:
-        ids = [c["id"] for c in a.replica.list(entity="customer")[:edits]]
         time.sleep(1.0)  # the listener connects; B catches up with the pushes before
-        deadline = time.monotonic() + 120
-        while b.replica._get_meta("server_version") != a.replica._get_meta("server_version"):
-            a.pull_until_done()
-            if time.monotonic() > deadline:
-                raise SystemExit("replica B did not catch up")
-            time.sleep(0.2)
-        samples: list[float] = []
+        _until_caught_up(a, b)
+        samples = []
         for i, cid in enumerate(ids):
-            value = f"latency {i}"
-            t0 = time.perf_counter()
-            a.replica.update(entity="customer", id=cid, changes={"notes": value})
-            a.push_pending()
-            while (b.replica.get(entity="customer", id=cid) or {}).get("notes") != value:
-                if time.perf_counter() - t0 > 30:
-                    raise SystemExit(f"edit {i} never reached replica B")
-                time.sleep(0.001)
-            samples.append(time.perf_counter() - t0)
-            time.sleep(0.05)
-        return samples
+            samples.append(_edit_until_visible(a, b, cid, f"latency {i}", pull=False))
+            time.sleep(pause.uniform(0.05, 0.3))
     finally:
         stop.set()
         loop.join(10)
+    _until_caught_up(a, b)
+    reference = []
+    for i, cid in enumerate(ids):
+        reference.append(_edit_until_visible(a, b, cid, f"reference {i}", pull=True))
+        time.sleep(pause.uniform(0.05, 0.3))
+    return samples, reference
+
+
+def round_trips(base: str, n: int) -> list[float]:
+    """Seconds of ``n`` bare ``GET /health`` round trips on one kept-alive connection."""
+    out = []
+    with httpx.Client(base_url=base) as http:
+        http.get("/health")
+        for _ in range(n):
+            t0 = time.perf_counter()
+            http.get("/health").raise_for_status()
+            out.append(time.perf_counter() - t0)
+    return out
+
+
+def percentiles(samples: list[float]) -> tuple[float, float, float]:
+    """p50, p99 and max in milliseconds."""
+    ordered = sorted(samples)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return statistics.median(ordered) * 1000, p99 * 1000, ordered[-1] * 1000
+
+
+def serve(env: dict[str, str], log: Path | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    """``crm-server serve`` on a free port in a subprocess (its output to ``log``, if given)."""
+    port = free_port()
+    crm_server = Path(sys.executable).with_name("crm-server")
+    out = log.open("wb") if log is not None else subprocess.DEVNULL
+    proc = subprocess.Popen(
+        [
+            str(crm_server),
+            "serve",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT if log is not None else None,
+        cwd=ROOT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(base, proc)
+    except BaseException:
+        proc.terminate()
+        raise
+    return proc, base
 
 
 def main() -> None:
@@ -297,7 +373,6 @@ def main() -> None:
         print(f"Loading {args.rows} customers into {backend} ...", flush=True)
         print(f"  loaded in {load_customers(url, args.rows):.1f} s", flush=True)
 
-        port = free_port()
         env = {
             **os.environ,
             "CRM_DATA_DIR": str(tmp),
@@ -305,32 +380,17 @@ def main() -> None:
             "CRM_ADMIN_PASSWORD": ADMIN_PASSWORD,
             "CRM_ADMIN_EMAIL": ADMIN_EMAIL,
         }
-        crm_server = Path(sys.executable).with_name("crm-server")
-        proc = subprocess.Popen(
-            [
-                str(crm_server),
-                "serve",
-                "--port",
-                str(port),
-                "--no-access-log",
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            cwd=ROOT,
-        )
-        base = f"http://127.0.0.1:{port}"
+        proc, base = serve(env)
+        procs = [proc]
         opened: list[SyncClient] = []
         try:
-            wait_ready(base, proc)
             print(f"  server pid {proc.pid}", flush=True)
             tokens = PasswordTokenProvider(base)
             tokens.login(ADMIN_EMAIL, ADMIN_PASSWORD)
 
-            def client(name: str) -> SyncClient:
+            def client(name: str, server: str = base) -> SyncClient:
                 c = SyncClient(
-                    base, Replica(tmp / name), tokens, pull_limit=args.pull_limit, timeout=300
+                    server, Replica(tmp / name), tokens, pull_limit=args.pull_limit, timeout=300
                 )
                 opened.append(c)
                 return c
@@ -410,11 +470,32 @@ def main() -> None:
                 flush=True,
             )
 
-            samples = sorted(latency(a, b, args.latency_edits))
-            p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))]
+            if backend == "postgresql":
+                # B listens to and pulls from a second server process: the poke crosses processes.
+                second, base_b = serve(env)
+                procs.append(second)
+                b.close()
+                b.replica.close()
+                b = client("b.sqlite3", base_b)
+                shape = "A on server process 1, B on process 2"
+            else:
+                base_b, shape = base, "A and B on the one server process"
+            samples, reference = latency(a, b, args.latency_edits)
+            bare = round_trips(base_b, args.latency_edits)
+            load_avg = os.getloadavg()[0]
             print(
-                f"edit-to-visible  {len(samples):>8} edits: p50 {statistics.median(samples) * 1000:6.0f} ms, "
-                f"p99 {p99 * 1000:6.0f} ms, max {samples[-1] * 1000:6.0f} ms",
+                f"edit-to-visible  {len(samples)} edits, {shape}, load {load_avg:.2f}", flush=True
+            )
+            p50, p99, top = percentiles(samples)
+            r50, r99, rtop = percentiles(reference)
+            h50, h99, _ = percentiles(bare)
+            print(
+                f"  poke (run loop) p50 {p50:6.0f} ms, p99 {p99:6.0f} ms, max {top:6.0f} ms\n"
+                f"  reference: edit, push, pull at once (no poke) "
+                f"p50 {r50:6.0f} ms, p99 {r99:6.0f} ms, max {rtop:6.0f} ms\n"
+                f"  reference: bare GET /health round trip "
+                f"p50 {h50:6.1f} ms, p99 {h99:6.1f} ms\n"
+                f"  -> p99 is {p99 / r99:.1f}x the no-poke reference (p50 {p50 / r50:.1f}x)",
                 flush=True,
             )
             tokens.close()
@@ -422,8 +503,10 @@ def main() -> None:
             for c in opened:
                 c.close()
                 c.replica.close()
-            proc.terminate()
-            proc.wait(timeout=10)
+            for p in procs:
+                p.terminate()
+            for p in procs:
+                p.wait(timeout=10)
 
 
 if __name__ == "__main__":

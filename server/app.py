@@ -96,7 +96,11 @@ def create_app(ctx: AppContext) -> FastAPI:
         return Health(status="ok", database=ctx.db.dialect)
 
     modules.install(app)
-    app.state.version_watcher = VersionWatcher(ctx.db)
+    app.state.version_watcher = VersionWatcher(
+        ctx.db,
+        poll=ctx.settings.event_poll_seconds,
+        fallback_poll=ctx.settings.event_fallback_poll_seconds,
+    )
 
     # Added first = innermost: unexpected errors become the error body right at the app.
     app.add_middleware(CatchAll)

@@ -134,6 +134,22 @@ class Settings(BaseSettings):
         max_length=1000,
         description="the seller's address on invoice PDFs (\\n between lines)",
     )
+    # Commits of this process wake its streams at once, and on PostgreSQL so do every other
+    # process's (LISTEN/NOTIFY). The counter is read as well: this often where nothing else
+    # announces other processes' commits (SQLite; PostgreSQL while the listener reconnects) ...
+    event_poll_seconds: float = Field(
+        default=0.2,
+        gt=0,
+        le=60,
+        description="how often the sync version is read where no listener announces it",
+    )
+    # ... and this often while the PostgreSQL listener is up, so that nothing is ever missed.
+    event_fallback_poll_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=600,
+        description="how often the sync version is read while the PostgreSQL listener is up",
+    )
 
     @field_validator(
         "login_limit_per_address",

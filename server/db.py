@@ -7,6 +7,7 @@ import select
 import sqlite3
 import threading
 from collections import deque
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -238,6 +239,9 @@ def _drop_dead_connections(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
         raise sa.exc.DisconnectionError("the server ended this connection")
 
 
+DATABASE = "crm_database"  # session info key: the Database the session came from
+
+
 class Database:
     """The engine plus two session factories: readers, and writers that lock up front.
 
@@ -246,24 +250,37 @@ class Database:
     READ COMMITTED transaction before; a read session that tries to write
     fails (``_no_writes``). On SQLite a read transaction costs no round trip and
     keeps one snapshot across the request's statements, so readers keep it.
+
+    It also tells who asked (``on_commit``) each time one of its sessions has
+    committed a new sync version (the unit of work calls ``committed``).
     """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.totals = Totals()
-        info: dict[str, Any] = {TOTALS: self.totals}
+        info: dict[str, Any] = {TOTALS: self.totals, DATABASE: self}
         reader = engine
+        read_info = dict(info)
         if engine.dialect.name == "postgresql":
             reader = engine.execution_options(isolation_level="AUTOCOMMIT")
-            info[READ_ONLY] = True
+            read_info[READ_ONLY] = True
         self.reader = reader
-        self._read = sessionmaker(reader, expire_on_commit=False, autoflush=True, info=info)
+        self._read = sessionmaker(reader, expire_on_commit=False, autoflush=True, info=read_info)
         self._write = sessionmaker(
             engine.execution_options(**{WRITE_OPTION: True}),
             expire_on_commit=False,
             autoflush=True,
-            info={TOTALS: self.totals},
+            info=dict(info),
         )
+        self._on_commit: list[Callable[[int], None]] = []
+
+    def on_commit(self, callback: Callable[[int], None]) -> None:
+        """Call ``callback(version)`` after each commit of a new sync version (on the committing thread)."""
+        self._on_commit.append(callback)
+
+    def committed(self, version: int) -> None:
+        for callback in self._on_commit:
+            callback(version)
 
     @property
     def dialect(self) -> str:

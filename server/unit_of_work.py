@@ -6,7 +6,10 @@ columns. ``commit()`` then writes one audit record per changed record and, as
 the transaction's *last* statements, bumps the ``sync_state`` counter, stamps
 the changed rows with the new version and appends their change-log entries.
 The counter row stays locked until commit, so on PostgreSQL a later version can
-never become visible before an earlier one (see DESIGN.md, Sync, point 1).
+never become visible before an earlier one (see DESIGN.md, Sync, point 1). On
+PostgreSQL the transaction also announces its version with ``pg_notify`` (sent at
+commit) to every server process; after the commit the ``Database`` tells this
+process's own listeners (``Database.on_commit``): both wake the live event streams.
 """
 
 from __future__ import annotations
@@ -23,8 +26,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, UOWTransaction, attributes
 
 from server.audit.models import AuditRecord
-from server.db import Database
-from server.sync.models import ChangeLog, SyncedMixin, SyncState
+from server.db import DATABASE, Database
+from server.sync.models import VERSION_CHANNEL, ChangeLog, SyncedMixin, SyncState
 
 _CHANGES = "crm_changes"
 _ACTOR = "crm_actor_id"
@@ -233,6 +236,9 @@ def commit(session: Session) -> int | None:
                 .values(version=SyncState.version + 1)
                 .returning(SyncState.version)
             ).scalar_one()
+            if session.get_bind().dialect.name == "postgresql":
+                # Delivered by PostgreSQL at commit (never on rollback) to every process's listener.
+                session.execute(sa.select(sa.func.pg_notify(VERSION_CHANNEL, str(version))))
             for ch in changes:
                 cls = type(ch.obj)
                 entity_id = ch.obj.id  # type: ignore[attr-defined]
@@ -264,6 +270,9 @@ def commit(session: Session) -> int | None:
             session.info.pop(_ON_VERSION, None)
     session.info.pop(_ON_VERSION, None)
     session.commit()
+    db = session.info.get(DATABASE)
+    if version is not None and isinstance(db, Database):
+        db.committed(version)  # this process's open event streams wake at once
     return version
 
 

@@ -10,6 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from server.db import Base, IdMixin, JSONType, utcnow
 
+# On PostgreSQL each transaction that takes a version announces it on this channel
+# (pg_notify, delivered at commit): every server process's listener wakes its streams.
+VERSION_CHANNEL = "crm_sync_version"
+
 
 class SyncState(Base):
     """The single counter row; its row lock orders writers, so version order is commit order."""
