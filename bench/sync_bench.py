@@ -12,7 +12,10 @@ own ``desktop.core`` SyncClient and Replica:
    the same run: the same rows read from the server database, serialised to
    JSON, sent over a loopback socket and inserted into SQLite with executemany,
    one transaction per page, with the replica's pragmas;
-2. push throughput of ``--edits`` queued edits (mutations/s);
+2. push throughput of ``--edits`` queued edits (mutations/s), next to the raw
+   cost of the same UPDATEs measured in the same run: ``UPDATE customers SET
+   notes = ?`` through executemany straight into the server database, one
+   transaction per batch of the push's size;
 3. edit-to-visible latency: replica A edits and pushes, replica B's run loop is
    woken by /api/v1/sync/events and pulls; time from the edit until B shows it.
 
@@ -56,6 +59,7 @@ from server.db import make_engine  # noqa: E402
 ADMIN_EMAIL = "admin@skeleton.local"
 ADMIN_PASSWORD = "bench-password-123"
 PAGE = 2000  # the largest pull page the server serves
+PUSH_BATCH = 500  # the largest batch the server takes
 
 
 # ---------------------------------------------------------------- the raw floor
@@ -138,6 +142,20 @@ def raw_floor(url: str, path: Path) -> tuple[int, float]:
     listener.close()
     conn.close()
     return rows, elapsed
+
+
+def push_floor(url: str, edits: list[tuple[str, str]], batch: int) -> float:
+    """Seconds for the same note edits as plain UPDATEs: executemany, one transaction per batch."""
+    engine = make_engine(url)
+    table = Customer.__table__
+    stmt = sa.update(table).where(table.c.id == sa.bindparam("cid")).values(notes=sa.bindparam("n"))
+    start = time.perf_counter()
+    for i in range(0, len(edits), batch):
+        with engine.begin() as conn:
+            conn.execute(stmt, [{"cid": cid, "n": n} for cid, n in edits[i : i + batch]])
+    elapsed = time.perf_counter() - start
+    engine.dispose()
+    return elapsed
 
 
 # ---------------------------------------------------------------- the replicas
@@ -281,10 +299,17 @@ def main() -> None:
             ids = [c["id"] for c in a.replica.list(entity="customer")]
             queue_edits(a.replica, ids, args.edits, "bench edit")
             t0 = time.perf_counter()
-            pushed = a.push_pending(batch_size=500)
+            pushed = a.push_pending(batch_size=PUSH_BATCH)
             push_s = time.perf_counter() - t0
             print(
                 f"push             {pushed:>8} mutations in {push_s:6.2f} s = {pushed / push_s:>9,.0f} mutations/s",
+                flush=True,
+            )
+            edits = [(ids[i % len(ids)], f"floor edit {i}") for i in range(args.edits)]
+            floor_s = push_floor(url, edits, PUSH_BATCH)
+            print(
+                f"raw UPDATEs      {len(edits):>8} rows      in {floor_s:6.2f} s = {len(edits) / floor_s:>9,.0f} rows/s "
+                f"-> push is {(len(edits) / floor_s) / (pushed / push_s):.1f}x slower than the floor",
                 flush=True,
             )
             t0 = time.perf_counter()

@@ -35,6 +35,7 @@ import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from common.ids import new_id
 from common.sync import Mutation, Row
 from server.audit.models import AuditRecord
 from server.auth.principal import Principal
@@ -205,6 +206,7 @@ def _conflict(
 ) -> str:
     by, at = _last_writer(session, spec, entity_id)
     record = SyncConflict(
+        id=new_id(),  # known now: a push applying mutations together flushes later
         entity=spec.entity,
         entity_id=entity_id,
         field=field,
@@ -218,7 +220,7 @@ def _conflict(
     )
     session.add(record)
     session.flush()
-    return record.id
+    return str(record.id)
 
 
 @dataclass
