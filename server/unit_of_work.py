@@ -16,11 +16,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session, UOWTransaction, attributes
+from sqlalchemy.orm.base import PassiveFlag
 
 from common.ids import new_id
 from server.audit.models import AuditRecord
@@ -31,6 +32,8 @@ _CHANGES = "crm_changes"
 _ACTOR = "crm_actor_id"
 _FINALIZING = "crm_finalizing"
 _ON_VERSION = "crm_on_version"
+_VERSION = "crm_version"  # taken early by version_now
+_STAMPED = "crm_stamped"  # records whose last write already carried it
 REDACTED = "***"
 
 
@@ -113,15 +116,18 @@ def _track_flush(session: Session, _ctx: UOWTransaction) -> None:
             }
             changes[_key(obj)] = Change(obj=obj, op="create", fields=created)
     for obj in session.dirty:
-        if not isinstance(obj, SyncedMixin) or not session.is_modified(obj):
+        if not isinstance(obj, SyncedMixin):
             continue
         state = sa.inspect(obj)
+        touched = state.committed_state  # what was set since the row was loaded or flushed
+        if not touched:
+            continue
         redact = type(obj).__audit_redact__
         diff: dict[str, tuple[Any, Any]] = {}
         for a in state.mapper.column_attrs:
-            if a.key in ("version", "updated_at"):
+            if a.key not in touched or a.key in ("version", "updated_at"):
                 continue
-            hist = state.attrs[a.key].history
+            hist = state.get_history(a.key, PassiveFlag.PASSIVE_NO_INITIALIZE)
             if not hist.added and not hist.deleted:
                 continue
             before = hist.deleted[0] if hist.deleted else None
@@ -160,6 +166,8 @@ def _track_flush(session: Session, _ctx: UOWTransaction) -> None:
 def _forget(session: Session) -> None:
     session.info.pop(_CHANGES, None)
     session.info.pop(_ON_VERSION, None)
+    session.info.pop(_VERSION, None)
+    session.info.pop(_STAMPED, None)
 
 
 @contextmanager
@@ -171,6 +179,7 @@ def savepoint(session: Session) -> Iterator[None]:
         for k, v in _changes(session).items()
     }
     callbacks = list(session.info.get(_ON_VERSION, []))
+    version, stamped = session.info.get(_VERSION), set(session.info.get(_STAMPED, ()))
     nested = session.begin_nested()
     try:
         yield
@@ -179,6 +188,7 @@ def savepoint(session: Session) -> Iterator[None]:
         nested.rollback()
         session.info[_CHANGES] = saved
         session.info[_ON_VERSION] = callbacks
+        session.info[_VERSION], session.info[_STAMPED] = version, stamped
         raise
     nested.commit()
     _write_audit(session)  # each savepoint (a pushed mutation) is its own audit record
@@ -209,7 +219,19 @@ def _write_audit(session: Session) -> None:
         if ch.op == "create":
             ch.op = "created"  # later edits in this transaction are updates of it
     if rows:
-        session.execute(sa.insert(AuditRecord), rows)
+        insert_rows(session, AuditRecord, rows)
+
+
+def insert_rows(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` (dicts of column values) in as few statements as the driver allows.
+
+    Asking for the primary key back makes SQLAlchemy send them as multi-row VALUES
+    batches ("insertmanyvalues") on every engine, not one statement per row.
+    """
+    if not rows:
+        return
+    table = cast(sa.Table, model.__table__)
+    session.execute(sa.insert(table).returning(*table.primary_key.columns), rows)
 
 
 def checkpoint(session: Session) -> None:
@@ -269,25 +291,66 @@ def on_version(session: Session, callback: Callable[[Session, int | None], None]
     session.info.setdefault(_ON_VERSION, []).append(callback)
 
 
+def _bump(session: Session) -> int:
+    """The next version; the counter's row stays locked until the transaction ends."""
+    with session.no_autoflush:  # version_now: the pending writes are to carry it
+        return session.execute(
+            sa.update(SyncState)
+            .where(SyncState.id == 1)
+            .values(version=SyncState.version + 1)
+            .returning(SyncState.version)
+        ).scalar_one()
+
+
+def version_now(session: Session) -> int | None:
+    """Take this transaction's version before its last flush, so its pending writes carry it.
+
+    For a writer whose last flush holds most of its rows (a push): each pending new
+    or changed synced row gets its version in that INSERT or UPDATE rather than in a
+    second UPDATE at commit (on PostgreSQL every UPDATE of a row writes all its
+    indexes again). The counter's row is locked from here until the transaction
+    ends, exactly as when commit takes it: version order stays commit order. The
+    writer must flush next and write nothing else but bookkeeping before commit.
+    None, and nothing taken, when no synced row is pending.
+    """
+    pending = [obj for obj in session.new if isinstance(obj, SyncedMixin)]
+    pending.extend(
+        obj for obj in session.dirty if isinstance(obj, SyncedMixin) and _columns_changed(obj)
+    )
+    if not pending:
+        return None
+    version = session.info.get(_VERSION)
+    if version is None:
+        version = session.info[_VERSION] = _bump(session)
+    stamped = session.info.setdefault(_STAMPED, set())
+    for obj in pending:
+        obj.version = version
+        stamped.add(_key(obj))
+    return version
+
+
+def _columns_changed(obj: SyncedMixin) -> bool:
+    state = sa.inspect(obj)
+    columns = state.mapper.column_attrs
+    return any(key in columns for key in state.committed_state)
+
+
 def commit(session: Session) -> int | None:
     """Flush, write audit and change log, commit. Returns the new sync version, if any."""
     session.flush()
     changes = list(_changes(session).values())
     callbacks = session.info.pop(_ON_VERSION, [])
-    version: int | None = None
+    version: int | None = session.info.pop(_VERSION, None)
+    stamped: set[tuple[type[Any], Any]] = session.info.pop(_STAMPED, set())
     session.info[_FINALIZING] = True
     try:
         if changes:
             _write_audit(session)
             session.flush()
             # From here on: the last statements of the transaction, under the counter's row lock.
-            version = session.execute(
-                sa.update(SyncState)
-                .where(SyncState.id == 1)
-                .values(version=SyncState.version + 1)
-                .returning(SyncState.version)
-            ).scalar_one()
-            _stamp(session, changes, version)
+            if version is None:
+                version = _bump(session)
+            _stamp(session, changes, version, stamped)
         for callback in callbacks:
             callback(session, version)
         session.flush()
@@ -301,17 +364,20 @@ def commit(session: Session) -> int | None:
 _STAMP_CHUNK = 500  # ids per UPDATE ... WHERE id IN (...)
 
 
-def _stamp(session: Session, changes: list[Change], version: int) -> None:
-    """Give every changed row ``version`` (one UPDATE per table and chunk of ids) and its
-    change-log entry (one multi-row INSERT)."""
-    stamped: dict[Any, list[str]] = {}
+def _stamp(
+    session: Session, changes: list[Change], version: int, stamped: set[tuple[type[Any], Any]]
+) -> None:
+    """Give every changed row ``version`` (one UPDATE per table and chunk of ids; not the
+    ``stamped`` ones, written with it) and its change-log entry (one multi-row INSERT)."""
+    to_stamp: dict[Any, list[str]] = {}
     log: list[dict[str, Any]] = []
     now = utcnow()
     for ch in changes:
         cls = type(ch.obj)
         entity_id = ch.obj.id  # type: ignore[attr-defined]
         if ch.op != "delete":
-            stamped.setdefault(cls.__table__, []).append(entity_id)  # type: ignore[attr-defined]
+            if _key(ch.obj) not in stamped:
+                to_stamp.setdefault(cls.__table__, []).append(entity_id)  # type: ignore[attr-defined]
             attributes.set_committed_value(ch.obj, "version", version)
         log.append(
             {
@@ -322,14 +388,14 @@ def _stamp(session: Session, changes: list[Change], version: int) -> None:
                 "changed_at": now,
             }
         )
-    for table, ids in stamped.items():
+    for table, ids in to_stamp.items():
         values: dict[str, Any] = {"version": version}
         if "updated_at" in table.c:
             values["updated_at"] = table.c.updated_at  # keep it: stamping is no edit
         for start in range(0, len(ids), _STAMP_CHUNK):
             chunk = ids[start : start + _STAMP_CHUNK]
             session.execute(sa.update(table).where(table.c.id.in_(chunk)).values(**values))
-    session.execute(sa.insert(ChangeLog), log)
+    insert_rows(session, ChangeLog, log)
 
 
 @contextmanager

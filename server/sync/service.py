@@ -36,7 +36,15 @@ from server.sync import merge
 from server.sync.cursor import Cursor, CursorCodec, MalformedCursor, UnknownCursor, fingerprint
 from server.sync.models import ChangeLog, SyncClient, SyncMutation, SyncState
 from server.sync.registry import EntitySpec, spec_for, specs
-from server.unit_of_work import checkpoint, deferred_flushes, note, on_version, savepoint
+from server.unit_of_work import (
+    checkpoint,
+    deferred_flushes,
+    insert_rows,
+    note,
+    on_version,
+    savepoint,
+    version_now,
+)
 
 
 class ResetRequired(DomainError):
@@ -348,6 +356,7 @@ class _Batch:
         self.last_applied = client.last_mutation_id
         self.last_sent = client.last_mutation_id
         self.absent: set[tuple[str, str]] = set()  # not in the database (at_once)
+        self.loaded: list[Any] = []  # what _load found: the session only holds weak references
         self.group: set[tuple[str, str]] = set()  # records the unwritten group changed
 
     def run(self, mutations: Sequence[Mutation]) -> None:
@@ -375,6 +384,9 @@ class _Batch:
             self.results.append(result)
             self.last_applied = self.last_sent = m.mutation_id
         if self.at_once:
+            # The last group's rows are written with the transaction's version, not
+            # stamped again at commit; push writes nothing after it but bookkeeping.
+            version_now(self.session)
             self._checkpoint()
 
     def _answer_again(self, m: Mutation) -> bool:
@@ -409,6 +421,7 @@ class _Batch:
             if spec is None:
                 continue
             found = spec.get_many(self.session, sorted(ids))
+            self.loaded.extend(found.values())
             self.absent.update((entity, i) for i in ids if i not in found)
 
     def _get(self, spec: EntitySpec, entity_id: str) -> Any:
@@ -551,8 +564,7 @@ def push(
                     "created_at": now,
                 }
             )
-        if stored:
-            s.execute(sa.insert(SyncMutation), stored)
+        insert_rows(s, SyncMutation, stored)
 
     on_version(session, stamp)
     # Acknowledge only what this batch carried: a retry of the first few mutations of a lost
