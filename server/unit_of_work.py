@@ -7,6 +7,9 @@ the transaction's *last* statements, bumps the ``sync_state`` counter, stamps
 the changed rows with the new version and appends their change-log entries.
 The counter row stays locked until commit, so on PostgreSQL a later version can
 never become visible before an earlier one (see DESIGN.md, Sync, point 1).
+A push takes it a little earlier (``version_now``), just before its last flush,
+so the rows of that flush carry it without a second UPDATE; the lock is then
+held until commit the same way.
 """
 
 from __future__ import annotations
