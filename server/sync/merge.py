@@ -313,17 +313,22 @@ def update(
         saw, has = seen[name], theirs[name]
         if isinstance(saw, dict) and isinstance(has, dict):
             seen[name] = {k: saw.get(k) for k in has}
-    mine_n, seen_n, theirs_n = (
-        normal_form(spec, changes),
-        normal_form(spec, seen),
-        normal_form(spec, theirs),
-    )
-    apply = {
-        name: value
-        for name, value in changes.items()
-        if theirs_n[name] == mine_n[name] or (name in seen_n and theirs_n[name] == seen_n[name])
-    }
-    contested = [name for name in changes if name not in apply]
+    if seen == theirs:
+        # The user saw exactly what the server holds (the common case): every change
+        # applies, whatever the normal forms; no schema needs to read the values.
+        apply, contested = dict(changes), []  # (so the normal forms below are never read)
+    else:
+        mine_n, seen_n, theirs_n = (
+            normal_form(spec, changes),
+            normal_form(spec, seen),
+            normal_form(spec, theirs),
+        )
+        apply = {
+            name: value
+            for name, value in changes.items()
+            if theirs_n[name] == mine_n[name] or (name in seen_n and theirs_n[name] == seen_n[name])
+        }
+        contested = [name for name in changes if name not in apply]
     conflicts: list[str] = []
     if contested and not written_by_others(session, spec, obj, m.base_version, client_id):
         # Only this replica wrote since its base version: the difference is its own doing.
