@@ -416,7 +416,7 @@ class _Batch:
         by_entity: dict[str, set[str]] = {}
         for m in mutations:
             by_entity.setdefault(m.entity, set()).add(m.id)
-        for entity, ids in by_entity.items():
+        for entity, ids in sorted(by_entity.items()):  # one lock order for every push
             spec = spec_for(entity)
             if spec is None:
                 continue
