@@ -325,3 +325,34 @@ def test_mixed_entities_and_references_in_one_batch(ctx: AppContext, admin: Api)
     assert _audit(ctx, kept) == ["create", "update", "update"]
     stored = [m for m, _, _ in _stored(ctx, rep.client_id)]
     assert stored == list(range(1, refused[-1]["mutation_id"] + 1))
+
+
+def test_a_record_and_one_pointing_to_it_edited_in_one_batch(ctx: AppContext, admin: Api) -> None:
+    """Loading the batch's deals (with their customer) must not unload what the batch's
+    customers were loaded with (their addresses)."""
+    rep = Replica(admin)
+    cid, did = new_id(), new_id()
+    rep.push(
+        _customer(rep, cid),
+        rep.mutation(
+            entity="deal", op="create", id=did, data={"title": "D", "client_id": cid, "value": 1}
+        ),
+    )
+    res = rep.push(
+        _notes(rep, cid, "with its deal"),
+        rep.mutation(
+            entity="deal", op="command", id=did, command="move_stage", args={"stage": "PROPOSAL"}
+        ),
+        rep.mutation(
+            entity="customer",
+            op="update",
+            id=cid,
+            changes={"address": {"city": "Odesa"}},
+            base={"address": None},
+        ),
+    )
+    assert [r["status"] for r in res["results"]] == ["applied"] * 3, res
+    got = admin.get(f"/api/v1/customers/{cid}").json()
+    assert got["notes"] == "with its deal" and got["address"]["city"] == "Odesa"
+    assert _audit(ctx, cid) == ["create", "update", "update"]
+    assert _audit(ctx, did) == ["create", "move_stage"]
