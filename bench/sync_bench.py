@@ -18,7 +18,10 @@ own ``desktop.core`` SyncClient and Replica:
    PouchDB 9 replicating the same documents over HTTP from an express-pouchdb
    peer into an empty LevelDB database (bench/pouchdb_peer.py; installed with
    npm into --pouch-dir; skipped with a message when node is missing);
-2. push throughput of ``--edits`` queued edits (mutations/s);
+2. push throughput of ``--edits`` queued edits (mutations/s), next to the raw
+   cost of the same UPDATEs measured in the same run: ``UPDATE customers SET
+   notes = ?`` through executemany straight into the server database, one
+   transaction per batch of the push's size;
 3. edit-to-visible latency: replica A edits and pushes, replica B's run loop is
    woken by /api/v1/sync/events and pulls; time from the edit until B shows it.
    On PostgreSQL A and B talk to two different server processes (A to the
@@ -77,6 +80,7 @@ from server.db import make_engine  # noqa: E402
 ADMIN_EMAIL = "admin@skeleton.local"
 ADMIN_PASSWORD = "bench-password-123"
 PAGE = 2000  # the largest pull page the server serves
+PUSH_BATCH = 500  # the largest batch the server takes
 
 
 # ---------------------------------------------------------------- the raw floor
@@ -161,20 +165,34 @@ def raw_floor(url: str, path: Path) -> tuple[int, float]:
     return rows, elapsed
 
 
-# ---------------------------------------------------------------- the replicas
-
-
-def load() -> str:
-    return f"load {os.getloadavg()[0]:.2f}"
+def push_floor(url: str, edits: list[tuple[str, str]], batch: int) -> float:
+    """Seconds for the same note edits as plain UPDATEs: executemany, one transaction per batch."""
+    engine = make_engine(url)
+    table = Customer.__table__
+    stmt = sa.update(table).where(table.c.id == sa.bindparam("cid")).values(notes=sa.bindparam("n"))
+    start = time.perf_counter()
+    for i in range(0, len(edits), batch):
+        with engine.begin() as conn:
+            conn.execute(stmt, [{"cid": cid, "n": n} for cid, n in edits[i : i + batch]])
+    elapsed = time.perf_counter() - start
+    engine.dispose()
+    return elapsed
 
 
 def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) a process has used so far, from /proc (0 where there is none)."""
+    """CPU time a process has used so far (Linux /proc; 0 elsewhere): work, whatever the load."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# ---------------------------------------------------------------- the replicas
+
+
+def load() -> str:
+    return f"load {os.getloadavg()[0]:.2f}"
 
 
 class Cpu:
@@ -456,11 +474,21 @@ def main() -> None:
             a = client("a.sqlite3")
             ids = [c["id"] for c in a.replica.list(entity="customer")]
             queue_edits(a.replica, ids, args.edits, "bench edit")
-            t0 = time.perf_counter()
-            pushed = a.push_pending(batch_size=500)
+            t0, cpu0, own0 = time.perf_counter(), cpu_seconds(proc.pid), time.process_time()
+            pushed = a.push_pending(batch_size=PUSH_BATCH)
             push_s = time.perf_counter() - t0
+            server_cpu, client_cpu = cpu_seconds(proc.pid) - cpu0, time.process_time() - own0
             print(
-                f"push             {pushed:>8} mutations in {push_s:6.2f} s = {pushed / push_s:>9,.0f} mutations/s",
+                f"push             {pushed:>8} mutations in {push_s:6.2f} s = {pushed / push_s:>9,.0f} mutations/s "
+                f"(CPU per mutation: server {server_cpu / pushed * 1e6:.0f} us, "
+                f"client {client_cpu / pushed * 1e6:.0f} us)",
+                flush=True,
+            )
+            edits = [(ids[i % len(ids)], f"floor edit {i}") for i in range(args.edits)]
+            floor_s = push_floor(url, edits, PUSH_BATCH)
+            print(
+                f"raw UPDATEs      {len(edits):>8} rows      in {floor_s:6.2f} s = {len(edits) / floor_s:>9,.0f} rows/s "
+                f"-> push is {(len(edits) / floor_s) / (pushed / push_s):.1f}x slower than the floor",
                 flush=True,
             )
             t0 = time.perf_counter()

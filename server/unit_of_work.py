@@ -19,14 +19,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session, UOWTransaction, attributes
+from sqlalchemy.orm.base import PassiveFlag
 
+from common.ids import new_id
 from server.audit.models import AuditRecord
-from server.db import DATABASE, Database
+from server.db import DATABASE, Database, utcnow
 from server.sync.models import VERSION_CHANNEL, ChangeLog, SyncedMixin, SyncState
 
 _CHANGES = "crm_changes"
@@ -123,15 +125,18 @@ def _track_flush(session: Session, _ctx: UOWTransaction) -> None:
             }
             changes[_key(obj)] = Change(obj=obj, op="create", fields=created)
     for obj in session.dirty:
-        if not isinstance(obj, SyncedMixin) or not session.is_modified(obj):
+        if not isinstance(obj, SyncedMixin):
             continue
         state = sa.inspect(obj)
+        touched = state.committed_state  # what was set since the row was loaded or flushed
+        if not touched:
+            continue
         redact = type(obj).__audit_redact__
         diff: dict[str, tuple[Any, Any]] = {}
         for a in state.mapper.column_attrs:
-            if a.key in ("version", "updated_at"):
+            if a.key not in touched or a.key in ("version", "updated_at"):
                 continue
-            hist = state.attrs[a.key].history
+            hist = state.get_history(a.key, PassiveFlag.PASSIVE_NO_INITIALIZE)
             if not hist.added and not hist.deleted:
                 continue
             before = hist.deleted[0] if hist.deleted else None
@@ -195,85 +200,177 @@ def savepoint(session: Session) -> Iterator[None]:
 
 
 def _write_audit(session: Session) -> None:
-    """Write audit records for the changes noted so far; the change log still comes at commit."""
+    """Write audit records for the changes noted so far; the change log still comes at commit.
+
+    One multi-row INSERT, whatever the number of records.
+    """
     actor = get_actor(session)
+    rows: list[dict[str, Any]] = []
     for ch in _changes(session).values():
         if ch.audited and not ch.fields and not ch.action:
             continue
-        session.add(
-            AuditRecord(
-                actor_id=actor,
-                action=ch.action or ("update" if ch.op == "created" else ch.op),
-                entity=type(ch.obj).__entity__,
-                entity_id=ch.obj.id,  # type: ignore[attr-defined]
-                changes=ch.fields,
-            )
+        rows.append(
+            {
+                "id": new_id(),
+                "created_at": utcnow(),
+                "actor_id": actor,
+                "action": ch.action or ("update" if ch.op == "created" else ch.op),
+                "entity": type(ch.obj).__entity__,
+                "entity_id": ch.obj.id,  # type: ignore[attr-defined]
+                "changes": ch.fields,
+            }
         )
         ch.audited, ch.action, ch.fields = True, None, {}
         if ch.op == "create":
             ch.op = "created"  # later edits in this transaction are updates of it
+    if rows:
+        insert_rows(session, AuditRecord, rows)
 
 
-def on_version(session: Session, callback: Callable[[Session, int], None]) -> None:
-    """Call ``callback(session, version)`` inside commit, once this transaction has its version."""
+def insert_rows(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` (dicts of column values) in as few statements as the driver allows.
+
+    Asking for the primary key back makes SQLAlchemy send them as multi-row VALUES
+    batches ("insertmanyvalues") on every engine, not one statement per row.
+    """
+    if not rows:
+        return
+    table = cast(sa.Table, model.__table__)
+    session.execute(sa.insert(table).returning(*table.primary_key.columns), rows)
+
+
+def checkpoint(session: Session) -> None:
+    """Flush, and write one audit record per record changed since the last one.
+
+    What a savepoint's end does, without the savepoint: a push applying several
+    mutations at once calls it after each group of mutations of distinct records,
+    so each mutation still has its own audit record.
+    """
+    type(session).flush(session)  # a real flush, also inside ``deferred_flushes``
+    _write_audit(session)
+
+
+@contextmanager
+def deferred_flushes(session: Session) -> Iterator[None]:
+    """Inside the block, explicit ``session.flush()`` calls (the services') wait.
+
+    Autoflush still runs before every query, so a query always sees the block's
+    writes; only the flushes services make at the end of each write are held
+    back, and the block's pending writes go out together at the next query,
+    ``checkpoint`` or the end of the block (the unit of work batches the
+    statements). A write the database refuses then fails at that later flush,
+    not inside the service call that made it: the caller must be able to undo
+    and redo the whole block (a push replays its batch one mutation at a time).
+    New objects get their defaults (a generated id, ``created_at``) only then.
+    """
+    flush, autoflush = session.flush, session._autoflush
+    depth = {"auto": 0}
+
+    def held_flush(objects: Any = None) -> None:
+        if depth["auto"]:
+            flush(objects)
+
+    def real_autoflush() -> None:
+        depth["auto"] += 1
+        try:
+            autoflush()
+        finally:
+            depth["auto"] -= 1
+
+    session.flush = held_flush  # type: ignore[method-assign]
+    session._autoflush = real_autoflush  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        del session.flush
+        del session._autoflush
+    session.flush()
+
+
+def on_version(session: Session, callback: Callable[[Session, int | None], None]) -> None:
+    """Call ``callback(session, version)`` inside commit, once this transaction has its version.
+
+    ``version`` is None when the transaction changed no synced record (it gets none);
+    the callback runs all the same, just before the commit.
+    """
     session.info.setdefault(_ON_VERSION, []).append(callback)
+
+
+def _bump(session: Session) -> int:
+    """The next version; the counter's row stays locked until the transaction ends."""
+    with session.no_autoflush:
+        version = session.execute(
+            sa.update(SyncState)
+            .where(SyncState.id == 1)
+            .values(version=SyncState.version + 1)
+            .returning(SyncState.version)
+        ).scalar_one()
+        if session.get_bind().dialect.name == "postgresql":
+            # Delivered by PostgreSQL at commit (never on rollback) to every process's listener.
+            session.execute(sa.select(sa.func.pg_notify(VERSION_CHANNEL, str(version))))
+        return version
 
 
 def commit(session: Session) -> int | None:
     """Flush, write audit and change log, commit. Returns the new sync version, if any."""
     session.flush()
     changes = list(_changes(session).values())
+    callbacks = session.info.pop(_ON_VERSION, [])
     version: int | None = None
-    if changes:
-        session.info[_FINALIZING] = True
-        try:
+    session.info[_FINALIZING] = True
+    try:
+        if changes:
             _write_audit(session)
             session.flush()
             # From here on: the last statements of the transaction, under the counter's row lock.
-            version = session.execute(
-                sa.update(SyncState)
-                .where(SyncState.id == 1)
-                .values(version=SyncState.version + 1)
-                .returning(SyncState.version)
-            ).scalar_one()
-            if session.get_bind().dialect.name == "postgresql":
-                # Delivered by PostgreSQL at commit (never on rollback) to every process's listener.
-                session.execute(sa.select(sa.func.pg_notify(VERSION_CHANNEL, str(version))))
-            for ch in changes:
-                cls = type(ch.obj)
-                entity_id = ch.obj.id  # type: ignore[attr-defined]
-                if ch.op != "delete":
-                    table = cls.__table__  # type: ignore[attr-defined]
-                    values: dict[str, Any] = {"version": version}
-                    if "updated_at" in table.c:
-                        values["updated_at"] = table.c.updated_at  # keep it: stamping is no edit
-                    session.execute(
-                        sa.update(table).where(table.c.id == entity_id).values(**values)
-                    )
-                    attributes.set_committed_value(ch.obj, "version", version)
-                session.add(
-                    ChangeLog(
-                        version=version,
-                        entity=cls.__entity__,
-                        entity_id=entity_id,
-                        op="delete" if ch.op == "delete" else "upsert",
-                        fields=ch.changed_fields(),
-                    )
-                )
-            session.flush()
-            for callback in session.info.get(_ON_VERSION, []):
-                callback(session, version)
-            session.flush()
-        finally:
-            session.info.pop(_FINALIZING, None)
-            session.info.pop(_CHANGES, None)
-            session.info.pop(_ON_VERSION, None)
-    session.info.pop(_ON_VERSION, None)
+            version = _bump(session)
+            _stamp(session, changes, version)
+        for callback in callbacks:
+            callback(session, version)
+        session.flush()
+    finally:
+        session.info.pop(_FINALIZING, None)
+        session.info.pop(_CHANGES, None)
     session.commit()
     db = session.info.get(DATABASE)
     if version is not None and isinstance(db, Database):
         db.committed(version)  # this process's open event streams wake at once
     return version
+
+
+_STAMP_CHUNK = 500  # ids per UPDATE ... WHERE id IN (...)
+
+
+def _stamp(session: Session, changes: list[Change], version: int) -> None:
+    """Give every changed row ``version`` (one UPDATE per table and chunk of ids) and its
+    change-log entry (one multi-row INSERT)."""
+    to_stamp: dict[Any, list[str]] = {}
+    log: list[dict[str, Any]] = []
+    now = utcnow()
+    for ch in changes:
+        cls = type(ch.obj)
+        entity_id = ch.obj.id  # type: ignore[attr-defined]
+        if ch.op != "delete":
+            to_stamp.setdefault(cls.__table__, []).append(entity_id)  # type: ignore[attr-defined]
+            attributes.set_committed_value(ch.obj, "version", version)
+        log.append(
+            {
+                "version": version,
+                "entity": cls.__entity__,
+                "entity_id": entity_id,
+                "op": "delete" if ch.op == "delete" else "upsert",
+                "changed_at": now,
+                "fields": ch.changed_fields(),
+            }
+        )
+    for table, ids in to_stamp.items():
+        values: dict[str, Any] = {"version": version}
+        if "updated_at" in table.c:
+            values["updated_at"] = table.c.updated_at  # keep it: stamping is no edit
+        for start in range(0, len(ids), _STAMP_CHUNK):
+            chunk = ids[start : start + _STAMP_CHUNK]
+            session.execute(sa.update(table).where(table.c.id.in_(chunk)).values(**values))
+    insert_rows(session, ChangeLog, log)
 
 
 @contextmanager

@@ -40,6 +40,7 @@ import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from common.ids import new_id
 from common.sync import Mutation, Row
 from server.audit.models import AuditRecord
 from server.auth.principal import Principal
@@ -242,6 +243,7 @@ def _conflict(
 ) -> str:
     by, at = _last_writer(session, spec, entity_id)
     record = SyncConflict(
+        id=new_id(),  # known now: a push applying mutations together flushes later
         entity=spec.entity,
         entity_id=entity_id,
         field=field,
@@ -255,7 +257,7 @@ def _conflict(
     )
     session.add(record)
     session.flush()
-    return record.id
+    return str(record.id)
 
 
 @dataclass
@@ -348,16 +350,6 @@ def update(
         saw, has = seen[name], theirs[name]
         if isinstance(saw, dict) and isinstance(has, dict):
             seen[name] = {k: saw.get(k) for k in has}
-    mine_n, seen_n, theirs_n = (
-        normal_form(spec, changes),
-        normal_form(spec, seen),
-        normal_form(spec, theirs),
-    )
-    apply = {
-        name: value
-        for name, value in changes.items()
-        if theirs_n[name] == mine_n[name] or (name in seen_n and theirs_n[name] == seen_n[name])
-    }
     if (
         spec.never_merge is not None
         and spec.never_merge(obj)
@@ -365,6 +357,11 @@ def update(
     ):
         # An issued document someone else changed since the user saw it: nothing of this
         # edit is merged into it; each field it would change waits for the user's choice.
+        mine_n, seen_n, theirs_n = (
+            normal_form(spec, changes),
+            normal_form(spec, seen),
+            normal_form(spec, theirs),
+        )
         return [
             _conflict(
                 session,
@@ -380,7 +377,22 @@ def update(
             for name in changes
             if theirs_n[name] != mine_n[name]
         ]
-    contested = [name for name in changes if name not in apply]
+    if seen == theirs:
+        # The user saw exactly what the server holds (the common case): every change
+        # applies, whatever the normal forms; no schema needs to read the values.
+        apply, contested = dict(changes), []  # (so the normal forms below are never read)
+    else:
+        mine_n, seen_n, theirs_n = (
+            normal_form(spec, changes),
+            normal_form(spec, seen),
+            normal_form(spec, theirs),
+        )
+        apply = {
+            name: value
+            for name, value in changes.items()
+            if theirs_n[name] == mine_n[name] or (name in seen_n and theirs_n[name] == seen_n[name])
+        }
+        contested = [name for name in changes if name not in apply]
     conflicts: list[str] = []
     if contested:
         # A field only this replica wrote since its base version: the difference is its own

@@ -7,13 +7,14 @@ push calls — the same service functions the REST endpoints use.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from common.sync import Row
 from server.auth.principal import Principal
@@ -99,6 +100,27 @@ class EntitySpec:
             populate_existing=True,
             with_for_update={"of": self.model},
         )
+
+    def get_many(self, session: Session, ids: Sequence[str]) -> dict[str, Any]:
+        """The records with these ids (children loaded, locked like ``get``), one query a chunk.
+
+        Those the session already holds are expired first, so the query reads them
+        afresh. Not ``populate_existing``: it would also refresh the related records the
+        query brings along (a deal's customer) and unload their children (its addresses).
+        """
+        for entity_id in ids:
+            held = session.identity_map.get(identity_key(self.model, entity_id))
+            if held is not None:
+                session.expire(held)
+        found: dict[str, Any] = {}
+        for start in range(0, len(ids), 500):
+            query = (
+                self.select()
+                .where(self.model.id.in_(ids[start : start + 500]))
+                .with_for_update(of=self.model)
+            )
+            found.update((obj.id, obj) for obj in session.scalars(query))
+        return found
 
     def select(self) -> sa.Select[Any]:
         return sa.select(self.model).options(*self.load_options)

@@ -37,7 +37,14 @@ from server.sync import merge
 from server.sync.cursor import Cursor, CursorCodec, MalformedCursor, UnknownCursor, fingerprint
 from server.sync.models import ChangeLog, SyncClient, SyncMutation, SyncState
 from server.sync.registry import EntitySpec, spec_for, specs
-from server.unit_of_work import note, on_version, savepoint
+from server.unit_of_work import (
+    checkpoint,
+    deferred_flushes,
+    insert_rows,
+    note,
+    on_version,
+    savepoint,
+)
 
 
 class ResetRequired(DomainError):
@@ -331,161 +338,266 @@ def _same_edit_elsewhere(session: Session, client_id: str, m: Mutation) -> SyncM
     )
 
 
+class _Replay(Exception):
+    """A mutation of a batch applied at once failed: undo the batch, apply it one at a time."""
+
+
+_REFUSED_BY_DATABASE = (IntegrityError, DataError)
+
+
+def _refusal(exc: Exception) -> ErrorBody:
+    """The error body of a mutation that raised ``exc`` (a domain, schema or database refusal)."""
+    if isinstance(exc, DomainError):
+        return _error(exc)
+    if isinstance(exc, ValidationError):
+        return _error(ValidationFailed(validation_details(exc.errors())))
+    # The database refused this one mutation (a unique key a race got past, a value it
+    # cannot store): reject it so the queue moves on.
+    if isinstance(exc, IntegrityError):
+        return _error(Conflict("The change conflicts with existing data"))
+    return _error(ValidationFailed({"data": "A value cannot be stored"}))
+
+
+class _Batch:
+    """One pass over a push's mutations, in order.
+
+    ``at_once`` (the common path): the batch's records are loaded up front, one query
+    per entity; the services' flushes are held back so each group of mutations of
+    distinct records is written together (``checkpoint``: one flush, one audit record
+    per mutation); no savepoint per mutation. The first mutation that fails raises
+    ``_Replay``: the caller undoes the pass and runs it again one mutation at a time,
+    each in its own savepoint, so the failing one is refused alone.
+    """
+
+    def __init__(
+        self, session: Session, principal: Principal, client: SyncClient, *, at_once: bool
+    ) -> None:
+        self.session, self.principal, self.client_id = session, principal, client.id
+        self.at_once = at_once
+        self.results: list[MutationResult] = []
+        self.fresh: list[tuple[Mutation, MutationResult]] = []
+        self.created: dict[str, list[tuple[str, MutationResult]]] = {}  # entity -> (id, result)
+        self.earlier: dict[tuple[str, str], merge.Earlier] = {}  # (entity, id) -> later bases
+        self.last_applied = client.last_mutation_id
+        self.last_sent = client.last_mutation_id
+        self.absent: set[tuple[str, str]] = set()  # not in the database (at_once)
+        self.loaded: list[Any] = []  # what _load found: the session only holds weak references
+        self.group: set[tuple[str, str]] = set()  # records the unwritten group changed
+
+    def run(self, mutations: Sequence[Mutation]) -> None:
+        if self.at_once:
+            self._load([m for m in mutations if m.mutation_id > self.last_applied])
+        for m in mutations:
+            if m.mutation_id <= self.last_applied:
+                if not self._answer_again(m):
+                    break  # acknowledge what came before; the next push starts with this one
+                continue
+            if m.mutation_id != self.last_applied + 1:
+                expected = self.last_applied + 1
+                raise Conflict(
+                    f"Mutation {m.mutation_id} is out of order; the server expects {expected}",
+                    details={"mutation_id": f"expected {expected}"},
+                )
+            about = self.earlier.setdefault((m.entity, m.id), merge.Earlier())
+            result = self._apply(m, about)
+            spec = spec_for(m.entity)
+            if result.status == "rejected" and m.op == "update" and spec is not None:
+                merge.refused(spec, m, about)
+            if m.op == "create" and result.status == "applied":
+                self.created.setdefault(m.entity, []).append((m.id, result))
+            self.fresh.append((m, result))
+            self.results.append(result)
+            self.last_applied = self.last_sent = m.mutation_id
+        if self.at_once:
+            # The version is taken at commit, after this last flush: taking it before
+            # (so the rows carry it without a second UPDATE) would hold the counter's lock
+            # while the flush may wait on a row another writer holds — a deadlock on
+            # PostgreSQL, answered as an error. One more UPDATE per table is cheaper.
+            self._checkpoint()
+
+    def _answer_again(self, m: Mutation) -> bool:
+        """A mutation the server already has: its stored result (False: another edit's id)."""
+        stored = self.session.get(SyncMutation, (self.client_id, m.mutation_id))
+        if stored is None or not _same_edit(stored, m):
+            stored = _same_edit_elsewhere(self.session, self.client_id, m)
+        if stored is None:
+            if self.results:
+                return False
+            expected = self.last_applied + 1
+            raise Conflict(
+                f"Mutation {m.mutation_id} is not the edit this server holds under that id "
+                f"(was this replica restored from an older copy?); the server expects {expected}",
+                details={"mutation_id": f"expected {expected}"},
+            )
+        answer = MutationResult.model_validate(stored.result)
+        answer.mutation_id = m.mutation_id  # (the same edit, stored under another id)
+        if m.op == "create" and answer.data is not None:
+            self.earlier.setdefault((m.entity, m.id), merge.Earlier()).made = answer.data
+        self.results.append(answer)
+        self.last_sent = m.mutation_id
+        return True
+
+    def _load(self, mutations: Sequence[Mutation]) -> None:
+        """Every record the batch names, one query per entity (locked, children loaded)."""
+        by_entity: dict[str, set[str]] = {}
+        for m in mutations:
+            by_entity.setdefault(m.entity, set()).add(m.id)
+        for entity, ids in sorted(by_entity.items()):  # one lock order for every push
+            spec = spec_for(entity)
+            if spec is None:
+                continue
+            found = spec.get_many(self.session, sorted(ids))
+            self.loaded.extend(found.values())
+            self.absent.update((entity, i) for i in ids if i not in found)
+
+    def _get(self, spec: EntitySpec, entity_id: str) -> Any:
+        if not self.at_once:
+            return spec.get(self.session, entity_id)
+        if (spec.entity, entity_id) in self.absent:
+            return None  # not there when the batch began, and not made by it since
+        # Loaded by _load (or made earlier in the batch): the session has it, no query.
+        return self.session.get(spec.model, entity_id, options=list(spec.load_options))
+
+    def _checkpoint(self) -> None:
+        try:
+            checkpoint(self.session)
+        except _REFUSED_BY_DATABASE as exc:
+            raise _Replay from exc
+        self.group.clear()
+
+    def _apply(self, m: Mutation, earlier: merge.Earlier) -> MutationResult:
+        spec = spec_for(m.entity)
+        try:
+            if spec is None:
+                raise BadRequest(
+                    f"Unknown entity {m.entity!r}", details={"entity": "Not a synced entity"}
+                )
+            if spec.write_permission is not None and not self.principal.can(spec.write_permission):
+                raise Forbidden(f"Missing permission: {spec.write_permission}")
+        except DomainError as exc:  # refused before it touched anything
+            return MutationResult(mutation_id=m.mutation_id, status="rejected", error=_error(exc))
+        try:
+            if self.at_once:
+                key = (m.entity, m.id)
+                # A record changed twice in one group would get one audit record for both
+                # edits; a delete checks references, which must see every earlier write.
+                if key in self.group or m.op == "delete":
+                    self._checkpoint()
+                self.group.add(key)
+                conflicts = self._dispatch(spec, m, earlier)
+            else:
+                with savepoint(self.session):
+                    conflicts = self._dispatch(spec, m, earlier)
+        except (DomainError, ValidationError, *_REFUSED_BY_DATABASE) as exc:
+            if self.at_once:
+                raise _Replay from exc
+            # Its savepoint is rolled back. Anything else (the database is down) fails the
+            # batch and acknowledges nothing.
+            return MutationResult(mutation_id=m.mutation_id, status="rejected", error=_refusal(exc))
+        if m.op == "create":
+            self.absent.discard((m.entity, m.id))
+        status = "conflict" if conflicts else "applied"
+        return MutationResult(mutation_id=m.mutation_id, status=status, conflicts=conflicts)
+
+    def _dispatch(self, spec: EntitySpec, m: Mutation, earlier: merge.Earlier) -> list[str]:
+        session, principal = self.session, self.principal
+        if m.op == "create":
+            if spec.create is None:
+                raise BadRequest(f"{spec.entity} records cannot be created by sync")
+            if self._get(spec, m.id) is not None:
+                raise Conflict(
+                    "A record with this id already exists", details={"id": "Already exists"}
+                )
+            data = m.data or {}
+            refused = spec.refused_on_create(data)
+            if refused:
+                raise ValidationFailed(dict.fromkeys(refused, "Set by the server"))
+            spec.create(session, principal, m.id, data)
+            return []
+        obj = self._get(spec, m.id)
+        if m.op == "update":
+            if spec.update is None:
+                raise BadRequest(f"{spec.entity} records cannot be changed by sync")
+            conflicts = merge.update(session, principal, spec, obj, m, self.client_id, earlier)
+            if obj is not None:
+                # The replica shows what the user typed until it pulls the server's row. An
+                # update the server takes may still change nothing (it normalises "+1 555 0100"
+                # to the "+15550100" it holds): the row must be sent again all the same.
+                note(session, obj)
+            return conflicts
+        if m.op == "delete":
+            if spec.delete is None:
+                raise BadRequest(f"{spec.entity} records cannot be deleted by sync")
+            return merge.delete(session, principal, spec, obj, m, self.client_id)
+        command = spec.commands.get(m.command or "")
+        if command is None:
+            raise BadRequest(
+                f"Unknown command {m.command!r} for {spec.entity}", details={"command": "Unknown"}
+            )
+        if obj is None:
+            raise NotFound(f"{spec.entity} not found")
+        command(session, principal, obj, m.args or {})
+        return []
+
+
 def push(
     *, session: Session, principal: Principal, data: PushRequest, dialect: str
 ) -> PushResponse:
-    """Apply a batch of mutations in order, each at most once; rejected ones are acknowledged too."""
+    """Apply a batch of mutations in order, each at most once; rejected ones are acknowledged too.
+
+    The batch is applied at once (see ``_Batch``) in one savepoint; if any of its
+    mutations fails, that savepoint is rolled back and the batch applied again one
+    mutation at a time, so a refused mutation changes nothing and the others apply.
+    """
     client = _client(session, principal, data.client_id, dialect)
-    results: list[MutationResult] = []
-    fresh: list[tuple[SyncMutation, MutationResult]] = []
-    created: dict[str, list[tuple[str, MutationResult]]] = {}  # entity -> (id, result)
-    earlier: dict[tuple[str, str], merge.Earlier] = {}  # (entity, id) -> for later bases
-    last_sent = client.last_mutation_id
-    for m in data.mutations:
-        if m.mutation_id <= client.last_mutation_id:
-            stored = session.get(SyncMutation, (client.id, m.mutation_id))
-            if stored is None or not _same_edit(stored, m):
-                stored = _same_edit_elsewhere(session, client.id, m)
-            if stored is None:
-                if results:
-                    break  # acknowledge what came before; the next push starts with this one
-                expected = client.last_mutation_id + 1
-                raise Conflict(
-                    f"Mutation {m.mutation_id} is not the edit this server holds under that id "
-                    f"(was this replica restored from an older copy?); the server expects {expected}",
-                    details={"mutation_id": f"expected {expected}"},
-                )
-            answer = MutationResult.model_validate(stored.result)
-            answer.mutation_id = m.mutation_id  # (the same edit, stored under another id)
-            if m.op == "create" and answer.data is not None:
-                earlier.setdefault((m.entity, m.id), merge.Earlier()).made = answer.data
-            results.append(answer)
-            last_sent = m.mutation_id
-            continue
-        if m.mutation_id != client.last_mutation_id + 1:
-            raise Conflict(
-                f"Mutation {m.mutation_id} is out of order; the server expects {client.last_mutation_id + 1}",
-                details={"mutation_id": f"expected {client.last_mutation_id + 1}"},
-            )
-        about = earlier.setdefault((m.entity, m.id), merge.Earlier())
-        result = _apply(session, principal, client.id, m, about)
-        spec = spec_for(m.entity)
-        if result.status == "rejected" and m.op == "update" and spec is not None:
-            merge.refused(spec, m, about)
-        if m.op == "create" and result.status == "applied":
-            created.setdefault(m.entity, []).append((m.id, result))
-        row = SyncMutation(
-            client_id=client.id,
-            mutation_id=m.mutation_id,
-            status=result.status,
-            result=result.model_dump(),
-            fingerprint=m.fingerprint(),
-        )
-        session.add(row)
-        fresh.append((row, result))
-        results.append(result)
-        client.last_mutation_id = last_sent = m.mutation_id
+    try:
+        with savepoint(session), deferred_flushes(session):
+            batch = _Batch(session, principal, client, at_once=True)
+            batch.run(data.mutations)
+    except _Replay:
+        batch = _Batch(session, principal, client, at_once=False)
+        batch.run(data.mutations)
+    client.last_mutation_id = batch.last_applied
     client.last_push_at = utcnow()
     session.flush()
+    created, fresh = batch.created, batch.fresh
 
-    def stamp(s: Session, version: int) -> None:
-        # The batch's changes carry this version; keep it with the stored results for retries.
-        # An applied create also gets its record as it stands at this version.
-        for entity, made in created.items():
-            spec = spec_for(entity)
-            assert spec is not None
-            rows = _rows(s, spec, sa.true(), [entity_id for entity_id, _ in made], fresh=True)
-            for entity_id, result in made:
-                obj = rows.get(entity_id)
-                result.data = spec.serialize(obj) if obj is not None else None
-        for row, result in fresh:
+    def stamp(s: Session, version: int | None) -> None:
+        # The batch's changes carry this version; keep it with the stored results for retries
+        # (one multi-row INSERT). An applied create also gets its record as it stands at this
+        # version. No version: the batch changed nothing (every mutation refused or moot).
+        if version is not None:
+            for entity, made in created.items():
+                spec = spec_for(entity)
+                assert spec is not None
+                rows = _rows(s, spec, sa.true(), [entity_id for entity_id, _ in made], fresh=True)
+                for entity_id, result in made:
+                    obj = rows.get(entity_id)
+                    result.data = spec.serialize(obj) if obj is not None else None
+        now = utcnow()
+        stored: list[dict[str, Any]] = []
+        for m, result in fresh:
             if result.status != "rejected":
                 result.version = version
-                row.version = version
-                row.result = result.model_dump()
-        s.flush()
+            stored.append(
+                {
+                    "client_id": client.id,
+                    "mutation_id": m.mutation_id,
+                    "status": result.status,
+                    "version": result.version,
+                    "result": result.model_dump(),
+                    "fingerprint": m.fingerprint(),
+                    "created_at": now,
+                }
+            )
+        insert_rows(s, SyncMutation, stored)
 
     on_version(session, stamp)
     # Acknowledge only what this batch carried: a retry of the first few mutations of a lost
     # batch must not acknowledge the later ones, whose results the replica has not seen yet.
-    return PushResponse(results=results, last_mutation_id=min(last_sent, client.last_mutation_id))
-
-
-def _apply(
-    session: Session, principal: Principal, client_id: str, m: Mutation, earlier: merge.Earlier
-) -> MutationResult:
-    spec = spec_for(m.entity)
-    try:
-        if spec is None:
-            raise BadRequest(
-                f"Unknown entity {m.entity!r}", details={"entity": "Not a synced entity"}
-            )
-        if spec.write_permission is not None and not principal.can(spec.write_permission):
-            raise Forbidden(f"Missing permission: {spec.write_permission}")
-        with savepoint(session):
-            conflicts = _dispatch(session, principal, client_id, spec, m, earlier)
-    except DomainError as exc:
-        return MutationResult(mutation_id=m.mutation_id, status="rejected", error=_error(exc))
-    except ValidationError as exc:
-        err = ValidationFailed(validation_details(exc.errors()))
-        return MutationResult(mutation_id=m.mutation_id, status="rejected", error=_error(err))
-    except (IntegrityError, DataError) as exc:
-        # The database refused this one mutation (a unique key a race got past, a value it
-        # cannot store): its savepoint is rolled back; reject it so the queue moves on.
-        # Anything else (the database is down) fails the batch and acknowledges nothing.
-        refused: DomainError = (
-            Conflict("The change conflicts with existing data")
-            if isinstance(exc, IntegrityError)
-            else ValidationFailed({"data": "A value cannot be stored"})
-        )
-        return MutationResult(mutation_id=m.mutation_id, status="rejected", error=_error(refused))
-    status = "conflict" if conflicts else "applied"
-    return MutationResult(mutation_id=m.mutation_id, status=status, conflicts=conflicts)
-
-
-def _dispatch(
-    session: Session,
-    principal: Principal,
-    client_id: str,
-    spec: EntitySpec,
-    m: Mutation,
-    earlier: merge.Earlier,
-) -> list[str]:
-    if m.op == "create":
-        if spec.create is None:
-            raise BadRequest(f"{spec.entity} records cannot be created by sync")
-        if spec.get(session, m.id) is not None:
-            raise Conflict("A record with this id already exists", details={"id": "Already exists"})
-        data = m.data or {}
-        refused = spec.refused_on_create(data)
-        if refused:
-            raise ValidationFailed(dict.fromkeys(refused, "Set by the server"))
-        spec.create(session, principal, m.id, data)
-        return []
-    obj = spec.get(session, m.id)
-    if m.op == "update":
-        if spec.update is None:
-            raise BadRequest(f"{spec.entity} records cannot be changed by sync")
-        conflicts = merge.update(session, principal, spec, obj, m, client_id, earlier)
-        if obj is not None:
-            # The replica shows what the user typed until it pulls the server's row. An
-            # update the server takes may still change nothing (it normalises "+1 555 0100"
-            # to the "+15550100" it holds): the row must be sent again all the same.
-            note(session, obj)
-        return conflicts
-    if m.op == "delete":
-        if spec.delete is None:
-            raise BadRequest(f"{spec.entity} records cannot be deleted by sync")
-        return merge.delete(session, principal, spec, obj, m, client_id)
-    command = spec.commands.get(m.command or "")
-    if command is None:
-        raise BadRequest(
-            f"Unknown command {m.command!r} for {spec.entity}", details={"command": "Unknown"}
-        )
-    if obj is None:
-        raise NotFound(f"{spec.entity} not found")
-    command(session, principal, obj, m.args or {})
-    return []
+    return PushResponse(
+        results=batch.results, last_mutation_id=min(batch.last_sent, batch.last_applied)
+    )
 
 
 def compact(*, session: Session, older_than: datetime) -> int:
