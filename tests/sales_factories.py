@@ -57,7 +57,12 @@ def invoice_payload(customer_id: str, **overrides: Any) -> Body:
                 "unit_price": 15000,
                 "currency": "USD",
             },
-            {"description": "Software license", "quantity": 1, "unit_price": 5000, "currency": "USD"},
+            {
+                "description": "Software license",
+                "quantity": 1,
+                "unit_price": 5000,
+                "currency": "USD",
+            },
         ],
         **overrides,
     }

@@ -108,6 +108,9 @@ class MainWindow(QMainWindow):
             signal = getattr(page, "status_message", None)
             if signal is not None:
                 signal.connect(lambda text: self.statusBar().showMessage(text, 5000))
+            elsewhere = getattr(page, "open_elsewhere", None)  # a related record of another page
+            if elsewhere is not None:
+                elsewhere.connect(self.open_record)
         self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.sidebar.setMaximumWidth(220)
         splitter = QSplitter()

@@ -314,7 +314,9 @@ class LinesEditor(QWidget):
             taken = self._totals_grid.takeAt(0)
             widget = taken.widget() if taken is not None else None
             if widget is not None:
+                widget.hide()
                 widget.deleteLater()
+        self._total_labels: dict[str, QLabel] = {}
         for n, (label, cents, strong, key) in enumerate(rows):
             name = QLabel(label, self.totals)
             value = QLabel(money_text(locale, cents, self._currency), self.totals)
@@ -328,11 +330,12 @@ class LinesEditor(QWidget):
                 name.setFont(font)
             self._totals_grid.addWidget(name, n, 0)
             self._totals_grid.addWidget(value, n, 1)
+            self._total_labels[key] = value
         self.shown_totals = sums
 
     def total_text(self, key: str) -> str:
         """The text the totals show for ``key`` (subtotal, total, tax_<rate>)."""
-        label = self.totals.findChild(QLabel, f"linesTotal_{key}")
+        label = self._total_labels.get(key)
         return label.text() if label is not None else ""
 
     # ------------------------------------------------------------ the editor interface

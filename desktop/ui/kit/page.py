@@ -103,7 +103,9 @@ class RecordPage(QWidget):
         self.history = history if history is not None else EditHistory(self)
         self.rows = open_list(entity, replica)
         self.model = EntityTableModel(entity, self.rows, self)
-        self.list_view = EntityListView(self.model, settings, self, with_table=self.table_in_list)
+        self.list_view = EntityListView(
+            self.model, settings, self, with_table=self.table_in_list, replica=replica
+        )
         self.form = RecordForm(entity, replica, self)
         self._current_id: str | None = None  # the record in the form (None: new or nothing)
         self._form_open = False
