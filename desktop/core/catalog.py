@@ -65,12 +65,14 @@ ENTITY = Entity(
     filter_hint=_tr("Filter by name, SKU, category"),
     projection=PROJECTION,
     columns=(
-        Column("name", _tr("Name"), width=220),
-        Column("sku", _tr("SKU"), width=110),
-        Column("category_name", _tr("Category"), width=130),
-        Column("unit_price", _tr("Unit price"), "money", currency="currency", width=110),
-        Column("tax_rate", _tr("Tax"), "choice", choices=TAX_CHOICES, sort=None, width=90),
-        Column("status", _tr("Status"), "choice", choices=STATUS_CHOICES, sort="status_rank"),
+        Column("name", _tr("Name"), width=200),
+        Column("sku", _tr("SKU"), width=80),
+        Column("category_name", _tr("Category"), width=110),
+        Column("unit_price", _tr("Unit price"), "money", currency="currency", width=95),
+        Column("tax_rate", _tr("Tax"), "choice", choices=TAX_CHOICES, sort=None, width=80),
+        Column(
+            "status", _tr("Status"), "choice", choices=STATUS_CHOICES, sort="status_rank", width=90
+        ),
     ),
     fields=(
         Field("name", _tr("Name"), required=True, live=True, example="Sample item"),

@@ -163,7 +163,7 @@ STATUS = Status(
     commands=(SEND, CANCEL),
     sql=_SHOWN_STATUS_SQL,
     transitions=TRANSITIONS,
-    width=95,
+    width=85,
 )
 
 
@@ -226,6 +226,7 @@ def as_read(record: Record, customer: Record | None) -> InvoiceRead:
         if any(a.values()):
             address = {
                 **{k: a.get(k) for k in ("street", "city", "region", "postal_code")},
+                "country_id": None,
                 "country_code": a.get("country"),
             }
     data = {
@@ -331,13 +332,15 @@ ENTITY = Entity(
     filter_hint=_tr("Filter by number, customer, notes"),
     projection=PROJECTION,
     columns=(
-        Column("number", _tr("Number"), width=120, empty=_tr("Draft")),
-        Column("customer_name", _tr("Customer"), width=170),
+        Column("number", _tr("Number"), width=100, empty=_tr("Draft")),
+        Column("customer_name", _tr("Customer"), width=130),
         STATUS.column,
-        Column("issue_date", _tr("Issued"), "date", width=90),
-        Column("due_date", _tr("Due"), "date", width=90),
-        Column("total", _tr("Total"), "money", currency="currency", width=110),
-        Column("balance_due", _tr("Balance due"), "money", currency="currency", sort=None),
+        Column("total", _tr("Total"), "money", currency="currency", width=95),
+        Column(
+            "balance_due", _tr("Balance due"), "money", currency="currency", sort=None, width=95
+        ),
+        Column("issue_date", _tr("Issued"), "date", width=75),
+        Column("due_date", _tr("Due"), "date", width=75),
     ),
     fields=FIELDS,
     create=InvoiceCreate,

@@ -57,6 +57,11 @@ class ArgumentsDialog(QDialog):
         self.setWindowTitle(tr(entity, command.label))
         self.editors: dict[str, Any] = {}
         values = command.prefill(record) if command.prefill is not None else {}
+        heading = QLabel(self)
+        heading.setObjectName("argumentsHeading")
+        name = entity.name_of(record) or tr(entity, entity.untitled or entity.label)
+        heading.setText(f"<b>{tr(entity, command.label)}</b> · {name}")
+        self.setMinimumWidth(380)
         form = QFormLayout()
         for field in command.ask:
             editor = make_editor(field, entity, None, self)
@@ -81,6 +86,7 @@ class ArgumentsDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        layout.addWidget(heading)
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)

@@ -91,8 +91,9 @@ class LinesEditor(QWidget):
         )
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(ITEM, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(DESCRIPTION, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((ITEM, 150), (QUANTITY, 60), (PRICE, 90), (TAX, 95), (AMOUNT, 95)):
+        for column, width in ((QUANTITY, 55), (PRICE, 82), (TAX, 85), (AMOUNT, 88)):
             header.resizeSection(column, width)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 16)
@@ -337,6 +338,15 @@ class LinesEditor(QWidget):
         """The text the totals show for ``key`` (subtotal, total, tax_<rate>)."""
         label = self._total_labels.get(key)
         return label.text() if label is not None else ""
+
+    def setEnabled(self, enabled: bool) -> None:  # noqa: N802 - QWidget's
+        """A document whose lines cannot change still shows its totals plainly."""
+        self.table.setEnabled(enabled)
+        self.add_button.setEnabled(enabled)
+        self.remove_button.setEnabled(enabled)
+
+    def isEnabled(self) -> bool:  # noqa: N802 - QWidget's
+        return self.table.isEnabled()
 
     # ------------------------------------------------------------ the editor interface
 
