@@ -500,3 +500,124 @@ def test_the_customer_form_lists_its_orders_and_invoices_with_balances(
     page.open_elsewhere.connect(lambda e, i: opened.append((e, i)))
     boxes["invoice"].table.doubleClicked.emit(model.index(0, 0))
     assert opened == [("invoice", invoice["id"])]
+
+
+# ---------------------------------------------------------------- orders
+
+
+def test_an_order_made_here_moves_by_the_servers_status_command_and_is_invoiced(
+    qtbot: QtBot,
+    admin: Api,
+    catalog: dict[str, Any],
+    sync_client: SyncClient,
+    settings: QSettings,
+    confirmed: list[str],
+) -> None:
+    from desktop.core import orders
+
+    customer = add_customer(admin)
+    sync_client.sync_once()
+    replica = sync_client.replica
+    page = RecordPage(orders.ENTITY, replica, settings=settings)
+    qtbot.addWidget(page)
+    page.resize(1280, 760)
+    page.show()
+    # Given an order made in the form: an item line and a shipping address
+    page.new_record()
+    pick(page.form.editors["customer_id"], "Harbor")
+    add_item_line(lines_editor(page), "Cable", 10)
+    assert lines_editor(page).total_text("total") == "$23.68"  # 19.90 + 19 % (3.781 -> 3.78)
+    qtbot.keyClicks(page.form.editors["shipping_address.city"], "Bremen")
+    assert page.save()
+    made = page._current_id
+    assert made is not None
+    assert cell(page, made, "customer_name") == "Harbor Trading GmbH"
+    assert cell(page, made, "status") == "Draft"
+    # Only Submit and Cancel are offered from draft; each is the server's status command
+    enabled = {n for n, a in page.command_actions.items() if a.isEnabled()}
+    assert enabled == {"submit", "cancel"}
+    page.run_command("submit")
+    assert cell(page, made, "status") == "Submitting…"
+    command = replica.pending()[-1]
+    assert (command.op, command.payload["command"], command.payload["args"]) == (
+        "command",
+        "status",
+        {"status": "pending"},
+    )
+    sync_client.sync_once()
+    page.refresh()
+    assert cell(page, made, "status") == "Pending"
+    on_server = admin.get(f"/api/v1/orders/{made}").json()
+    assert (on_server["status"], on_server["total"]) == ("pending", 2368)
+    assert on_server["shipping_address"]["city"] == "Bremen"
+    assert on_server["customer_id"] == customer["id"]
+
+    # When the address changes after draft, the server gets it whole (it replaces it)
+    page.open_record(made)
+    assert not page.form.editors["lines"].isEnabled()
+    assert page.form.editors["shipping_address.street"].isEnabled()
+    qtbot.keyClicks(page.form.editors["shipping_address.street"], "Am Wall 5")
+    assert page.save()
+    sent = replica.pending()[-1].payload["changes"]["shipping_address"]
+    assert (sent["street"], sent["city"]) == ("Am Wall 5", "Bremen")
+
+    # Confirmed, it can be invoiced: a draft invoice of its lines, made by the server
+    page.run_command("confirm")
+    sync_client.sync_once()
+    page.refresh()
+    assert page.offered_commands(made) == {"ship", "cancel", "invoice"}
+    page.open_record(made)
+    page.run_command("invoice")
+    invoice_id = replica.pending()[-1].payload["args"]["invoice_id"]
+    sync_client.sync_once()
+    invoice = admin.get(f"/api/v1/invoices/{invoice_id}").json()
+    assert (invoice["status"], invoice["total"], invoice["order_id"]) == ("draft", 2368, made)
+    assert admin.get(f"/api/v1/orders/{made}").json()["shipping_address"]["street"] == "Am Wall 5"
+    invoices_list = RecordPage(invoices.ENTITY, replica, settings=settings)
+    qtbot.addWidget(invoices_list)
+    assert cell(invoices_list, invoice_id, "total") == "$23.68"
+
+
+def test_status_colours_come_from_the_palette(
+    page: RecordPage, admin: Api, sync_client: SyncClient
+) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QColor, QGuiApplication, QPalette
+
+    from desktop.ui.kit.model import look_brush
+
+    # Paid reads green and overdue red, dark on a light base and light on a dark one
+    light, dark = QPalette(QColor("#f0f0f0")), QPalette(QColor("#303030"))
+    light.setColor(QPalette.ColorRole.Base, QColor("white"))
+    dark.setColor(QPalette.ColorRole.Base, QColor("#202020"))
+    for look in ("good", "warning"):
+        on_light, on_dark = look_brush(look, light).color(), look_brush(look, dark).color()
+        assert on_light.lightnessF() < 0.5 < on_dark.lightnessF(), look
+    assert look_brush("accent", light) == light.brush(
+        QPalette.ColorGroup.Active, QPalette.ColorRole.Link
+    )
+    # and the list shows each status so: a sent invoice past its due date reads Overdue
+    customer = admin.get("/api/v1/customers").json()["items"][0]
+    made = {}
+    for name, due in (("late", "2020-01-31"), ("draft", None)):
+        r = admin.post(
+            "/api/v1/invoices",
+            json={"customer_id": customer["id"], "due_date": due,
+                  "lines": [{"description": name, "quantity": 1, "unit_price": 100}]},
+        )  # fmt: skip
+        made[name] = r.json()["id"]
+    admin.post(f"/api/v1/invoices/{made['late']}/send")
+    sync_client.sync_once()
+    page.refresh()
+    column = page.model.column("status")
+
+    def status(name: str, role: Qt.ItemDataRole) -> Any:
+        return page.model.index(page.model.row_of(made[name]), column).data(role)  # type: ignore[arg-type]
+
+    assert status("late", Qt.ItemDataRole.DisplayRole) == "Overdue"
+    assert status("late", Qt.ItemDataRole.ForegroundRole) == look_brush("warning")
+    assert status("late", Qt.ItemDataRole.FontRole).bold()
+    muted = QGuiApplication.palette().brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+    assert status("draft", Qt.ItemDataRole.ForegroundRole) == muted
+    page.open_record(made["late"])
+    assert page.command_actions["payments"].isEnabled()  # overdue can still be paid
