@@ -350,7 +350,7 @@ def main() -> None:
     select(catalog, lambda r: r["sku"] == "LIC-200")
     shoot("catalog-list.png")
 
-    orders = sales_page("orders", [430, 730])
+    orders = sales_page("orders", [470, 690])
     select(orders, lambda r: r["status"] == "confirmed")
     shoot("order-form-lines.png")
 

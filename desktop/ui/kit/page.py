@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from PySide6.QtCore import QLocale, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QMessageBox,
     QScrollArea,
@@ -139,6 +139,10 @@ class RecordPage(QWidget):
             ):
                 action = QAction(label, self)
                 action.setObjectName(f"document_{name}")
+                if name == "print":  # Ctrl+P while this page has the focus
+                    action.setShortcut(QKeySequence(QKeySequence.StandardKey.Print))
+                    action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+                    self.addAction(action)
                 action.triggered.connect(lambda _c=False, s=slot: s())
                 self.command_bar.addAction(action)
                 self.document_actions[name] = action
