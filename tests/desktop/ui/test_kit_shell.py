@@ -177,9 +177,7 @@ def test_a_pull_refreshes_only_the_pages_it_concerns(
         )
         refreshed.clear()
         window.on_pulled(["customer"])  # customers, and the deals, orders, invoices naming them
-        qtbot.waitUntil(
-            lambda: sorted(refreshed) == ["customers", "deals", "invoices", "orders"]
-        )
+        qtbot.waitUntil(lambda: sorted(refreshed) == ["customers", "deals", "invoices", "orders"])
         refreshed.clear()
         window.on_pulled(["invoice"])  # invoices, and the customers that list theirs
         qtbot.waitUntil(lambda: sorted(refreshed) == ["customers", "invoices"])
