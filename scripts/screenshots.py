@@ -8,7 +8,14 @@ syncs a fresh replica from it with the real sync client, and saves to
 docs/screenshots/: customers-list.png, customer-form-validation.png,
 deals-pipeline.png, deal-form-client-picker.png, suppliers-list.png (the
 blacklisted supplier open: read-only, with its reason), partners-list.png,
-employees-list.png.
+employees-list.png, catalog-list.png, order-form-lines.png,
+invoice-form-lines.png (a draft made offline: "Draft", no number yet),
+invoice-form-sent.png, invoice-payment-dialog.png, customer-form-invoices.png
+and invoice-pdf-page1.png (the first page of an invoice's PDF, as the desktop's
+Save as PDF writes it, rendered at 150 dpi).
+
+When the demo has no sales documents yet, a few are made through the API
+(``_sales``): catalog items, orders and invoices in several states.
 """
 
 from __future__ import annotations
@@ -36,6 +43,133 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _sales(url: str) -> None:
+    """Catalog items, orders and invoices in several states, unless the demo made some."""
+    from datetime import UTC, datetime, timedelta
+
+    http = httpx.Client(base_url=url, timeout=30)
+    token = http.post("/api/v1/auth/login", json={"email": EMAIL, "password": PASSWORD})
+    http.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
+    if http.get("/api/v1/invoices").json()["total"]:
+        return
+
+    def ok(r: httpx.Response) -> dict[str, object]:
+        if r.status_code >= 300:
+            raise RuntimeError(f"{r.request.method} {r.request.url}: {r.status_code} {r.text}")
+        body: dict[str, object] = r.json()
+        return body
+
+    listed = http.get("/api/v1/customers", params={"limit": 100}).json()["items"]
+    customers = [c for c in listed if c.get("active") and c.get("currency") == "USD"][:6]
+    items = {}
+    categories = {
+        name: str(ok(http.post("/api/v1/catalog/categories", json={"name": name}))["id"])
+        for name in ("Services", "Software", "Hardware")
+    }
+    for sku, name, price, tax, category in (
+        ("SRV-100", "Consulting hour", 15000, None, "Services"),
+        ("SRV-110", "On-site workshop (day)", 120000, "vat_20", "Services"),
+        ("LIC-200", "Analytics license (annual)", 49000, "vat_20", "Software"),
+        ("HW-310", "Barcode scanner", 8990, "vat_19", "Hardware"),
+        ("HW-320", "Label printer", 21900, "vat_19", "Hardware"),
+        ("SUP-400", "Priority support (month)", 9900, None, "Services"),
+    ):
+        body = {
+            "sku": sku,
+            "name": name,
+            "unit_price": price,
+            "currency": "USD",
+            "tax_rate": tax,
+            "category_id": categories[category],
+        }
+        items[sku] = str(ok(http.post("/api/v1/catalog/items", json=body))["id"])
+    http.post(
+        "/api/v1/catalog/items",
+        json={
+            "sku": "HW-300",
+            "name": "Scanner (old model)",
+            "unit_price": 7900,
+            "currency": "USD",
+            "status": "discontinued",
+        },
+    )
+
+    def lines(*picked: tuple[str, int]) -> list[dict[str, object]]:
+        return [{"item_id": items[sku], "quantity": q} for sku, q in picked]
+
+    for n, (status_path, picked) in enumerate(
+        (
+            ([], (("HW-310", 12), ("HW-320", 3))),
+            (["pending", "confirmed"], (("SRV-110", 2), ("LIC-200", 1))),
+            (["pending", "confirmed", "shipped"], (("HW-310", 4),)),
+        )
+    ):
+        customer = customers[n]
+        order = ok(
+            http.post(
+                "/api/v1/orders",
+                json={
+                    "customer_id": customer["id"],
+                    "lines": lines(*picked),
+                    "shipping_address": {
+                        "street": f"{100 + n} Harbor Way",
+                        "city": "Boston",
+                        "state": "MA",
+                        "postal_code": "02110",
+                        "country": "US",
+                    },
+                },
+            )
+        )
+        for status in status_path:
+            ok(http.patch(f"/api/v1/orders/{order['id']}/status", json={"status": status}))
+    today = datetime.now(UTC).date()
+    for n, (after, picked, due) in enumerate(
+        (
+            ("paid", (("SRV-100", 10), ("LIC-200", 1)), 30),
+            ("partly", (("SRV-110", 1), ("SUP-400", 3)), 14),
+            ("sent", (("HW-310", 5), ("HW-320", 1)), 30),
+            ("overdue", (("SRV-100", 6),), -5),
+            ("cancelled", (("SUP-400", 1),), 30),
+            ("draft", (("LIC-200", 2), ("SRV-100", 4)), 30),
+        )
+    ):
+        customer = customers[n % len(customers)]
+        invoice = ok(
+            http.post(
+                "/api/v1/invoices",
+                json={
+                    "customer_id": customer["id"],
+                    "lines": lines(*picked),
+                    "due_date": (today + timedelta(days=max(due, 1))).isoformat(),
+                    "notes": "Thank you for your business",
+                },
+            )
+        )
+        path = f"/api/v1/invoices/{invoice['id']}"
+        if after == "draft":
+            continue
+        if after == "cancelled":
+            http.post(path + "/cancel", json={"reason": "Ordered twice"})
+            continue
+        http.post(path + "/send")
+        if after == "overdue":  # past due: the due date moved back after sending
+            http.patch(path, json={"due_date": (today + timedelta(days=due)).isoformat()})
+        total = http.get(path).json()["total"]
+        if after in ("paid", "partly"):
+            amount = total if after == "paid" else total // 2
+            http.post(
+                path + "/payments",
+                json={
+                    "amount": amount,
+                    "currency": "USD",
+                    "method": "bank_transfer",
+                    "reference": f"TXN-{4810 + n}",
+                },
+            )
+    http.close()
+
+
 def _synced_replica(work: Path) -> tuple[str, Path]:
     """A demo server's data, synced into a fresh replica by the real client."""
     from desktop.core.client import PasswordTokenProvider, SyncClient
@@ -57,6 +191,7 @@ def _synced_replica(work: Path) -> tuple[str, Path]:
                 break
             except httpx.TransportError:
                 time.sleep(0.1)
+        _sales(url)
         tokens = PasswordTokenProvider(url)
         tokens.login(EMAIL, PASSWORD)
         replica = Replica(path)
@@ -76,10 +211,12 @@ def main() -> None:
         QDateTime,
         QEventLoop,
         QLocale,
+        QPoint,
         QSettings,
         Qt,
         QTimer,
     )
+    from PySide6.QtGui import QColor, QPainter
     from PySide6.QtWidgets import QApplication
 
     work = Path(tempfile.mkdtemp(prefix="crm-shots-"))
@@ -165,8 +302,6 @@ def main() -> None:
     popup = picker.completer.popup()
     # The popup is a window of its own: draw it onto the window's picture where it opens.
     picture = window.grab()
-    from PySide6.QtGui import QPainter
-
     painter = QPainter(picture)
     # Where Qt opens it: under the text field, moved left if it would leave the window.
     under = picker.line.mapTo(window, picker.line.rect().bottomLeft())
@@ -194,6 +329,104 @@ def main() -> None:
     party("suppliers", "blacklisted", "suppliers-list.png")
     party("partners", "active", "partners-list.png")
     party("employees", "active", "employees-list.png")
+
+    # Sales: the catalog, an order with its lines, invoices with lines and totals.
+    def sales_page(key: str, sizes: list[int]) -> RecordPage:
+        window.statusBar().clearMessage()
+        window.sidebar.setCurrentRow([s.key for s in window.specs].index(key))
+        window.centralWidget().setSizes([110, 1170])
+        page = window.pages[key]
+        assert isinstance(page, RecordPage)
+        page.splitter.setSizes(sizes)
+        return page
+
+    def select(page: RecordPage, test: object) -> None:
+        model = page.model
+        rows = [model.row_at(r) for r in range(model.rowCount())]
+        row = next(n for n, r in enumerate(rows) if r is not None and test(r))  # type: ignore[operator]
+        page.list_view.table.selectRow(row)
+
+    catalog = sales_page("catalog", [700, 460])
+    select(catalog, lambda r: r["sku"] == "LIC-200")
+    shoot("catalog-list.png")
+
+    orders = sales_page("orders", [470, 690])
+    select(orders, lambda r: r["status"] == "confirmed")
+    shoot("order-form-lines.png")
+
+    # An invoice drafted here, offline: no number yet ("Draft"), its totals computed here.
+    invoices = sales_page("invoices", [510, 650])
+    customer = replica.list(entity="customer")[2]
+    item = {i["sku"]: i for i in replica.list(entity="catalog_item")}
+    replica.create(
+        entity="invoice",
+        data={
+            "customer_id": customer["id"],
+            "currency": "USD",
+            "notes": "Drafted on the road",
+            "lines": [
+                {
+                    "item_id": item["SRV-100"]["id"],
+                    "description": "Consulting hour",
+                    "quantity": 3,
+                    "unit_price": 15000,
+                },
+                {
+                    "item_id": item["HW-320"]["id"],
+                    "description": "Label printer",
+                    "quantity": 1,
+                    "unit_price": 21900,
+                    "tax_rate": "vat_19",
+                },
+            ],
+        },
+    )
+    invoices.refresh()
+    select(invoices, lambda r: r["number"] == "")
+    shoot("invoice-form-lines.png")
+
+    # A sent, partly paid invoice: its lines fixed, its balance due.
+    select(invoices, lambda r: r["status"] == "sent" and r["balance_due"] < r["total"])
+    shoot("invoice-form-sent.png")
+
+    # The payment dialog over it, the balance due filled in.
+    from desktop.core import invoices as invoice_module
+    from desktop.ui.kit.commands import ArgumentsDialog
+
+    current = replica.get(entity="invoice", id=invoices.list_view.current_id())
+    assert current is not None
+    dialog = ArgumentsDialog(invoice_module.ENTITY, invoice_module.PAY, current, window)
+    dialog.editors["reference"].setText("TXN-4822")
+    dialog.show()
+    settle()
+    picture = window.grab()
+    painter = QPainter(picture)
+    painter.fillRect(picture.rect(), QColor(0, 0, 0, 70))
+    corner = QPoint(
+        (window.width() - dialog.width()) // 2, (window.height() - dialog.height()) // 2
+    )
+    painter.drawPixmap(corner, dialog.grab())
+    painter.end()
+    picture.save(str(OUT / "invoice-payment-dialog.png"))
+    print("saved", OUT / "invoice-payment-dialog.png")
+    dialog.close()
+
+    # Its PDF, as Save as PDF writes it (the server's renderer), first page at 150 dpi.
+    pdf = invoices.document()
+    assert pdf is not None
+    from desktop.ui.kit.commands import pdf_pages
+
+    pdf_pages(pdf, 150)[0].save(str(OUT / "invoice-pdf-page1.png"))
+    print("saved", OUT / "invoice-pdf-page1.png")
+
+    # A customer with its orders and invoices (balances) under the form.
+    customers = sales_page("customers", [560, 600])
+    select(customers, lambda r: r.id == current["customer_id"])
+    settle()
+    customers.form_scroll.verticalScrollBar().setValue(
+        customers.form_scroll.verticalScrollBar().maximum()
+    )
+    shoot("customer-form-invoices.png")
     window.shutdown()
 
 

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from common.documents import Company
 from common.sync import PROTOCOL_HEADER, PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse
 from desktop.core.replica import BadPage, PageInfo, Replica
 
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 PULL_PATH = "/api/v1/sync/pull"
 PUSH_PATH = "/api/v1/sync/push"
 EVENTS_PATH = "/api/v1/sync/events"
+COMPANY_PATH = "/api/v1/company"  # the seller printed on invoices
 
 
 class SyncError(Exception):
@@ -342,7 +344,21 @@ class SyncClient:
         """Push, then pull (so the pull brings the server's view of what was just pushed)."""
         self.push_pending()
         self.pull_until_done()
+        self.fetch_company()
         self.replica.mark_synced()
+
+    def fetch_company(self) -> None:
+        """Keep the seller the server names on invoices, so printing works offline too.
+
+        A user who may not read invoices (403) keeps what the replica has.
+        """
+        r = self._send("GET", COMPANY_PATH)
+        if r.status_code != 200:
+            return
+        body = r.json()
+        company = Company(str(body.get("name") or ""), str(body.get("address") or ""))
+        if company.name and company != self.replica.company():
+            self.replica.set_company(company)
 
     # ------------------------------------------------------------ the loop
 

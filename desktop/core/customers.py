@@ -17,6 +17,7 @@ from desktop.core.kit.entity import (
     Entity,
     Field,
     Record,
+    Related,
 )
 from desktop.core.kit.parties import ACTIVE, ADDRESS, PHONE, address_fields, phone_text
 from desktop.core.kit.projection import ListColumn, ListProjection, integer, text
@@ -144,8 +145,17 @@ ENTITY = Entity(
     filters=(ACTIVE.list_filter,),
     commands=ACTIVE.commands,
     status=ACTIVE,
-    depends_on=frozenset({"country"}),
+    depends_on=frozenset({"country", "order", "invoice"}),  # its orders and invoices below
     read=_read,
     to_create=_to_create,
+    related=(
+        Related("order", "customer_id", _tr("Orders"), ("status", "created", "total")),
+        Related(
+            "invoice",
+            "customer_id",
+            _tr("Invoices"),
+            ("number", "status", "due_date", "total", "balance_due"),
+        ),
+    ),
     order=10,
 )

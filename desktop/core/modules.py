@@ -5,17 +5,36 @@ desktop/core/ and one line here; no Qt.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
-from desktop.core import customers, deals, employees, partners, suppliers
+from desktop.core import (
+    catalog,
+    customers,
+    deals,
+    employees,
+    invoices,
+    orders,
+    partners,
+    suppliers,
+)
 from desktop.core.kit.entity import Entity, Ref
-from desktop.core.kit.listing import EntityList
+from desktop.core.kit.listing import EntityList, ListRow
 from desktop.core.kit.lookups import CountryLookup, ListLookup, LookupSource
 from desktop.core.replica import Replica
 
 MODULES: tuple[Entity, ...] = tuple(
     sorted(
-        (customers.ENTITY, deals.ENTITY, suppliers.ENTITY, partners.ENTITY, employees.ENTITY),
+        (
+            customers.ENTITY,
+            deals.ENTITY,
+            suppliers.ENTITY,
+            partners.ENTITY,
+            employees.ENTITY,
+            catalog.ENTITY,
+            orders.ENTITY,
+            invoices.ENTITY,
+        ),
         key=lambda e: e.order,
     )
 )
@@ -27,8 +46,20 @@ def module(entity: str) -> Entity | None:
 
 
 def open_list(entity: Entity, replica: Replica | str | Path) -> EntityList:
-    """The entity's list queries (rows as the user sees them) on their own connection."""
-    return EntityList(entity.projection, replica, adjust=entity.adjust)
+    """The entity's list queries (rows as the user sees them) on their own connection.
+
+    A queued server command is named as the entity declares it (an order's ``status``
+    with ``{"status": "confirmed"}`` is its "confirm"), then the entity's ``adjust`` runs.
+    """
+    adjust = entity.adjust
+
+    def named(row: ListRow) -> ListRow:
+        name = entity.declared(row.pending_command, row.pending_args)
+        if name != row.pending_command:
+            row = replace(row, pending_command=name)
+        return adjust(row) if adjust is not None else row
+
+    return EntityList(entity.projection, replica, adjust=named)
 
 
 def open_lookup(ref: Ref, replica: Replica, language: str) -> LookupSource:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from common.api import CONTROL_CHARACTERS_MESSAGE, has_control_characters
+from common.documents import Company
 from common.ids import new_id
 from common.sync import Mutation, MutationResult, PullResponse
 from desktop.core.kit.projection import PAUSED, rebuild_projections
@@ -399,6 +400,17 @@ class Replica:
     @property
     def last_sync_at(self) -> str | None:
         return self._get_meta("last_sync_at")
+
+    def company(self) -> Company | None:
+        """The seller as the server's settings name it (documents print it); None: not known."""
+        stored = _loads(self._get_meta("company"))
+        if not isinstance(stored, dict) or not stored.get("name"):
+            return None
+        return Company(str(stored["name"]), str(stored.get("address") or ""))
+
+    def set_company(self, company: Company) -> None:
+        with self._tx() as c:
+            self._set_meta(c, "company", _dumps({"name": company.name, "address": company.address}))
 
     def clear_cursor(self) -> None:
         """Forget the cursor: the next pull starts a snapshot (after a 410 reset_required)."""

@@ -108,6 +108,9 @@ class MainWindow(QMainWindow):
             signal = getattr(page, "status_message", None)
             if signal is not None:
                 signal.connect(lambda text: self.statusBar().showMessage(text, 5000))
+            elsewhere = getattr(page, "open_elsewhere", None)  # a related record of another page
+            if elsewhere is not None:
+                elsewhere.connect(self.open_record)
         self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.sidebar.setMaximumWidth(220)
         splitter = QSplitter()
@@ -300,9 +303,14 @@ class MainWindow(QMainWindow):
     def _fill_record_menu(self) -> None:
         self.record_menu.clear()
         actions = getattr(self.current_page(), "command_actions", None) or {}
+        documents = getattr(self.current_page(), "document_actions", None) or {}
         if actions:
             self.record_menu.addActions(list(actions.values()))
-        else:
+        if documents:  # Print, Save as PDF
+            if actions:
+                self.record_menu.addSeparator()
+            self.record_menu.addActions(list(documents.values()))
+        if not actions and not documents:
             self.record_menu.addAction(self.tr("No actions on this page")).setEnabled(False)
 
     def _page_call(self, name: str, *args: Any) -> Any:

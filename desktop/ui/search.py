@@ -23,7 +23,10 @@ ENTITY_ROLE = Qt.ItemDataRole.UserRole + 2
 
 def result_text(entity: Entity, row: ListRow, display: Display) -> str:
     """ "Customer · Acme Corporation — contact@acme.example": type, name, what tells it apart."""
-    title = str(row.values.get(entity.title, "")) or row.id
+    title = str(row.values.get(entity.title, ""))
+    if not title:  # a title the server has not given yet reads as declared ("Draft")
+        column = next((c for c in entity.columns if c.key == entity.title), None)
+        title = tr(entity, column.empty) if column is not None and column.empty else row.id
     detail = next((str(row[c]) for c in entity.search_detail if row[c]), "")
     field = entity.field(entity.title)
     if field is not None and field.kind not in ("text", "email", "phone", "url"):

@@ -16,6 +16,7 @@ from server.catalog.models import Item
 from server.customers.models import Customer
 from server.invoices import service
 from server.invoices.models import Invoice, InvoiceLine, Payment
+from server.invoices.pdf import company_router
 from server.invoices.pdf import router as pdf_router
 from server.invoices.reads import invoice_read
 from server.invoices.sync import SYNC
@@ -87,6 +88,6 @@ RESOURCE = Resource[Invoice](
     ),
     children=(Child(InvoiceLine, service.LOAD[1]), Child(Payment, service.LOAD[2])),
     load=(service.LOAD[0],),
-    routers=(pdf_router,),
+    routers=(pdf_router, company_router),
     tag="Invoices",
 )

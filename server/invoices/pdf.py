@@ -1,10 +1,15 @@
-"""``GET /api/v1/invoices/:id/pdf``: the invoice printed by the one renderer (``common.documents``)."""
+"""``GET /api/v1/invoices/:id/pdf``: the invoice printed by the one renderer (``common.documents``).
+
+``GET /api/v1/company``: the seller those documents name (the server's settings), so a
+desktop prints the same document from its replica, offline too.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, Field
 
 from common.documents import Company, render_invoice
 from server.auth.principal import Principal
@@ -14,6 +19,26 @@ from server.invoices.reads import invoice_read
 from server.openapi import errors
 
 router = APIRouter(prefix="/api/v1/invoices", tags=["Invoices"])
+company_router = APIRouter(prefix="/api/v1/company", tags=["Invoices"])
+
+
+class CompanyRead(BaseModel):
+    """The seller printed on invoices (``CRM_COMPANY_NAME``, ``CRM_COMPANY_ADDRESS``)."""
+
+    name: str
+    address: str = Field(description="Lines separated by \\n")
+
+
+@company_router.get(
+    "",
+    response_model=CompanyRead,
+    responses=errors(401, 403),
+    summary="The seller named on invoices (for printing them from a replica)",
+)
+def company(_: Annotated[Principal, Require("invoices:read")], ctx: CtxDep) -> CompanyRead:
+    return CompanyRead(name=ctx.settings.company_name, address=ctx.settings.company_address)
+
+
 Locale = Literal["en_US", "en_GB", "de_DE", "uk_UA"]
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
+from common.documents import Company
 from desktop.core.kit.listing import ListRow
 from desktop.core.kit.projection import ListProjection
 
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from desktop.core.kit.status import Status
 
 Record = dict[str, Any]
+RecordLookup = Callable[[str, str], Record | None]  # (entity, id) -> the record, or None
 Kind = Literal[
     "text",  # one line; email, phone and url are text with their own placeholder and check
     "email",
@@ -39,6 +41,8 @@ Kind = Literal[
     "status",  # changed by commands (activate, blacklist), never by an edit: a kit.status.Status
     "keyvalue",  # {key: text}, e.g. social media handles
     "ref",  # the id of another record, picked by searching (``ref``)
+    "lines",  # a document's lines ({item_id, description, quantity, unit_price, tax_rate}),
+    # edited inside the form; ``ref`` is the catalog the item picker searches
 ]
 
 
@@ -81,7 +85,14 @@ class Ref:
 
 @dataclass(frozen=True)
 class Command:
-    """A server-decided action on a record (activate, move_stage): queued, confirmed by pull."""
+    """A server-decided action on a record (activate, move_stage): queued, confirmed by pull.
+
+    ``name`` is the declaration's own; the server's command is ``server`` (default: the
+    name) with the fixed ``args`` (an order's "confirm" is ``status`` with
+    ``{"status": "confirmed"}``). A command that needs the user's input (a payment's
+    amount) declares it as ``ask`` fields, shown in a dialog filled in by ``prefill`` from
+    the record and checked with ``schema`` (the server's argument schema) before it is queued.
+    """
 
     name: str
     label: str  # button text
@@ -90,6 +101,21 @@ class Command:
     sets: tuple[str, Any] | None = None  # (column, value) it will set: pending text until it has
     inverse: str | None = None  # the command that takes it back (undo)
     confirm: str = ""  # a question the user answers first (a command that cannot be undone)
+    server: str = ""  # the server's command name ("" : ``name``)
+    args: Mapping[str, Any] = dataclass_field(default_factory=dict, hash=False)  # fixed ones
+    ask: tuple[Field, ...] = dataclass_field(default=(), hash=False)  # given in a dialog
+    prefill: Callable[[Record], Record] | None = None  # the dialog's values from the record
+    schema: type[BaseModel] | None = None  # the arguments' schema (the server's)
+    offered_in: frozenset[Any] | None = None  # the status values it is offered in (None: any)
+    new_id: str = ""  # an argument that names a record the command makes (a fresh UUIDv7)
+
+    @property
+    def wire(self) -> str:
+        return self.server or self.name
+
+    def matches(self, wire: str, args: Mapping[str, Any]) -> bool:
+        """Whether a queued (wire command, args) is this declaration's."""
+        return wire == self.wire and all(args.get(k) == v for k, v in self.args.items())
 
 
 @dataclass(frozen=True)
@@ -115,6 +141,8 @@ class Field:
     follow: Callable[[Any], Any] | None = None  # this field's value for the other's value
     transitions: Callable[[Any], Sequence[Any]] | None = None  # choices allowed after a value
     example: Any = None  # a valid value for the generated tests (default: one made from kind)
+    create_only: bool = False  # set on a new record only (a document's currency)
+    empty: str = ""  # how an empty value reads ("Draft" for a number the server has not given)
 
     @property
     def path(self) -> tuple[str, ...]:
@@ -132,14 +160,35 @@ class Column:
     choices: tuple[Choice, ...] = ()
     sort: str | None = ""  # the sort key ("" : ``key`` itself; None: not sortable)
     width: int = 120
+    empty: str = ""  # how an empty value reads ("Draft")
 
 
 @dataclass(frozen=True)
 class ListFilter:
-    """A combo box above the list: label and value per entry; value None shows every row."""
+    """A filter above the list, on one projection column.
+
+    A combo box of ``options`` (label and value per entry; value None shows every row);
+    with ``ref``, a picker of the record the column points to (empty: every row); with
+    ``dates``, a from/to range of ISO dates (either end open).
+    """
 
     column: str
-    options: tuple[tuple[str, Any], ...]
+    options: tuple[tuple[str, Any], ...] = ()
+    ref: Ref | None = None
+    dates: bool = False
+    label: str = ""  # the placeholder or caption
+
+
+@dataclass(frozen=True)
+class Related:
+    """Another module's records that point at this one, listed under its form (a customer's
+    invoices): the other entity, its projection column holding this record's id, and
+    which of its declared columns to show."""
+
+    entity: str
+    via: str
+    label: str
+    columns: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -170,6 +219,12 @@ class Entity:
     to_create: Callable[[Record], Record] | None = None  # {field name: value} -> create data
     adjust: Callable[[ListRow], ListRow] | None = None  # a row as the user should see it
     order: int = 100  # the page's place in the sidebar
+    whole: frozenset[str] = frozenset()  # nested objects an update sends whole (an address)
+    untitled: str = ""  # the heading of a saved record whose title is empty ("Draft invoice")
+    related: tuple[Related, ...] = ()  # other modules' records listed under the form
+    # The record as a printable document (PDF bytes): (record, a lookup of other records
+    # by (entity, id), the seller, a locale such as "en_US").
+    document: Callable[[Record, RecordLookup, Company, str], bytes] | None = None
 
     def __post_init__(self) -> None:
         names = self.projection.names
@@ -195,6 +250,13 @@ class Entity:
 
     def command(self, name: str) -> Command | None:
         return next((c for c in self.commands if c.name == name), None)
+
+    def declared(self, wire: str | None, args: Mapping[str, Any]) -> str | None:
+        """The declared name of a queued server command (None: not one of this entity's)."""
+        if wire is None:
+            return None
+        found = next((c for c in self.commands if c.matches(wire, args)), None)
+        return found.name if found is not None else wire
 
     @property
     def form_fields(self) -> list[Field]:

@@ -41,6 +41,9 @@ class ListQuery:
     sort: str = ""  # "" : the projection's first sort key
     descending: bool = False
     filters: Mapping[str, Any] = field(default_factory=dict)  # column -> value; None: any
+    # column -> (lowest, highest), both inclusive; None: open at that end. A row whose
+    # column is empty ('') is outside every range with a bound.
+    ranges: Mapping[str, tuple[Any, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +232,15 @@ FROM ({{inner}}) AS p ORDER BY {{outer_order}}"""
                 raise ValueError(f"cannot filter {self.projection.entity} by {name!r}")
             where.append(f"{name} = ?")
             params.append(int(value) if isinstance(value, bool) else value)
+        for name, (low, high) in query.ranges.items():
+            if name not in self.projection.names:
+                raise ValueError(f"cannot filter {self.projection.entity} by {name!r}")
+            if low is not None:
+                where.append(f"{name} >= ?")
+                params.append(low)
+            if high is not None:
+                where.append(f"{name} <= ? AND {name} != ''")
+                params.append(high)
         if after is not None:
             op = "<" if query.descending else ">"
             where.append(f"({sort}, rid) {op} (?, ?)")

@@ -63,6 +63,10 @@ class ListLookup:
         row = self._list.get(value)
         return None if row is None else self._option(row)
 
+    def row(self, value: str) -> ListRow | None:
+        """The chosen record's list row (a catalog item's price and tax rate)."""
+        return self._list.get(value)
+
     def close(self) -> None:
         self._list.close()
 

@@ -33,7 +33,9 @@ from desktop.core.kit.entity import (
 )
 from desktop.core.kit.projection import ColumnType, ListColumn
 
-Look = Literal["plain", "muted", "flagged"]  # flagged: muted, and marked with its reason
+# flagged: muted, and marked with its reason; accent, good and warning: coloured from the
+# palette (its highlight, and a green and a red made to read on its base colour).
+Look = Literal["plain", "muted", "flagged", "accent", "good", "warning"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,9 @@ class State:
     label: str
     look: Look = "plain"
     locked: str = ""  # the record cannot be edited in this state: the reason shown to the user
+    # Only these fields can be edited in this state (None: every field); ``note`` says why.
+    editable: frozenset[str] | None = None
+    note: str = ""
 
     @property
     def key(self) -> str:
@@ -104,6 +109,13 @@ class Status:
         """Why a record in ``value`` cannot be edited ('' : it can)."""
         state = self.state(value)
         return state.locked if state is not None else ""
+
+    def editable(self, value: Any, name: str) -> bool:
+        """Whether field ``name`` of a record in ``value`` may be edited."""
+        state = self.state(value)
+        if state is None:
+            return True
+        return not state.locked and (state.editable is None or name in state.editable)
 
     # ------------------------------------------------------------ what a declaration lists
 

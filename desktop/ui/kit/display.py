@@ -11,6 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QDate, QLocale, Qt
 
+from desktop.core.kit.documents import document_totals
 from desktop.core.kit.entity import Choice, Column, Entity, Field, choice_key
 from desktop.core.kit.listing import ListRow
 from desktop.core.kit.lookups import LookupSource, Option
@@ -32,8 +33,8 @@ def tr(entity: Entity | None, source: str, n: int = -1) -> str:
     return out
 
 
-def _kit(source: str) -> str:
-    return QCoreApplication.translate("kit", source)
+def _kit(source: str, n: int = -1) -> str:
+    return QCoreApplication.translate("kit", source, None, n)
 
 
 def language(locale: QLocale | None = None) -> str:
@@ -89,6 +90,8 @@ class Display:
         """A list cell: money with the row's currency, a queued command's text on its column."""
         value = row[column.key]
         kind = column.kind
+        if value in (None, "") and column.empty:
+            return tr(self.entity, column.empty)
         if kind == "money":
             currency = row.values.get(column.currency, column.currency) or DEFAULT_CURRENCY
             return money_text(self.locale, int(value), str(currency))
@@ -98,6 +101,8 @@ class Display:
                 key, target = command.sets
                 if key == column.key and value != target:
                     return tr(self.entity, command.pending)
+            elif command is not None and command.pending:  # a payment: the status may follow
+                return tr(self.entity, command.pending)
             return choice_label(self.entity, column.choices, value)
         if kind == "choice":
             return choice_label(self.entity, column.choices, value)
@@ -135,7 +140,22 @@ class Display:
         if kind == "ref":
             option = self.option(field, str(value))
             return option.text if option is not None else str(value)
+        if kind == "lines" and isinstance(value, list):
+            return self._lines(value, record)
         return self._plain(name, value)
+
+    def _lines(self, lines: list[Any], record: dict[str, Any] | None) -> str:
+        """A document's lines in one text: each "description, quantity", then the total."""
+        currency = str((record or {}).get("currency") or DEFAULT_CURRENCY)
+        parts = [
+            f"{line.get('description') or line.get('sku') or line.get('item_id') or '?'}"
+            f" \u00d7 {line.get('quantity')}"
+            for line in lines
+            if isinstance(line, dict)
+        ]
+        total = document_totals([x for x in lines if isinstance(x, dict)]).total
+        summary = _kit("%n line(s)", len(parts))
+        return f"{summary}: {'; '.join(parts)} — {money_text(self.locale, total, currency)}"
 
     def option(self, field: Field, value: str) -> Option | None:
         source = self.lookup(field)

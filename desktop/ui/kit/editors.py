@@ -43,8 +43,8 @@ from PySide6.QtWidgets import (
 
 from desktop.core.kit.entity import Choice, Entity, Field
 from desktop.core.kit.lookups import LookupSource
-from desktop.ui.kit.display import choice_label, tr
-from desktop.ui.kit.money import amount_text, parse_amount
+from desktop.ui.kit.display import choice_label, date_text, tr
+from desktop.ui.kit.money import amount_text, money_text, parse_amount
 from desktop.ui.kit.picker import LookupPicker
 
 
@@ -201,15 +201,23 @@ class CurrencyEditor(QComboBox):
 
 
 class ReadOnlyEditor(QLabel):
-    """A value the form shows but never sends (a deal's currency is the server's)."""
+    """A value the form shows but never sends (a deal's currency is the server's, an
+    invoice's number and balance due): by its kind, and its ``empty`` text for none."""
 
     edited = Signal()
     left = Signal()
 
     def __init__(self, field: Field, entity: Entity, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        del field, entity
+        self._kind = field.kind
+        self._empty = tr(entity, field.empty)
+        self._currency = field.currency if entity.field(field.currency) is None else ""
         self._value: Any = None
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+    def set_currency(self, currency: str | None) -> None:
+        self._currency = currency or ""
+        self.set_value(self._value)
 
     def raw(self) -> Any:
         return self._value
@@ -222,7 +230,14 @@ class ReadOnlyEditor(QLabel):
 
     def set_value(self, value: Any) -> None:
         self._value = value
-        self.setText("" if value is None else str(value))
+        if value is None or value == "":
+            self.setText(self._empty)
+        elif self._kind == "money" and isinstance(value, int):
+            self.setText(money_text(QLocale(), value, self._currency or "USD"))
+        elif self._kind == "date":
+            self.setText(date_text(QLocale(), value))
+        else:
+            self.setText(str(value))
 
 
 class ChoiceEditor(QComboBox):
@@ -257,10 +272,11 @@ class ChoiceEditor(QComboBox):
             self.setCurrentIndex(max(self.findData(raw), 0))
 
     def value(self) -> Any:
-        return self.currentData()
+        data = self.currentData()
+        return None if data == "" else data  # "" is the choice of none (no tax rate)
 
     def set_value(self, value: Any) -> None:
-        self.set_raw(value)
+        self.set_raw("" if value is None else value)
 
 
 class PercentEditor(QSpinBox):
@@ -472,6 +488,11 @@ def make_editor(
     if kind == "ref":
         assert source is not None, f"{field.name}: a lookup needs its source"
         return LookupPicker(field, entity, source, parent)
+    if kind == "lines":
+        from desktop.ui.kit.lines import LinesEditor
+
+        assert source is not None, f"{field.name}: the line editor needs the catalog"
+        return LinesEditor(field, entity, source, parent)
     editors: dict[str, type[QWidget]] = {
         "multiline": MultilineEditor,
         "money": MoneyEditor,

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.core.kit.documents import line_input
 from desktop.core.kit.entity import Entity, Field, Record, by_field, nest
 from desktop.core.kit.lookups import LookupSource
 from desktop.core.modules import open_lookup
@@ -81,6 +82,8 @@ class RecordForm(QWidget):
         self.banner.setMargin(6)
         self.lock_banner = _tool_tip_label(self, "formLocked")
         self.lock_banner.setMargin(6)
+        self.note_banner = _tool_tip_label(self, "formNote")  # what the status leaves editable
+        self.note_banner.setMargin(6)
 
         layouts: dict[str, QFormLayout] = {"": QFormLayout()}
         boxes: list[QGroupBox] = []
@@ -139,12 +142,19 @@ class RecordForm(QWidget):
         layout.addWidget(self.heading)
         layout.addWidget(self.banner)
         layout.addWidget(self.lock_banner)
+        layout.addWidget(self.note_banner)
         layout.addLayout(layouts[""])
         for box in boxes:
             layout.addWidget(box)
         layout.addLayout(buttons)
+        self._below = QVBoxLayout()  # what the page shows under the form (related records)
+        layout.addLayout(self._below)
         layout.addStretch(1)
         self.load(None)
+
+    def add_below(self, widget: QWidget) -> None:
+        """Show ``widget`` under the form's fields and its Save button."""
+        self._below.addWidget(widget)
 
     def _close_sources(self) -> None:
         for source in self.sources.values():
@@ -156,7 +166,33 @@ class RecordForm(QWidget):
         return field
 
     def _editable(self, field: Field) -> bool:
-        return not field.read_only and field.kind != "status"
+        """Whether the field's value is sent (a create-only one only with a new record)."""
+        return (
+            not field.read_only
+            and field.kind != "status"
+            and not (field.create_only and self._record is not None)
+        )
+
+    def may_edit(self, name: str) -> bool:
+        """Whether the user may change ``name`` now: sent, and allowed by the record's status."""
+        field = self._field(name)
+        if not self._editable(field) or self.locked:
+            return False
+        status = self.entity.status
+        if self._record is None or status is None:
+            return True
+        return status.editable(self.status_shown, name)
+
+    def _show_currencies(self) -> None:
+        """Editors showing money in another field's currency (lines, a balance) follow it."""
+        for field in self.fields:
+            editor = self.editors[field.name]
+            if field.currency and hasattr(editor, "set_currency"):
+                source = self.editors.get(field.currency)
+                if source is not None:
+                    editor.set_currency(source.value())
+                elif self.entity.field(field.currency) is None:
+                    editor.set_currency(field.currency)  # a fixed code
 
     # ------------------------------------------------------------ values
 
@@ -184,9 +220,14 @@ class RecordForm(QWidget):
                     editor.set_value(value, self._pending_text(value, pending_command))
                     continue
                 editor.set_value(value)
-                editor.setEnabled(not self.locked)
+                # What is shown but never sent stays readable; the rest as the status allows.
+                editor.setEnabled(
+                    (field.read_only and not self.locked) or self.may_edit(field.name)
+                )
+            self._show_currencies()
             name = self.entity.name_of(record)
-            self.heading.setText(name or tr(self.entity, self.entity.new_title))
+            untitled = self.entity.untitled if record is not None else ""
+            self.heading.setText(name or tr(self.entity, untitled or self.entity.new_title))
             self.banner.setVisible(conflict)
             if conflict:
                 self.banner.setText(
@@ -200,6 +241,14 @@ class RecordForm(QWidget):
             self.save_button.setEnabled(not self.locked)
             self.lock_banner.setText(tr(self.entity, self.locked))
             self.lock_banner.setVisible(bool(self.locked))
+            state = (
+                self.entity.status.state(self.status_shown)
+                if self.entity.status is not None and record is not None
+                else None
+            )
+            note = "" if state is None or self.locked else tr(self.entity, state.note)
+            self.note_banner.setText(note)
+            self.note_banner.setVisible(bool(note))
             self._snapshot = self.raw_values()
             self._order = []
             self._touched = set()
@@ -260,6 +309,7 @@ class RecordForm(QWidget):
         self._order.append(name)
         self._touched.add(name)
         self._follow(name)
+        self._show_currencies()
         self.validate_field(name, typing=True)
         self.changed.emit()
 
@@ -280,7 +330,7 @@ class RecordForm(QWidget):
     def check(self, name: str) -> str | None:
         """The reason ``name`` cannot be saved, or None: the server's own rules."""
         field = self._field(name)
-        if not self._editable(field):
+        if not self.may_edit(name):
             return None
         try:
             value = self.editors[name].value()
@@ -292,6 +342,8 @@ class RecordForm(QWidget):
             return None  # not "clear it" but "not given": the create schema judges (validate_all)
         if not self.is_new() and self.editors[name].raw() == self._snapshot.get(name):
             return None  # an update sends only what changed; the server keeps the rest as it is
+        if field.create_only:
+            return None  # not in the update schema: the create schema judges it (validate_all)
         try:
             self.entity.update.model_validate(nest({name: value}))
         except ValidationError as exc:
@@ -365,8 +417,22 @@ class RecordForm(QWidget):
         """(changes, inverse): the changed fields as the server will store them, and the
         values they had when the form was loaded (to undo the edit)."""
         names = [n for n in self.changed_fields() if self._editable(self._field(n))]
+        # A nested object the server takes whole (an order's shipping address): all of it.
+        whole = {n.partition(".")[0] for n in names if n.partition(".")[0] in self.entity.whole}
+        names += [
+            f.name
+            for f in self.fields
+            if f.name.partition(".")[0] in whole and f.name not in names and self._editable(f)
+        ]
         changes = nest({n: self.editors[n].value() for n in names})
-        inverse = nest({n: self._loaded.get(n) for n in names})
+        inverse = nest(
+            {
+                n: [line_input(line) for line in self._loaded.get(n) or []]
+                if self._field(n).kind == "lines"
+                else self._loaded.get(n)
+                for n in names
+            }
+        )
         model = self.entity.update.model_validate(changes)
         normalized: Record = model.model_dump(mode="json", exclude_unset=True)
         return normalized, inverse

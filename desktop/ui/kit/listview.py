@@ -17,8 +17,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.ui.kit.display import tr
+from desktop.core.kit.entity import Field, ListFilter
+from desktop.core.kit.lookups import LookupSource
+from desktop.core.modules import open_lookup
+from desktop.core.replica import Replica
+from desktop.ui.kit.display import language, tr
+from desktop.ui.kit.editors import DateEditor
 from desktop.ui.kit.model import ID_ROLE, EntityTableModel
+from desktop.ui.kit.picker import LookupPicker
 
 
 class EntityListView(QWidget):
@@ -33,6 +39,7 @@ class EntityListView(QWidget):
         parent: QWidget | None = None,
         *,
         with_table: bool = True,
+        replica: Replica | None = None,
     ) -> None:
         """``with_table=False``: the page places ``table`` itself (beside other views)."""
         super().__init__(parent)
@@ -48,7 +55,16 @@ class EntityListView(QWidget):
         self.filter_edit.textChanged.connect(self.model.set_filter_text)
 
         self.filter_combos: dict[str, QComboBox] = {}
+        self.filter_pickers: dict[str, LookupPicker] = {}
+        self.filter_dates: dict[str, tuple[DateEditor, DateEditor]] = {}
+        self._sources: list[LookupSource] = []
         for declared in entity.filters:
+            if declared.ref is not None:
+                self._ref_filter(declared, replica)
+                continue
+            if declared.dates:
+                self._date_filter(declared)
+                continue
             combo = QComboBox(self)
             combo.setObjectName(f"{entity.name}Filter_{declared.column}")
             for label, value in declared.options:
@@ -94,13 +110,63 @@ class EntityListView(QWidget):
         self.bar.addWidget(self.filter_edit, 1)
         for combo in self.filter_combos.values():
             self.bar.addWidget(combo)
+        for picker in self.filter_pickers.values():
+            self.bar.addWidget(picker, 1)
         self.bar.addWidget(self.count_label)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(self.bar)
+        if self.filter_dates:  # a second row: the date ranges
+            dates = QHBoxLayout()
+            for column, (low, high) in self.filter_dates.items():
+                declared = next(f for f in entity.filters if f.column == column)
+                dates.addWidget(QLabel(tr(entity, declared.label), self))
+                dates.addWidget(QLabel(self.tr("from"), self))
+                dates.addWidget(low)
+                dates.addWidget(QLabel(self.tr("to"), self))
+                dates.addWidget(high)
+            dates.addStretch(1)
+            layout.addLayout(dates)
+        self.destroyed.connect(self._close_sources)
         if with_table:
             layout.addWidget(self.table, 1)
         self._update_count()
+
+    # ------------------------------------------------------------ filters
+
+    def _ref_filter(self, declared: ListFilter, replica: Replica | None) -> None:
+        """A picker of the record the column points to; cleared, it shows every row."""
+        assert declared.ref is not None, declared.column
+        assert replica is not None, f"{declared.column}: a lookup filter needs the replica"
+        entity = self.model.entity
+        source = open_lookup(declared.ref, replica, language())
+        self._sources.append(source)
+        field = Field(
+            declared.column, declared.label, "ref", ref=declared.ref, placeholder=declared.label
+        )
+        picker = LookupPicker(field, entity, source, self)
+        picker.setObjectName(f"{entity.name}Filter_{declared.column}")
+        picker.edited.connect(
+            lambda p=picker, k=declared.column: self.model.set_filter(k, p.value())
+        )
+        self.filter_pickers[declared.column] = picker
+
+    def _date_filter(self, declared: ListFilter) -> None:
+        """From and to dates (either may be none) on an ISO date column."""
+        entity = self.model.entity
+        field = Field(declared.column, declared.label, "date")
+        low, high = DateEditor(field, entity, self), DateEditor(field, entity, self)
+        for editor, end in ((low, "from"), (high, "to")):
+            editor.set_raw(None)  # open at both ends until the user picks a date
+            editor.setObjectName(f"{entity.name}Filter_{declared.column}_{end}")
+            editor.edited.connect(
+                lambda k=declared.column, a=low, b=high: self.model.set_range(k, a.raw(), b.raw())
+            )
+        self.filter_dates[declared.column] = (low, high)
+
+    def _close_sources(self) -> None:
+        for source in self._sources:
+            source.close()
 
     # ------------------------------------------------------------ selection
 

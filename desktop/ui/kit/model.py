@@ -19,7 +19,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QGuiApplication, QIcon, QPalette
+from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication, QStyle
 
 from desktop.core.kit.entity import Entity
@@ -32,6 +32,7 @@ DISPLAY_ROLE = int(Qt.ItemDataRole.DisplayRole)
 DECORATION_ROLE = int(Qt.ItemDataRole.DecorationRole)
 TOOLTIP_ROLE = int(Qt.ItemDataRole.ToolTipRole)
 FOREGROUND_ROLE = int(Qt.ItemDataRole.ForegroundRole)
+FONT_ROLE = int(Qt.ItemDataRole.FontRole)
 ALIGNMENT_ROLE = int(Qt.ItemDataRole.TextAlignmentRole)
 USER_ROLE = int(Qt.ItemDataRole.UserRole)
 _FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
@@ -47,6 +48,22 @@ VALUE_ROLE = USER_ROLE + 5  # the column's stored value (cents for money)
 
 
 MOST_LOADED = 5_000  # rows an opened record may page in to show its row (then: not shown)
+
+
+# Hues of the looks that carry a meaning of their own (paid, overdue); "accent" is the
+# palette's link colour. Lightness follows the palette's base: dark on light, light on dark.
+_HUES = {"good": 130, "warning": 5}
+
+
+def look_brush(look: str, palette: QPalette | None = None) -> QBrush:
+    """The text colour of a status look, made from the palette so it reads in any theme."""
+    palette = palette or QGuiApplication.palette()
+    if look == "accent":
+        return palette.brush(QPalette.ColorGroup.Active, QPalette.ColorRole.Link)
+    base = palette.color(QPalette.ColorRole.Base)
+    dark_base = base.lightnessF() < 0.5
+    color = QColor.fromHslF(_HUES.get(look, 0) / 360, 0.75, 0.72 if dark_base else 0.32)
+    return QBrush(color)
 
 
 class EntityTableModel(QAbstractTableModel):
@@ -113,6 +130,13 @@ class EntityTableModel(QAbstractTableModel):
     def set_filter(self, column: str, value: Any) -> None:
         """Show only rows whose ``column`` holds ``value`` (None: every row)."""
         self.set_query(replace(self._query, filters={**self._query.filters, column: value}))
+
+    def set_range(self, column: str, low: Any, high: Any) -> None:
+        """Show only rows whose ``column`` lies in [low, high] (None: open at that end)."""
+        ranges = {k: v for k, v in self._query.ranges.items() if k != column}
+        if low is not None or high is not None:
+            ranges[column] = (low, high)
+        self.set_query(replace(self._query, ranges=ranges))
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         key = self._sort_key(column)
@@ -231,10 +255,19 @@ class EntityTableModel(QAbstractTableModel):
             return None
         if role == FOREGROUND_ROLE and self._looks:
             state = self._looks.get(row[self._status_key])
-            if state is not None and state.look != "plain":
+            if state is None or state.look == "plain":
+                return None
+            if state.look in ("muted", "flagged"):
                 return QGuiApplication.palette().brush(
                     QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text
                 )
+            return look_brush(state.look) if column == self._status_column else None
+        if role == FONT_ROLE and column == self._status_column and self._looks:
+            state = self._looks.get(row[self._status_key])
+            if state is not None and state.look == "warning":
+                font = QFont()
+                font.setBold(True)
+                return font
             return None
         if column == self._status_column and role in (DECORATION_ROLE, TOOLTIP_ROLE):
             state = self._looks.get(row[self._status_key])

@@ -9,10 +9,11 @@ window's undo history. Nothing here waits for the network. A specialised page
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Literal
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QLocale, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QMessageBox,
     QScrollArea,
@@ -22,9 +23,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from common.documents import Company
+from common.ids import new_id
 from desktop.core.kit.entity import Entity, Record
 from desktop.core.modules import open_list
 from desktop.core.replica import Replica
+from desktop.ui.kit.commands import (
+    ArgumentsDialog,
+    RelatedList,
+    choose_pdf_path,
+    choose_printer,
+    new_printer,
+    print_pdf,
+    run_dialog,
+    suggested_name,
+)
 from desktop.ui.kit.display import tr
 from desktop.ui.kit.form import RecordForm
 from desktop.ui.kit.history import EditHistory, RecordEdit
@@ -71,6 +84,7 @@ class RecordPage(QWidget):
     """The list of an entity's records and the form of the current one."""
 
     status_message = Signal(str)  # short text for the status bar
+    open_elsewhere = Signal(str, str)  # entity, id: a record of another page (a related one)
     table_in_list = True  # False: build_browser places the list's table itself
 
     def __init__(
@@ -89,7 +103,9 @@ class RecordPage(QWidget):
         self.history = history if history is not None else EditHistory(self)
         self.rows = open_list(entity, replica)
         self.model = EntityTableModel(entity, self.rows, self)
-        self.list_view = EntityListView(self.model, settings, self, with_table=self.table_in_list)
+        self.list_view = EntityListView(
+            self.model, settings, self, with_table=self.table_in_list, replica=replica
+        )
         self.form = RecordForm(entity, replica, self)
         self._current_id: str | None = None  # the record in the form (None: new or nothing)
         self._form_open = False
@@ -112,7 +128,32 @@ class RecordPage(QWidget):
             action.triggered.connect(lambda _c=False, n=command.name: self.run_command(n))
             self.command_bar.addAction(action)
             self.command_actions[command.name] = action
-        self.command_bar.setVisible(bool(entity.commands))
+        # A printable record (an invoice): Print and Save as PDF, by the server's renderer.
+        self.document_actions: dict[str, QAction] = {}
+        if entity.document is not None:
+            if entity.commands:
+                self.command_bar.addSeparator()
+            for name, label, slot in (
+                ("print", self.tr("Print…"), self.print_record),
+                ("save_pdf", self.tr("Save as PDF…"), self.save_pdf),
+            ):
+                action = QAction(label, self)
+                action.setObjectName(f"document_{name}")
+                if name == "print":  # Ctrl+P while this page has the focus
+                    action.setShortcut(QKeySequence(QKeySequence.StandardKey.Print))
+                    action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+                    self.addAction(action)
+                action.triggered.connect(lambda _c=False, s=slot: s())
+                self.command_bar.addAction(action)
+                self.document_actions[name] = action
+        self.command_bar.setVisible(bool(entity.commands) or entity.document is not None)
+        # Other modules' records that point at this one (a customer's invoices), under the form.
+        self.related: list[RelatedList] = []
+        for related in entity.related:
+            box = RelatedList(related, replica, self.form)
+            box.open_requested.connect(self.open_elsewhere)
+            self.form.add_below(box)
+            self.related.append(box)
         record_pane = QWidget(self)
         pane = QVBoxLayout(record_pane)
         pane.setContentsMargins(0, 0, 0, 0)
@@ -122,8 +163,10 @@ class RecordPage(QWidget):
         self.splitter.setObjectName(f"{entity.context}Splitter")
         self.splitter.addWidget(self.build_browser())
         self.splitter.addWidget(record_pane)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
+        # A form with a line editor needs the room more than the list does.
+        wide_form = any(f.kind == "lines" for f in entity.form_fields)
+        self.splitter.setStretchFactor(0, 2 if wide_form else 3)
+        self.splitter.setStretchFactor(1, 3 if wide_form else 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.splitter)
@@ -176,7 +219,9 @@ class RecordPage(QWidget):
             return
         self.select(None)
         self._show(None, opened=True)
-        self.form.editors[self.entity.title].setFocus()
+        first = next((f.name for f in self.form.fields if self.form.may_edit(f.name)), None)
+        if first is not None:
+            self.form.editors[first].setFocus()
 
     def save(self) -> bool:
         """Save the form to the replica (and the outbox); False if validation failed."""
@@ -272,12 +317,18 @@ class RecordPage(QWidget):
         row = self.rows.get(record_id or self._current_id or "")
         if row is None:
             return set()
-        names = {c.name for c in self.entity.commands}
         status = self.entity.status
         if status is None:
-            return names
+            return {c.name for c in self.entity.commands}
         shown = status.shown(row[status.field], row.pending_command)
-        return (names - {c.name for c in status.commands}) | {c.name for c in status.offered(shown)}
+        if status.lock(shown):
+            return set()
+        others = {
+            c.name
+            for c in self.entity.commands
+            if c not in status.commands and (c.offered_in is None or shown in c.offered_in)
+        }
+        return others | {c.name for c in status.offered(shown)}
 
     def _update_commands(self) -> None:
         offered = self.offered_commands()
@@ -292,17 +343,82 @@ class RecordPage(QWidget):
         command = self.entity.command(name)
         if command is None or name not in self.offered_commands() or not self._guard():
             return
-        if command.confirm:
-            question = tr(self.entity, command.confirm).replace("%1", self.form.display_name())
-            if not ask_confirmation(self, tr(self.entity, command.label), question):
-                return
         record_id = self._current_id
         assert record_id is not None
-        mutation_id = self.replica.command(entity=self.entity.name, id=record_id, name=name)
+        record = self.replica.get(entity=self.entity.name, id=record_id) or {}
+        if command.confirm:
+            shown_name = self.form.display_name() or tr(
+                self.entity, self.entity.untitled or self.entity.label
+            )
+            question = tr(self.entity, command.confirm).replace("%1", shown_name)
+            if not ask_confirmation(self, tr(self.entity, command.label), question):
+                return
+        args: Record = dict(command.args)
+        if command.ask:
+            dialog = ArgumentsDialog(self.entity, command, record, self)
+            accepted = run_dialog(dialog)
+            found = dialog.arguments()
+            dialog.deleteLater()
+            if not accepted or found is None:
+                return
+            args = found
+        elif command.new_id:
+            args[command.new_id] = new_id()
+        mutation_id = self.replica.command(
+            entity=self.entity.name, id=record_id, name=command.wire, args=args
+        )
         if command.inverse:
             self._remember_command(record_id, mutation_id, name, command.inverse)
         self.status_message.emit(tr(self.entity, command.done))
         self.record_changed(record_id)
+
+    # ------------------------------------------------------------ printing
+
+    def company(self) -> Company:
+        """The seller the documents name: as the server's settings last told this replica."""
+        stored = self.replica.company()
+        if stored is not None:
+            return stored
+        return Company(self.tr("(the seller's name comes with the next sync)"))
+
+    def document(self) -> bytes | None:
+        """The current record as PDF bytes (None: nothing printable is open)."""
+        if self.entity.document is None or not self._current_id:
+            return None
+        record = self.replica.get(entity=self.entity.name, id=self._current_id)
+        if record is None:
+            return None
+
+        def lookup(entity: str, record_id: str) -> Record | None:
+            return self.replica.get(entity=entity, id=record_id) if record_id else None
+
+        locale = QLocale().name()
+        return self.entity.document(record, lookup, self.company(), locale)
+
+    def save_pdf(self) -> str | None:
+        """Save the current record as a PDF where the user says; the path, or None."""
+        pdf = self.document()
+        if pdf is None or not self._guard():
+            return None
+        record = self.replica.get(entity=self.entity.name, id=self._current_id or "") or {}
+        path = choose_pdf_path(self, suggested_name(self.entity, record))
+        if not path:
+            return None
+        Path(path).write_bytes(pdf)
+        self.status_message.emit(self.tr("Saved as %1").replace("%1", path))
+        return path
+
+    def print_record(self) -> int:
+        """Print the current record (the same PDF, page by page); the number of pages."""
+        pdf = self.document()
+        if pdf is None or not self._guard():
+            return 0
+        printer = new_printer()
+        if not choose_printer(self, printer):
+            return 0
+        pages = print_pdf(printer, pdf)
+        self.status_message.emit(self.tr("Sent to the printer"))
+        return pages
 
     # ------------------------------------------------------------ the undo history
 
@@ -362,7 +478,11 @@ class RecordPage(QWidget):
         done = tr(self.entity, declared.done) if declared is not None else ""
 
         def send(command: str, message: str) -> tuple[int | None, str]:
-            mutation = self.replica.command(entity=self.entity.name, id=record_id, name=command)
+            declared = self.entity.command(command)
+            wire, args = (command, {}) if declared is None else (declared.wire, dict(declared.args))
+            mutation = self.replica.command(
+                entity=self.entity.name, id=record_id, name=wire, args=args
+            )
             self.record_changed(record_id)
             return mutation, message
 
@@ -410,6 +530,10 @@ class RecordPage(QWidget):
         self._form_open = opened or record is not None
         self.form.setEnabled(self._form_open)
         self._update_commands()
+        for box in self.related:
+            box.show_for(str(record["id"]) if record is not None else None)
+        for action in self.document_actions.values():
+            action.setEnabled(record is not None)
 
     def _guard(self) -> bool:
         """Before leaving the form: Save / Discard / Cancel if it has unsaved changes."""

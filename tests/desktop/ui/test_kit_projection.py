@@ -65,16 +65,54 @@ def parties(n: int, version: int) -> list[Change]:
     ]  # fmt: skip
 
 
+def sales(n: int, version: int, customer_id: str) -> list[Change]:
+    """A catalog item, an order and an invoice (with a line each), as the server reads them."""
+    line = {
+        "id": f"l{n}",
+        "position": 0,
+        "item_id": f"item{n}",
+        "sku": f"SKU-{n}",
+        "description": "Widget",
+        "quantity": 2,
+        "unit_price": 500,
+        "tax_rate": "vat_20",
+        "tax_basis_points": 2000,
+        "subtotal": 1000,
+        "tax": 200,
+        "total": 1200,
+    }
+    return [
+        upsert("catalog_item", f"item{n}", version, sku=f"SKU-{n}", name=f"Widget {n}",
+               unit_price=500, currency="USD", tax_rate="vat_20", status="active"),
+        upsert("order", f"order{n}", version + 1, customer_id=customer_id, status="draft",
+               currency="USD", lines=[line], total=1200),
+        upsert("invoice", f"inv{n}", version + 2, number=f"INV-2026-00{n}", status="sent",
+               customer_id=customer_id, currency="USD", lines=[line], total=1200,
+               amount_paid=0, issue_date="2026-01-05", due_date="2099-01-05"),
+    ]  # fmt: skip
+
+
 def test_every_declared_projection_builds_on_an_empty_and_on_a_filled_replica(
     replica: Replica,
 ) -> None:
-    first = [customer("c1", 1, "Acme"), a_deal("d1", 2, "Robots", "c1"), *parties(1, 3)]
+    first = [
+        customer("c1", 1, "Acme"),
+        a_deal("d1", 2, "Robots", "c1"),
+        *parties(1, 3),
+        *sales(1, 10, "c1"),
+    ]
     assert {c.entity for c in first} == {m.name for m in MODULES}  # one record of every module
     pull(replica, *first, reset=True)
     for module in MODULES:  # the side tables are made after the rows arrived: backfilled
         with open_list(module, replica) as rows:
             assert rows.count() == 1
-    pull(replica, customer("c2", 6, "Globex"), a_deal("d2", 7, "Drones", "c2"), *parties(2, 8))
+    pull(
+        replica,
+        customer("c2", 20, "Globex"),
+        a_deal("d2", 21, "Drones", "c2"),
+        *parties(2, 22),
+        *sales(2, 30, "c2"),
+    )
     for module in MODULES:  # and kept by the triggers from then on
         with open_list(module, replica) as rows:
             assert rows.count() == 2
