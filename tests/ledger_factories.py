@@ -64,8 +64,9 @@ def currency_part(body: Body, currency: str = "USD") -> Body:
 
 def balance_of(api: Api, code: str, currency: str = "USD") -> int:
     """The account's balance on its normal side, from the trial balance."""
-    part = currency_part(report(api, "trial-balance"), currency)
-    row = next((r for r in part["rows"] if r["code"] == code), None)
+    parts = report(api, "trial-balance")["currencies"]
+    rows = [r for p in parts if p["currency"] == currency for r in p["rows"]]
+    row = next((r for r in rows if r["code"] == code), None)
     if row is None:
         return 0
     net: int = row["debit"] - row["credit"]

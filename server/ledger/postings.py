@@ -141,15 +141,15 @@ def payment_received(session: Session, invoice: Invoice, payment: Payment) -> Tr
 def invoice_cancelled(session: Session, invoice: Invoice) -> Transaction | None:
     """Reverse the invoice's posting (a draft had none)."""
     posted = session.scalar(
-        sa.select(Transaction).where(
+        sa.select(Transaction.id).where(
             Transaction.source == "invoice", Transaction.source_id == invoice.id
         )
     )
-    if posted is None or reversal_of(session, posted.id) is not None:
+    if posted is None or reversal_of(session, posted) is not None:
         return None
     return reverse(
         session=session,
         actor=None,
-        id=posted.id,
+        id=posted,
         args=ReverseTransaction(description=f"Invoice {invoice.number} cancelled"),
     )

@@ -222,7 +222,9 @@ def reverse(
     args: ReverseTransaction,
 ) -> Transaction:
     """``POST /transactions/:id/reverse``: the opposite entry (debits and credits swapped), once."""
-    original = get(session=session, actor=None, id=id)
+    original = session.get(Transaction, id, options=[LOAD], populate_existing=True)
+    if original is None:
+        raise NotFound("Transaction not found")
     done = reversal_of(session, original.id)
     if done is not None:
         raise Conflict(
