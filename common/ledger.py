@@ -16,10 +16,10 @@ form and by the server's service alike, and again by the database.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
 
@@ -61,7 +61,7 @@ def check_code(value: str | None) -> str | None:
     return code
 
 
-CODE_SCHEMA = {
+CODE_SCHEMA: dict[str, Any] = {
     "pattern": NOT_BLANK,
     "description": "Unique account code, e.g. 1010 (no spaces)",
     "examples": ["1010"],
@@ -208,7 +208,9 @@ class TransactionCreate(Strict):
     )
 
     description: str | None = Field(default=None, max_length=DESCRIPTION_LIMIT)
-    date: dt.date | None = Field(default=None, description="The entry date; defaults to today (UTC)")
+    date: dt.date | None = Field(
+        default=None, description="The entry date; defaults to today (UTC)"
+    )
     currency: str | None = Field(
         default=None,
         json_schema_extra={**CURRENCY, "description": "Defaults to the first line's account's"},

@@ -13,7 +13,7 @@ report is per currency (accounts carry one; a transaction's accounts share it).
 - :func:`balance_sheet` at a date: assets = liabilities + equity + current result
   (revenue - expenses to date: no closing entries yet);
 - :func:`receivables_ageing` at a date: each customer's unpaid invoices by days past
-  due (0–30, 31–60, 61–90, 90+; not yet due counts as 0–30).
+  due (0-30, 31-60, 61-90, 90+; not yet due counts as 0-30).
 
 Each report has a ``*_csv`` function: the CSV export of the same numbers, amounts
 in the currency's major units ("500.00"; CLDR's minor units: none for JPY).
@@ -485,14 +485,18 @@ def trial_balance_csv(report: TrialBalance) -> str:
             [m, r.code, r.name, r.type, major_units(r.debit, m), major_units(r.credit, m)]
             for r in c.rows
         ]
-        rows.append([m, "", "Total", "", major_units(c.total_debit, m), major_units(c.total_credit, m)])
+        rows.append(
+            [m, "", "Total", "", major_units(c.total_debit, m), major_units(c.total_credit, m)]
+        )
     return _csv(rows)
 
 
 def general_ledger_csv(report: GeneralLedger) -> str:
     m = report.currency
     rows: list[list[object]] = [["date", "number", "description", "debit", "credit", "balance"]]
-    rows.append([report.from_date, "", "Opening balance", "", "", major_units(report.opening_balance, m)])
+    rows.append(
+        [report.from_date, "", "Opening balance", "", "", major_units(report.opening_balance, m)]
+    )
     rows += [
         [
             line.date,
@@ -570,4 +574,3 @@ def receivables_ageing_csv(report: ReceivablesAgeing) -> str:
                 ]
             )
     return _csv(rows)
-

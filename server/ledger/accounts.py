@@ -134,13 +134,23 @@ class AccountService:
         return account
 
     def activate(
-        self, *, session: Session, actor: Principal | None, id: str, args: NoArgs
-    ) -> Account:  # noqa: ARG002
+        self,
+        *,
+        session: Session,
+        actor: Principal | None,  # noqa: ARG002 - the one signature of every command
+        id: str,
+        args: NoArgs,  # noqa: ARG002
+    ) -> Account:
         return self._set_active(session, id, True)
 
     def deactivate(
-        self, *, session: Session, actor: Principal | None, id: str, args: NoArgs
-    ) -> Account:  # noqa: ARG002
+        self,
+        *,
+        session: Session,
+        actor: Principal | None,  # noqa: ARG002 - the one signature of every command
+        id: str,
+        args: NoArgs,  # noqa: ARG002
+    ) -> Account:
         return self._set_active(session, id, False)
 
 

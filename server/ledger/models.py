@@ -91,7 +91,7 @@ class Transaction(IdMixin, SyncedMixin, Base):
 
 _reversal = Transaction.__table__.alias("reversal")
 # The transaction that reverses this one (at most one: reverses_id is unique), read with the row.
-Transaction.reversed_by_id = column_property(  # type: ignore[attr-defined]
+Transaction.reversed_by_id = column_property(
     sa.select(_reversal.c.id)
     .where(_reversal.c.reverses_id == Transaction.__table__.c.id)
     .correlate_except(_reversal)

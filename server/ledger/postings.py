@@ -89,7 +89,7 @@ def posting_account(session: Session, role: PostingRole, currency: str) -> Accou
         data=AccountCreate(
             code=code,
             name=f"{base.name} ({currency})",
-            type=base.type,  # type: ignore[arg-type]  # the CHECK constraint keeps it one
+            type=base.type,
             parent_id=base.id,
             currency=currency,
         ),

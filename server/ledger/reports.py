@@ -148,14 +148,18 @@ def ageing_rows(
         for i, name in session.execute(stmt)
     ]
     ids = [i.id for i in invoices]
-    payments = [
-        reports.PaymentRow(invoice_id, amount, paid_on)
-        for invoice_id, amount, paid_on in session.execute(
-            sa.select(Payment.invoice_id, Payment.amount, Payment.paid_on).where(
-                Payment.invoice_id.in_(ids), Payment.paid_on <= at
+    payments = (
+        [
+            reports.PaymentRow(invoice_id, amount, paid_on)
+            for invoice_id, amount, paid_on in session.execute(
+                sa.select(Payment.invoice_id, Payment.amount, Payment.paid_on).where(
+                    Payment.invoice_id.in_(ids), Payment.paid_on <= at
+                )
             )
-        )
-    ] if ids else []
+        ]
+        if ids
+        else []
+    )
     return invoices, payments
 
 
@@ -274,4 +278,3 @@ def receivables_ageing(
     return _answer(
         request, q.format, report, reports.receivables_ageing_csv, f"receivables-ageing-{at}"
     )
-

@@ -14,14 +14,14 @@ from sqlalchemy.orm import Session
 from common.api import DataList
 from common.ledger import (
     DEFAULT_POSTING_CODES,
-    STARTER_CHART,
-    LoadStarterChart,
-    StarterChartLoaded,
     POSTING_ROLES,
+    STARTER_CHART,
     AccountType,
+    LoadStarterChart,
     PostingAccountRead,
     PostingRole,
     SetPostingAccount,
+    StarterChartLoaded,
 )
 from server.deps import Principal, Require, SessionDep
 from server.errors import ValidationFailed
@@ -66,9 +66,7 @@ def list_posting_accounts(_: Reader, session: SessionDep) -> DataList[PostingAcc
     return DataList[PostingAccountRead](data=[_read(session, r) for r in POSTING_ROLES])
 
 
-@router.put(
-    "/{role}", response_model=PostingAccountRead, responses=errors(401, 403, 422)
-)
+@router.put("/{role}", response_model=PostingAccountRead, responses=errors(401, 403, 422))
 def set_posting_account(
     role: PostingRole, data: SetPostingAccount, _: Writer, session: SessionDep
 ) -> PostingAccountRead:

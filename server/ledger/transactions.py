@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, attributes, joinedload, selectinload
+from sqlalchemy.orm import Session, attributes, selectinload
 
 from common.ids import new_id
 from common.ledger import (
@@ -92,7 +92,9 @@ def refuse_unless_valid(
     found, details = check_entry(lines, accounts, currency)
     if details:
         if conflict:
-            raise Conflict("The ledger refuses this posting: " + "; ".join(details.values()), details=details)
+            raise Conflict(
+                "The ledger refuses this posting: " + "; ".join(details.values()), details=details
+            )
         raise ValidationFailed(details, message="The transaction cannot be posted")
     assert found is not None
     return found
@@ -191,8 +193,12 @@ def create(
 
 
 def update(
-    *, session: Session, actor: Principal | None, id: str, data: TransactionUpdate
-) -> Transaction:  # noqa: ARG001
+    *,
+    session: Session,
+    actor: Principal | None,
+    id: str,
+    data: TransactionUpdate,  # noqa: ARG001 - the one signature of every module
+) -> Transaction:
     """Never: a posted transaction is immutable (reverse it and post the right one)."""
     tx = get(session=session, actor=actor, id=id)
     raise Conflict(

@@ -114,7 +114,10 @@ def test_receivables_ageing_buckets_by_days_past_due() -> None:
         _invoice(7, "bolt", 7000, date(2026, 5, 1), cancelled_on=date(2026, 6, 1)),
         _invoice(8, "cole", 800, date(2026, 6, 1), currency="EUR"),
     ]
-    payments = [r.PaymentRow("i2", 500, date(2026, 6, 1)), r.PaymentRow("i3", 3000, date(2026, 7, 1))]
+    payments = [
+        r.PaymentRow("i2", 500, date(2026, 6, 1)),
+        r.PaymentRow("i3", 3000, date(2026, 7, 1)),
+    ]
     ageing = r.receivables_ageing(invoices, payments, at)
     eur, usd = ageing.currencies
     assert (eur.currency, eur.totals.total) == ("EUR", 800)
@@ -159,7 +162,10 @@ def test_balanced_entries_always_give_a_balanced_trial_balance_and_sheet(
         total = sum(a for _, a in debits)
         lines = [(acc, a, 0) for acc, a in debits] + [(CAP, 0, total)]
         assert not check_entry(
-            [LineInput(account_id=acc.id, debit=d or None, credit=c or None) for acc, d, c in lines],
+            [
+                LineInput(account_id=acc.id, debit=d or None, credit=c or None)
+                for acc, d, c in lines
+            ],
             {a.id: EntryAccount(a.code, a.currency, True) for a in ACCOUNTS},
             None,
         )[1]

@@ -45,15 +45,20 @@ def _header(conn: Conn, tx: str, total: int, currency: str = "USD") -> None:
             "INSERT INTO transactions (id, number, entry_date, currency, total, source, version,"
             " created_at) VALUES (:id, :num, :day, :cur, :total, 'manual', 0, :day)"
         ),
-        {"id": tx, "num": f"SQL-{tx[-8:]}", "day": date(2026, 1, 5), "cur": currency, "total": total},
+        {
+            "id": tx,
+            "num": f"SQL-{tx[-8:]}",
+            "day": date(2026, 1, 5),
+            "cur": currency,
+            "total": total,
+        },
     )
 
 
 def _refused(ctx: AppContext, write: Callable[[Conn], None]) -> None:
     """``write`` in one transaction is refused by the database (at the statement or at commit)."""
-    with pytest.raises(IntegrityError):
-        with ctx.db.engine.begin() as conn:
-            write(conn)
+    with pytest.raises(IntegrityError), ctx.db.engine.begin() as conn:
+        write(conn)
 
 
 def _counts(ctx: AppContext) -> tuple[int, int]:
@@ -164,14 +169,18 @@ def test_posted_rows_never_change(admin: Api, ctx: AppContext) -> None:
     assert _counts(ctx) == (1, 2)
     # The unit of work's version stamp is no change of the entry: it still goes through.
     with ctx.db.engine.begin() as conn:
-        conn.execute(sa.text(f"UPDATE transactions SET version = version + 1 WHERE id = '{tx['id']}'"))
+        conn.execute(
+            sa.text(f"UPDATE transactions SET version = version + 1 WHERE id = '{tx['id']}'")
+        )
     assert admin.get(f"/api/v1/transactions/{tx['id']}").json()["total"] == 700
 
 
 def test_an_account_with_postings_cannot_be_deleted_or_retyped(admin: Api, ctx: AppContext) -> None:
     acc = _accounts(admin)
     post(admin, entry("1010", "4000", 700))
-    _refused(ctx, lambda conn: conn.execute(sa.text(f"DELETE FROM accounts WHERE id = '{acc['1010']}'")))
+    _refused(
+        ctx, lambda conn: conn.execute(sa.text(f"DELETE FROM accounts WHERE id = '{acc['1010']}'"))
+    )
     # A parent keeps its children's type: the (parent_id, type) key refuses a mismatch.
     _refused(
         ctx,

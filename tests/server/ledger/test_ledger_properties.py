@@ -37,9 +37,7 @@ lines_st = st.lists(
 
 
 clean_st = st.lists(
-    st.tuples(
-        st.sampled_from(ACTIVE), st.sampled_from(["debit", "credit"]), st.integers(1, 10**9)
-    ),
+    st.tuples(st.sampled_from(ACTIVE), st.sampled_from(["debit", "credit"]), st.integers(1, 10**9)),
     min_size=1,
     max_size=4,
 )
@@ -89,7 +87,10 @@ def test_accepted_transactions_keep_the_trial_balance_at_zero_difference(admin: 
     load_chart(admin)
     codes = ["1010", "1020", "4000", "5100"]
     ids = [
-        *(admin.get("/api/v1/accounts", params={"search": c}).json()["items"][0]["id"] for c in codes),
+        *(
+            admin.get("/api/v1/accounts", params={"search": c}).json()["items"][0]["id"]
+            for c in codes
+        ),
         create_account(admin, code="1030", name="Bank EUR", currency="EUR")["id"],
         create_account(admin, code="1040", name="Closed till")["id"],
     ]

@@ -83,9 +83,7 @@ def test_every_report_exports_csv(admin: Api, name: str) -> None:
 
 def test_general_ledger_csv(admin: Api) -> None:
     _book(admin)
-    r = admin.get(
-        "/api/v1/reports/general-ledger", params={"account_id": "1020", "format": "csv"}
-    )
+    r = admin.get("/api/v1/reports/general-ledger", params={"account_id": "1020", "format": "csv"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv"), r.text
     rows = list(csv.reader(io.StringIO(r.text)))
     assert rows[1][2] == "Opening balance" and rows[-1][2] == "Closing balance"

@@ -22,7 +22,7 @@ SPEC_EXAMPLE = {
 
 def _count(ctx: AppContext, table: str) -> int:
     with ctx.db.engine.connect() as conn:
-        return int(conn.scalar(sa.text(f"SELECT count(*) FROM {table}")) or 0)  # noqa: S608
+        return int(conn.scalar(sa.text(f"SELECT count(*) FROM {table}")) or 0)
 
 
 def test_the_spec_example_with_account_codes_is_posted(admin: Api) -> None:
