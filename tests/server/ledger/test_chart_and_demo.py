@@ -40,7 +40,7 @@ def test_crm_server_accounts_load_starter_chart(empty_db_url: str, tmp_path: Pat
         with engine.connect() as conn:
             rows = conn.execute(sa.text("SELECT code, currency, type, parent_id FROM accounts"))
             accounts = {code: (cur, kind, parent) for code, cur, kind, parent in rows}
-            by_id = {i: c for i, c in conn.execute(sa.text("SELECT id, code FROM accounts")).all()}
+            by_id = dict(conn.execute(sa.text("SELECT id, code FROM accounts")).tuples().all())
     finally:
         engine.dispose()
     assert set(accounts) == {a.code for a in STARTER_CHART}
