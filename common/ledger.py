@@ -50,20 +50,18 @@ def format_number(year: int, n: int) -> str:
 
 
 def check_code(value: str | None) -> str | None:
-    """An account code: stripped, not blank, no inner white space ("1010", "1200-EUR")."""
+    """An account code: stripped, not blank ("1010", "1200-EUR")."""
     if value is None:
         return None
     code = value.strip()
     if not code:
         raise ValueError("Code is required")
-    if any(c.isspace() for c in code):
-        raise ValueError("A code has no spaces (e.g. 1010)")
     return code
 
 
 CODE_SCHEMA: dict[str, Any] = {
     "pattern": NOT_BLANK,
-    "description": "Unique account code, e.g. 1010 (no spaces)",
+    "description": "Unique account code, e.g. 1010 (compared without surrounding white space)",
     "examples": ["1010"],
 }
 
@@ -167,6 +165,7 @@ class LineInput(Strict):
         max_length=36,
         description="The account's id or its code (the spec's example: \"1010\")",
         examples=["1010"],
+        json_schema_extra={"pattern": NOT_BLANK},
     )
     debit: StrictInt | None = Field(default=None, gt=0, le=MAX_AMOUNT, description="Cents")
     credit: StrictInt | None = Field(default=None, gt=0, le=MAX_AMOUNT, description="Cents")
@@ -419,7 +418,9 @@ class PostingAccountRead(BaseModel):
 class SetPostingAccount(Strict):
     """``PUT /accounting/posting-accounts/{role}``: the account's id or code."""
 
-    account_id: str = Field(max_length=36, examples=["1020"])
+    account_id: str = Field(
+        max_length=36, examples=["1020"], json_schema_extra={"pattern": NOT_BLANK}
+    )
 
 
 class LoadStarterChart(Strict):

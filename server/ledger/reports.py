@@ -14,12 +14,13 @@ from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from sqlalchemy.orm import Session
 
 from common import ledger_reports as reports
 from common.ledger import AccountType
 from common.lines import check_currency
+from common.rules import CURRENCY
 from server.deps import Principal, Require, SessionDep
 from server.errors import ValidationFailed
 from server.invoices.models import Invoice, Payment
@@ -37,7 +38,7 @@ CSV_ANSWER: dict[int | str, dict[str, Any]] = {
 
 class AtQuery(BaseModel):
     at: dt.date | None = None
-    currency: str | None = None
+    currency: str | None = Field(default=None, json_schema_extra=CURRENCY)
     format: Format | None = None
 
     _currency = field_validator("currency")(check_currency)
@@ -46,7 +47,7 @@ class AtQuery(BaseModel):
 class PeriodQuery(BaseModel):
     from_date: dt.date | None = None
     to_date: dt.date | None = None
-    currency: str | None = None
+    currency: str | None = Field(default=None, json_schema_extra=CURRENCY)
     format: Format | None = None
 
     _currency = field_validator("currency")(check_currency)

@@ -63,6 +63,16 @@ UNSTATED = {
     # (a float literal above 2**53 would lose cents silently before any check could see it).
     (r"credit_limit|value|probability", "Input should be a valid integer"): "100 vs 100.0",
     (r"", "Probability must be an integer between 0 and 100"): "100 vs 100.0 (Micro CRM)",
+    # The ledger (common.ledger.check_entry): references to accounts, their state, and
+    # the debits and credits of several lines that must agree.
+    (r"lines\.\d+\.account_id|account_id", "No account with this id or code"): "a reference",
+    (r"lines\.\d+\.account_id", "Account "): "that record's state (inactive, currency)",
+    (r"parent_id", "No such account"): "a reference to a record",
+    (r"parent_id", "The parent is an"): "that record's type must agree",
+    (r"lines", "A transaction needs at least two lines"): "a count of lines with an amount",
+    (r"lines", "Debits ("): "sums over several lines that must agree",
+    (r"lines\.\d+", "A line is either a debit or a credit"): "two fields that must agree",
+    (r"lines\.\d+\.(debit|credit)", "Input should be a valid integer"): "100 vs 100.0",
 }
 
 
