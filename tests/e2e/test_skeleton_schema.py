@@ -73,6 +73,7 @@ UNSTATED = {
     (r"lines", "Debits ("): "sums over several lines that must agree",
     (r"lines\.\d+", "A line is either a debit or a credit"): "two fields that must agree",
     (r"lines\.\d+\.(debit|credit)", "Input should be a valid integer"): "100 vs 100.0",
+    (r"body", "from_date must not be after to_date"): "two fields that must agree",
 }
 
 
