@@ -1,4 +1,4 @@
-"""``crm-server``: serve, migrate, demo, compact-log, users.
+"""``crm-server``: serve, migrate, demo, compact-log, accounts, users.
 
 Exit codes: 0 done; 1 a failure, told in one line on stderr (a busy port, an
 unknown user, a duplicate email...); 2 a bad command line or configuration.
@@ -222,6 +222,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
     from server.deals.demo import fill_demo_deals
     from server.demo import fill_demo_customers, fill_demo_parties
     from server.invoices.demo import fill_demo_sales
+    from server.ledger.demo import fill_demo_ledger
 
     settings = _settings()
     _prepare(settings, allow_upgrade=False)
@@ -230,6 +231,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
         made = fill_demo_customers(ctx, args.customers)
         deals = fill_demo_deals(ctx, args.deals)
         parties = fill_demo_parties(ctx)
+        ledger = fill_demo_ledger(ctx)  # the chart first: the sales post to it
         sales = fill_demo_sales(ctx)
     except RuntimeError as exc:
         print(f"crm-server demo: {exc}", file=sys.stderr)
@@ -239,8 +241,32 @@ def cmd_demo(args: argparse.Namespace) -> None:
     print(
         f"Added {made} demo customers, {deals} deals, {parties['supplier']} suppliers, "
         f"{parties['partner']} partners, {parties['employee']} employees, "
-        f"{sales['items']} catalog items, {sales['orders']} orders and {sales['invoices']} invoices"
+        f"{sales['items']} catalog items, {sales['orders']} orders and {sales['invoices']} invoices, "
+        f"{ledger['accounts']} ledger accounts and {ledger['transactions']} journal entries "
+        "(and the invoices' and payments' postings)"
     )
+
+
+def cmd_accounts(args: argparse.Namespace) -> None:
+    from common.validation import normalize_currency
+    from server.errors import DomainError
+    from server.ledger.demo import load_chart
+    from server.unit_of_work import transaction
+
+    try:
+        currency = normalize_currency(args.currency)
+    except ValueError as exc:
+        fail(str(exc), 2)
+    settings = _settings()
+    with _database(settings) as db:
+        try:
+            with transaction(db) as session:
+                made = load_chart(session, currency)
+        except DomainError as exc:
+            fail(exc.message)
+        except SQLAlchemyError as exc:
+            fail(f"database error: {_first_line(exc)}")
+    print(f"Starter chart: added {made} accounts in {currency} (accounts already there are kept)")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -279,6 +305,15 @@ def main(argv: list[str] | None = None) -> None:
     demo.add_argument("--customers", type=int, default=300, help="how many (default 300)")
     demo.add_argument("--deals", type=int, default=60, help="how many deals (default 60)")
     demo.set_defaults(func=cmd_demo)
+    accounts = sub.add_parser("accounts", help="the chart of accounts")
+    accounts_sub = accounts.add_subparsers(dest="accounts_command", required=True, metavar="ACTION")
+    chart = accounts_sub.add_parser(
+        "load-starter-chart",
+        help="add the starter chart for a small business (cash, bank, receivables, payables, "
+        "equity, revenue, expenses); accounts whose code exists are kept",
+    )
+    chart.add_argument("--currency", default="USD", help="the accounts' currency (default USD)")
+    accounts.set_defaults(func=cmd_accounts)
     users_cli.add_parser(sub).set_defaults(func=cmd_users)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")

@@ -13,7 +13,17 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
-from server import catalog, customers, deals, employees, invoices, orders, partners, suppliers
+from server import (
+    catalog,
+    customers,
+    deals,
+    employees,
+    invoices,
+    ledger,
+    orders,
+    partners,
+    suppliers,
+)
 from server.api_keys.router import router as api_keys_router
 from server.audit.router import router as audit_router
 from server.auth.router import router as auth_router
@@ -41,6 +51,8 @@ MODULES: tuple[Resource[Any], ...] = (
     catalog.ITEM,
     orders.RESOURCE,
     invoices.RESOURCE,
+    ledger.ACCOUNT,
+    ledger.TRANSACTION,
 )
 PLATFORM_ROUTERS: tuple[APIRouter, ...] = (
     auth_router,

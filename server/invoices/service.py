@@ -12,6 +12,8 @@ demo), so the rules hold everywhere (DESIGN.md, Domain rules):
 - a payment is > 0, in the invoice's currency, never more than the balance due,
   not on a draft, cancelled or paid invoice; the one that reaches the total makes
   it ``paid``; the customer's ``total_purchases`` follows (:func:`_count_purchases`);
+- sending, a payment and cancelling a sent invoice post to the ledger in the same
+  unit of work (``server.ledger.postings``);
 - invoices are never deleted (a gap in the numbers would follow); cancel instead.
 """
 
@@ -48,6 +50,7 @@ from server.errors import Conflict, NotFound, ValidationFailed
 from server.invoices.models import Invoice, InvoiceLine, Payment
 from server.kit.lines import LineValues, set_lines
 from server.kit.numbering import next_number
+from server.ledger import postings
 from server.listing import substring_filter
 from server.unit_of_work import note
 
@@ -284,6 +287,7 @@ def send(*, session: Session, actor: Principal | None, id: str, args: NoArgs) ->
     invoice.sent_at = utcnow()
     invoice.billing_address = billing_of(_customer(session, invoice.customer_id))
     session.flush()
+    postings.invoice_sent(session, invoice)  # the same unit of work: both or neither
     return invoice
 
 
@@ -333,6 +337,7 @@ def record_payment(
         _move(session, invoice, "paid", "payment")
         invoice.paid_at = utcnow()
     session.flush()
+    postings.payment_received(session, invoice, payment)
     _count_purchases(session, invoice.customer_id)
     return invoice
 
@@ -376,6 +381,7 @@ def cancel(
     invoice.cancelled_at = utcnow()
     invoice.cancel_reason = args.reason
     session.flush()
+    postings.invoice_cancelled(session, invoice)  # reverses the posting of a sent invoice
     return invoice
 
 

@@ -16,6 +16,7 @@ from common.kit import example
 from common.parties import EmployeeCreate, PartnerCreate, SupplierCreate
 from tests.conftest import Api
 from tests.factories import create_customer, customer_payload
+from tests.ledger_factories import account_payload, create_account, entry
 from tests.micro_factories import create_client
 from tests.sales_factories import category_payload, create_item, invoice_payload, item_payload
 
@@ -33,6 +34,7 @@ class Example:
     required: str = "name"  # null is refused
     invalid: tuple[str, Any] = ("email", "not an email")
     unchanged_by_set: frozenset[str] = field(default_factory=frozenset)  # derived fields
+    immutable: bool = False  # no update at all: a sync update is refused (409), not applied
 
 
 def _by_name(created: Body) -> dict[str, str]:
@@ -69,6 +71,12 @@ def _order(api: Api) -> Body:
 
 def _invoice(api: Api) -> Body:
     return invoice_payload(create_customer(api)["id"])
+
+
+def _transaction(api: Api) -> Body:
+    cash = create_account(api, type="asset")
+    sales = create_account(api, type="revenue")
+    return entry(cash["id"], sales["code"], 12345)
 
 
 _DOCUMENT = {
@@ -121,5 +129,19 @@ EXAMPLES: dict[str, Example] = {
         create=_invoice,
         find=lambda created: {"customer_id": created["customer_id"]},
         **_DOCUMENT,  # type: ignore[arg-type]
+    ),
+    "account": Example(
+        create=lambda _api: account_payload(),
+        find=lambda created: {"search": created["code"]},
+        set=("description", "Petty cash", "Petty cash"),
+        clearable="description",
+        invalid=("type", "nonsense"),
+    ),
+    "transaction": Example(
+        create=_transaction,
+        find=lambda created: {"search": created["number"]},
+        set=("description", "Changed", "Changed"),
+        required="lines",
+        immutable=True,
     ),
 }
