@@ -76,7 +76,9 @@ def set_posting_account(
         raise ValidationFailed({"account_id": "No account with this id or code"})
     if account.type != ROLE_TYPES[role]:
         raise ValidationFailed(
-            {"account_id": f"A {role} account is an {ROLE_TYPES[role]} account, not {account.type}"}
+            {
+                "account_id": f"The {role} account must be of type {ROLE_TYPES[role]}, not {account.type}"
+            }
         )
     setting = session.get(PostingAccount, role)
     if setting is None:

@@ -98,6 +98,7 @@ UNSTATED = {
     (r"lines\.\d+\.account_id", "Account "): "that record's state (inactive, currency)",
     (r"parent_id", "No such account"): "a reference to a record",
     (r"parent_id", "The parent is an"): "that record's type must agree",
+    (r"account_id", "The "): "that record's type must agree (posting accounts)",
     (r"lines", "A transaction needs at least two lines"): "a count of lines with an amount",
     (r"lines", "Debits ("): "sums over several lines that must agree",
     (r"lines\.\d+", "A line is either a debit or a credit"): "two fields that must agree",
