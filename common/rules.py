@@ -22,7 +22,7 @@ from common.api import has_control_characters
 
 
 def _char_class(chars: list[int]) -> str:
-    """A regex character class body of these code points, as \\uXXXX ranges."""
+    """A regex character class body of these code points, as ranges of \\u escapes (four hex digits each)."""
     out, start = [], None
     for i, c in enumerate(chars):
         if start is None:

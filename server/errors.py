@@ -60,6 +60,10 @@ class Conflict(DomainError):
     status, code = 409, "conflict"
 
 
+class InvalidTransition(Conflict):
+    """A status change the transition table does not allow, or a rule of the state refuses."""
+
+
 class PayloadTooLarge(DomainError):
     status, code = 413, "payload_too_large"
 

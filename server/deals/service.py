@@ -24,15 +24,11 @@ from server.auth.principal import Principal
 from server.customers.models import Customer
 from server.db import utcnow
 from server.deals.models import Deal
-from server.errors import Conflict, NotFound
+from server.errors import InvalidTransition, NotFound
 from server.unit_of_work import note
 
 LOAD = joinedload(Deal.customer)
 SORTS = {"created_at": Deal.created_at, "title": Deal.title, "value": Deal.value}
-
-
-class InvalidTransition(Conflict):
-    """A stage move the transition table does not allow."""
 
 
 def get(*, session: Session, actor: Principal | None, id: str) -> Deal:  # noqa: ARG001

@@ -46,9 +46,9 @@ from server.auth.principal import Principal
 from server.catalog.service import resolve_lines
 from server.customers.models import Customer, CustomerAddress
 from server.db import utcnow
-from server.errors import Conflict, NotFound, ValidationFailed
+from server.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from server.invoices.models import Invoice, InvoiceLine, Payment
-from server.kit.lines import LineValues, set_lines
+from server.kit.lines import LineValues, refuse_locked, set_lines
 from server.kit.numbering import next_number
 from server.ledger import postings
 from server.listing import substring_filter
@@ -72,10 +72,6 @@ EDITABLE_WHEN: dict[InvoiceStatus, frozenset[str]] = {
     "paid": frozenset({"notes"}),
     "cancelled": frozenset({"notes"}),
 }
-
-
-class InvalidTransition(Conflict):
-    """A status change the transition table does not allow, or a rule of the state refuses."""
 
 
 def today() -> date:
@@ -212,13 +208,7 @@ def update(
     invoice = _for_write(session, id)
     changes = data.changes()
     status = status_of(invoice)
-    if status != "draft":
-        locked = sorted(set(changes) - EDITABLE_WHEN[status])
-        if locked:
-            raise InvalidTransition(
-                f"Invoice {invoice.number} is {status}: {', '.join(locked)} can no longer change",
-                details=dict.fromkeys(locked, f"Locked once the invoice is {status}"),
-            )
+    refuse_locked(changes, status, EDITABLE_WHEN, kind="invoice", what=f"Invoice {invoice.number}")
     if "customer_id" in changes and changes["customer_id"] != invoice.customer_id:
         customer = _customer(session, changes["customer_id"])
         invoice.customer_id = customer.id

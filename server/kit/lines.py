@@ -11,7 +11,7 @@ it and its version moves.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
 from common.ids import new_id
 from common.lines import LineRead, Totals, line_amounts, totals
-from server.errors import ValidationFailed
+from server.errors import InvalidTransition, ValidationFailed
 from server.unit_of_work import note
 
 
@@ -73,6 +73,29 @@ class LineValues:
     unit_price: int
     tax_rate: str | None
     tax_basis_points: int
+
+
+def refuse_locked(
+    changes: Mapping[str, Any],
+    status: str,
+    editable: Mapping[Any, frozenset[str]],
+    *,
+    kind: str,
+    what: str,
+) -> None:
+    """Refuse the changed fields a document past draft no longer takes (``editable[status]``).
+
+    ``kind`` is "invoice" or "order"; ``what`` names the document in the message
+    ("Invoice INV-2026-001", "The order").
+    """
+    if status == "draft":
+        return
+    locked = sorted(set(changes) - editable[status])
+    if locked:
+        raise InvalidTransition(
+            f"{what} is {status}: {', '.join(locked)} can no longer change",
+            details=dict.fromkeys(locked, f"Locked once the {kind} is {status}"),
+        )
 
 
 def snapshot(rows: Sequence[LineColumns]) -> list[dict[str, Any]]:

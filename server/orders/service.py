@@ -29,10 +29,10 @@ from server.auth.principal import Principal
 from server.catalog.service import resolve_lines
 from server.countries.service import address_country
 from server.customers.models import Customer
-from server.errors import Conflict, NotFound, ValidationFailed
+from server.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from server.invoices import service as invoices
 from server.invoices.models import Invoice
-from server.kit.lines import LineValues, set_lines
+from server.kit.lines import LineValues, refuse_locked, set_lines
 from server.orders.models import Order, OrderLine
 from server.unit_of_work import note
 
@@ -50,10 +50,6 @@ EDITABLE_WHEN: dict[OrderStatus, frozenset[str]] = {
     "delivered": frozenset({"notes"}),
     "cancelled": frozenset({"notes"}),
 }
-
-
-class InvalidTransition(Conflict):
-    """A status change the transition table does not allow, or a rule of the state refuses."""
 
 
 def get(*, session: Session, actor: Principal | None, id: str) -> Order:  # noqa: ARG001
@@ -146,13 +142,7 @@ def update(*, session: Session, actor: Principal | None, id: str, data: OrderUpd
     order = _for_write(session, id)
     changes = data.changes()
     status = status_of(order)
-    if status != "draft":
-        locked = sorted(set(changes) - EDITABLE_WHEN[status])
-        if locked:
-            raise InvalidTransition(
-                f"The order is {status}: {', '.join(locked)} can no longer change",
-                details=dict.fromkeys(locked, f"Locked once the order is {status}"),
-            )
+    refuse_locked(changes, status, EDITABLE_WHEN, kind="order", what="The order")
     if "customer_id" in changes and changes["customer_id"] != order.customer_id:
         customer = _customer(session, changes["customer_id"])
         order.customer_id = customer.id
