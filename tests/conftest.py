@@ -32,6 +32,7 @@ import sqlalchemy as sa
 import uvicorn
 from argon2 import PasswordHasher
 from fastapi import FastAPI
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy.engine import make_url
 
 from server.app import build_context, create_app
@@ -42,6 +43,12 @@ from server.db import make_engine
 from server.migrate import upgrade
 from server.security import PasswordHashing
 from server.serving import uvicorn_options
+
+# No per-example time limit: on a shared 2-core machine one example's wall time says
+# more about the neighbours than about the code (speed is measured in bench/), and a
+# deadline turned a loaded run into "flaky" failures of tests/common/test_emails.py.
+hypothesis_settings.register_profile("crm", deadline=None)
+hypothesis_settings.load_profile("crm")
 
 PG_URL = os.environ.get(
     "CRM_TEST_PG_URL"
