@@ -151,7 +151,9 @@ def _holds_data(url: URL) -> bool:
         with engine.connect() as conn:
             return bool(sa.inspect(conn).get_table_names())
     except sa.exc.SQLAlchemyError as exc:
-        raise BackupError(f"cannot open the database: {str(exc.orig or exc).strip()}") from None
+        raise BackupError(
+            f"cannot open the database: {str(getattr(exc, 'orig', None) or exc).strip()}"
+        ) from None
     finally:
         engine.dispose()
 
@@ -209,7 +211,9 @@ def _pg_empty_schema(url: URL) -> None:
             conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
             conn.execute(sa.text("CREATE SCHEMA public"))
     except sa.exc.SQLAlchemyError as exc:
-        raise BackupError(f"cannot clear the database: {str(exc.orig or exc).strip()}") from None
+        raise BackupError(
+            f"cannot clear the database: {str(getattr(exc, 'orig', None) or exc).strip()}"
+        ) from None
     finally:
         engine.dispose()
 
