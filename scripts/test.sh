@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     # Qt's offscreen platform and the screenshots need these; ~1 s when already present.
     # poppler-utils: pdftotext, which the invoice PDF tests read the PDF with.
-    pkgs=(libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3 fonts-dejavu-core poppler-utils)
+    # systemd: systemd-analyze, which rates the packaged unit (tests/e2e/test_packaging.py).
+    pkgs=(libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3 fonts-dejavu-core poppler-utils systemd)
     missing=()
     for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
     if [ ${#missing[@]} -gt 0 ]; then

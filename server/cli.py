@@ -1,4 +1,4 @@
-"""``crm-server``: serve, migrate, demo, compact-log, accounts, users.
+"""``crm-server``: serve, migrate, demo, compact-log, accounts, users, backup, restore.
 
 Exit codes: 0 done; 1 a failure, told in one line on stderr (a busy port, an
 unknown user, a duplicate email...); 2 a bad command line or configuration.
@@ -269,6 +269,34 @@ def cmd_accounts(args: argparse.Namespace) -> None:
     print(f"Starter chart: added {made} accounts in {currency} (accounts already there are kept)")
 
 
+def cmd_backup(args: argparse.Namespace) -> None:
+    from server.backup import BackupError, backup
+
+    settings = _settings()
+    with _database(settings):  # refuses a missing, unreachable or outdated database first
+        pass
+    try:
+        copied = backup(settings.resolved_database_url, Path(args.file))
+    except BackupError as exc:
+        fail(str(exc))
+    print(f"Backed up the {copied.engine} database to {copied.path} ({copied.size:,} bytes)")
+
+
+def cmd_restore(args: argparse.Namespace) -> None:
+    from server.backup import BackupError, restore
+
+    settings = _settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        copied = restore(settings.resolved_database_url, Path(args.file), force=args.force)
+    except BackupError as exc:
+        fail(str(exc))
+    print(
+        f"Restored {copied.path} into the {copied.engine} database "
+        f"{_safe_url(settings.resolved_database_url)}; desktops will start a fresh sync"
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     from server.users import cli as users_cli
 
@@ -315,6 +343,24 @@ def main(argv: list[str] | None = None) -> None:
     chart.add_argument("--currency", default="USD", help="the accounts' currency (default USD)")
     accounts.set_defaults(func=cmd_accounts)
     users_cli.add_parser(sub).set_defaults(func=cmd_users)
+    backup_cmd = sub.add_parser(
+        "backup",
+        help="copy the database to a file while the server runs (SQLite online backup; pg_dump)",
+    )
+    backup_cmd.add_argument("file", help="the backup file to write (replaced when complete)")
+    backup_cmd.set_defaults(func=cmd_backup)
+    restore_cmd = sub.add_parser(
+        "restore",
+        help="put a backup back into the configured database (stop the server first)",
+        description="Put a backup made by `crm-server backup` back into the configured database, "
+        "migrate it to this version and start a new sync epoch: desktops resync from it, keeping "
+        "their unsent edits. Edits the server took after the backup was made are not in it.",
+    )
+    restore_cmd.add_argument("file", help="a file made by `crm-server backup`")
+    restore_cmd.add_argument(
+        "--force", action="store_true", help="replace a database that already holds data"
+    )
+    restore_cmd.set_defaults(func=cmd_restore)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)

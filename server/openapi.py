@@ -49,10 +49,10 @@ def use_error_body_for_422(app: FastAPI) -> None:
                     micro.add(id(op))
                     responses.pop("422", None)  # Micro CRM routes answer bad input with 400
                 elif "422" in responses:
-                    responses["422"] = {
-                        "description": _DESCRIPTIONS[422],
-                        "content": {"application/json": {"schema": ref}},
-                    }
+                    responses["422"] = _error_response(422, ref)
+                if "401" in responses:
+                    # Every authenticated request counts against its user's or key's rate limit.
+                    responses.setdefault("429", _error_response(429, ref))
         components = doc.setdefault("components", {}).setdefault("schemas", {})
         components.pop("HTTPValidationError", None)
         components.pop("ValidationError", None)
@@ -62,6 +62,10 @@ def use_error_body_for_422(app: FastAPI) -> None:
         return doc
 
     app.openapi = schema  # type: ignore[method-assign]
+
+
+def _error_response(code: int, ref: dict[str, str]) -> dict[str, Any]:
+    return {"description": _DESCRIPTIONS[code], "content": {"application/json": {"schema": ref}}}
 
 
 def state_input_rules(doc: dict[str, Any], *, micro_crm: Collection[int] = ()) -> None:

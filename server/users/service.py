@@ -270,9 +270,14 @@ def set_password(
 def reset_credentials(
     *, session: Session, passwords: PasswordHashing, user: User, password: str
 ) -> User:
-    """Give a user a new password and reactivate them (the bootstrap admin's recovery)."""
+    """Give a user a new password and reactivate them (the bootstrap admin's recovery).
+
+    Every session the account had ends: whoever signed in with the old password
+    must not carry on with the rights the recovered account is about to get.
+    """
     user.password_hash = _password_hash(passwords, password)
     user.active = True
+    revoke_all_sessions(session, user.id, "password_reset")
     session.flush()
     note(session, user, action="reset_credentials")
     return user
@@ -286,4 +291,3 @@ def grant_system_role(*, session: Session, user: User, role_name: str) -> User:
     return assign_role(
         session=session, actor_permissions=CONSOLE_PERMISSIONS, user_id=user.id, role_id=role.id
     )
-    return user

@@ -18,6 +18,7 @@ import pytest
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from server.serving import MAX_HEAD_BYTES
 from tests.conftest import LiveServer, start_server
 
 MALFORMED = {
@@ -31,7 +32,6 @@ MALFORMED = {
     b"Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
     "broken chunk": b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\n"
     b"Transfer-Encoding: chunked\r\n\r\nzz\r\n",
-    "overlong URL": b"GET /" + b"a" * 100_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
     "no request line": b"GARBAGE\r\n\r\n",
     "space in a header name": b"GET /health HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n",
     "HTTP/2 preface": b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
@@ -72,6 +72,47 @@ def test_a_request_the_http_parser_refuses_is_400_with_the_error_body(
     assert parsed["error"] == "bad_request" and parsed["message"], parsed
     # The server goes on serving.
     assert httpx.get(f"{server.url}/health").status_code == 200
+
+
+HUGE_HEADS = {
+    "overlong URL": (
+        414,
+        "uri_too_long",
+        b"GET /" + b"a" * 100_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+    ),
+    "one huge header": (
+        431,
+        "headers_too_large",
+        b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 1_000_000 + b"\r\n\r\n",
+    ),
+    "many small headers": (
+        431,
+        "headers_too_large",
+        b"GET /health HTTP/1.1\r\nHost: x\r\n"
+        + b"".join(b"X-H%d: v\r\n" % i for i in range(20_000))
+        + b"\r\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("expected", HUGE_HEADS.values(), ids=HUGE_HEADS.keys())
+def test_a_request_head_past_its_bound_is_refused_with_the_error_body(
+    server: LiveServer, expected: tuple[int, str, bytes]
+) -> None:
+    """A megabyte of headers used to be read whole and served; now it is refused early."""
+    status_wanted, code, request_bytes = expected
+    status, headers, body = exchange(server, request_bytes)
+    assert status == status_wanted, (status, body)
+    assert headers["content-type"] == "application/json", headers
+    assert json.loads(body)["error"] == code
+    # A head just under the bound is still served.
+    ok = exchange(
+        server,
+        b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Fine: "
+        + b"a" * (MAX_HEAD_BYTES - 200)
+        + b"\r\n\r\n",
+    )
+    assert ok[0] == 200, ok
 
 
 def test_a_websocket_upgrade_is_answered_as_plain_http(server: LiveServer) -> None:

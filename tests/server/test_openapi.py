@@ -108,6 +108,8 @@ def test_every_response_is_modelled(api: Api) -> None:
                 assert schema != {}, f"{method} {path} {code} is untyped"
             if "security" in op or path.startswith("/api/v1/users"):
                 assert "401" in responses, f"{method} {path} does not declare 401"
+            if "401" in responses:
+                assert "429" in responses, f"{method} {path} does not declare its rate limit"
             if op.get("requestBody") or op.get("parameters"):
                 # Micro CRM operations answer bad input with 400, as their document says.
                 micro = path.startswith(("/api/v1/clients", "/api/v1/deals"))
