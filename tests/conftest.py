@@ -72,6 +72,33 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("backend", backends, scope="session")
 
 
+# The longest tests, started first: the workers share the queue (scripts/test.sh runs
+# xdist with ``--dist worksteal``), and a long test taken last keeps one worker busy
+# while the other idles. Order is by the first prefix a test's id starts with; tests
+# matching none keep their collection order after these. Put a new test file here when
+# `scripts/test.sh <it> --durations=15` shows tests of it over ~10 s.
+LONG_FIRST = (
+    "tests/e2e/test_sync_convergence.py",
+    "tests/e2e/test_skeleton_schema.py",
+    "tests/e2e/test_micro_crm_schema.py",
+    "tests/e2e/",
+    "tests/server/test_sqlite_writers.py",
+    "tests/server/sync/test_commit_order.py",
+    "tests/server/sync/test_event_stream_ends.py",
+    "tests/desktop/ui/",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        return next(
+            (i for i, prefix in enumerate(LONG_FIRST) if item.nodeid.startswith(prefix)),
+            len(LONG_FIRST),
+        )
+
+    items.sort(key=rank)  # stable: within a rank, the collection order
+
+
 def fast_passwords() -> PasswordHashing:
     """argon2id with small costs: tests hash many passwords; production uses the defaults."""
     return PasswordHashing(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
@@ -273,11 +300,18 @@ def server(app: FastAPI) -> Iterator[LiveServer]:
     live.stop_soon()
 
 
+# One TLS context for every test client: httpx builds a new one (loading the CA
+# bundle, ~30 ms of CPU) for each client or transport not given one, and a test
+# makes several. The live servers speak plain HTTP on loopback; nothing is weakened.
+TLS = httpx.create_ssl_context()
+
+
 class Api(httpx.Client):
     """An HTTP client for the live server that can sign in."""
 
     def __init__(self, *args: Any, timeout: float = 30, **kwargs: Any) -> None:
         # httpx's 5 s default is shorter than a loaded 2-core CI machine's slowest answers.
+        kwargs.setdefault("verify", TLS)
         super().__init__(*args, timeout=timeout, **kwargs)
 
     def login(self, email: str, password: str) -> dict[str, Any]:
