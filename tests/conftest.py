@@ -78,13 +78,16 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 # matching none keep their collection order after these. Put a new test file here when
 # `scripts/test.sh <it> --durations=15` shows tests of it over ~10 s.
 LONG_FIRST = (
-    "tests/e2e/test_sync_convergence.py",
     "tests/e2e/test_skeleton_schema.py",
-    "tests/e2e/test_micro_crm_schema.py",
-    "tests/e2e/",
-    "tests/server/test_sqlite_writers.py",
-    "tests/server/sync/test_commit_order.py",
-    "tests/server/sync/test_event_stream_ends.py",
+    "tests/e2e/test_sync_convergence.py",
+    "tests/e2e/test_admin_cli.py",
+    "tests/e2e/",  # real server processes
+    "tests/server/ledger/test_chart_and_demo.py",  # the CLI in a subprocess
+    "tests/server/sync/test_event_wakeups.py",
+    "tests/server/test_auth_races.py",
+    "tests/server/test_concurrency.py",
+    "tests/server/ledger/",
+    "tests/server/sync/test_push_lossless.py",
     "tests/desktop/ui/",
 )
 
