@@ -8,6 +8,30 @@ names a server (the README's test command starts one); ``postgres_only`` tests
 run only there. ``CRM_TEST_ALL_ENGINES=1`` runs every database test on both.
 Databases are built by the Alembic migrations once per session (per xdist
 worker) into a template, then copied per test.
+
+Writing a fast test (CI runs the whole suite on 2 cores within 10 minutes):
+
+- A fresh ``server`` costs ~0.3 s of CPU before the test does anything: the
+  database copy and admin are cheap, but FastAPI builds every route's models
+  again for each new app on its first requests (~150-250 ms). A test that only
+  adds records of its own (unique emails/names) and never counts or resets what
+  is there takes ``shared_admin``/``shared_server`` (one server per worker).
+- A test that touches no database takes no ``ctx``/``db_url``/``server``: in a
+  module marked ``engines`` those make it run once more on PostgreSQL for nothing.
+  Mark ``engines`` only where the engine changes what the test checks.
+- HTTP clients: ``Api`` (and ``TLS`` for a transport of your own, e.g.
+  ``httpx.HTTPTransport(verify=TLS)``); each client httpx builds on its own
+  reads the CA bundle again (~30 ms of CPU).
+- No fixed sleeps: wait on the condition (``qtbot.waitUntil``, a loop with a
+  deadline), and shorten the server's own intervals with ``settings_overrides``
+  (``event_poll_seconds``, ``event_stream_check_seconds``...) where the test is
+  not about the default.
+- Hypothesis/schemathesis: modest example counts; there is no per-example
+  deadline (the "crm" profile below).
+- A file whose tests take over ~10 s goes into ``LONG_FIRST`` (started first).
+- Measure with ``scripts/test.sh <paths> --durations=15 -q``; on a loaded
+  machine CPU time says more than wall time:
+  ``/usr/bin/time -f "%U+%S s CPU" .venv/bin/python -m pytest -n 0 <paths>``.
 """
 
 from __future__ import annotations
