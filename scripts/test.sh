@@ -31,8 +31,10 @@ echo "test: PostgreSQL at $CRM_TEST_PG_URL"
 start=$(date +%s)
 set +e
 # Two workers on this 2-core machine (xdist); each builds its own template databases.
-# CRM_TEST_WORKERS=0 runs in one process (easier to debug); later -n arguments win.
-.venv/bin/python -m pytest -n "${CRM_TEST_WORKERS:-auto}" "$@"
+# worksteal: a worker that runs out takes queued tests from the other, so neither idles
+# at the end (the longest tests are queued first: LONG_FIRST in tests/conftest.py).
+# CRM_TEST_WORKERS=0 runs in one process (easier to debug); later -n/--dist arguments win.
+.venv/bin/python -m pytest -n "${CRM_TEST_WORKERS:-auto}" --dist worksteal "$@"
 rc=$?
 set -e
 echo "test: pytest finished in $(( $(date +%s) - start )) s with exit code $rc"

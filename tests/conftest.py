@@ -8,6 +8,30 @@ names a server (the README's test command starts one); ``postgres_only`` tests
 run only there. ``CRM_TEST_ALL_ENGINES=1`` runs every database test on both.
 Databases are built by the Alembic migrations once per session (per xdist
 worker) into a template, then copied per test.
+
+Writing a fast test (CI runs the whole suite on 2 cores within 10 minutes):
+
+- A fresh ``server`` costs ~0.3 s of CPU before the test does anything: the
+  database copy and admin are cheap, but FastAPI builds every route's models
+  again for each new app on its first requests (~150-250 ms). A test that only
+  adds records of its own (unique emails/names) and never counts or resets what
+  is there takes ``shared_admin``/``shared_server`` (one server per worker).
+- A test that touches no database takes no ``ctx``/``db_url``/``server``: in a
+  module marked ``engines`` those make it run once more on PostgreSQL for nothing.
+  Mark ``engines`` only where the engine changes what the test checks.
+- HTTP clients: ``Api`` (and ``TLS`` for a transport of your own, e.g.
+  ``httpx.HTTPTransport(verify=TLS)``); each client httpx builds on its own
+  reads the CA bundle again (~30 ms of CPU).
+- No fixed sleeps: wait on the condition (``qtbot.waitUntil``, a loop with a
+  deadline), and shorten the server's own intervals with ``settings_overrides``
+  (``event_poll_seconds``, ``event_stream_check_seconds``...) where the test is
+  not about the default.
+- Hypothesis/schemathesis: modest example counts; there is no per-example
+  deadline (the "crm" profile below).
+- A file whose tests take over ~10 s goes into ``LONG_FIRST`` (started first).
+- Measure with ``scripts/test.sh <paths> --durations=15 -q``; on a loaded
+  machine CPU time says more than wall time:
+  ``/usr/bin/time -f "%U+%S s CPU" .venv/bin/python -m pytest -n 0 <paths>``.
 """
 
 from __future__ import annotations
@@ -70,6 +94,36 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
                 # Not a skip standing in for a feature: without a PostgreSQL server the test has nothing to run on.
                 backends = ["postgresql-unavailable"]
         metafunc.parametrize("backend", backends, scope="session")
+
+
+# The longest tests, started first: the workers share the queue (scripts/test.sh runs
+# xdist with ``--dist worksteal``), and a long test taken last keeps one worker busy
+# while the other idles. Order is by the first prefix a test's id starts with; tests
+# matching none keep their collection order after these. Put a new test file here when
+# `scripts/test.sh <it> --durations=15` shows tests of it over ~10 s.
+LONG_FIRST = (
+    "tests/e2e/test_skeleton_schema.py",
+    "tests/e2e/test_sync_convergence.py",
+    "tests/e2e/test_admin_cli.py",
+    "tests/e2e/",  # real server processes
+    "tests/server/ledger/test_chart_and_demo.py",  # the CLI in a subprocess
+    "tests/server/sync/test_event_wakeups.py",
+    "tests/server/test_auth_races.py",
+    "tests/server/test_concurrency.py",
+    "tests/server/ledger/",
+    "tests/server/sync/test_push_lossless.py",
+    "tests/desktop/ui/",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        return next(
+            (i for i, prefix in enumerate(LONG_FIRST) if item.nodeid.startswith(prefix)),
+            len(LONG_FIRST),
+        )
+
+    items.sort(key=rank)  # stable: within a rank, the collection order
 
 
 def fast_passwords() -> PasswordHashing:
@@ -273,11 +327,18 @@ def server(app: FastAPI) -> Iterator[LiveServer]:
     live.stop_soon()
 
 
+# One TLS context for every test client: httpx builds a new one (loading the CA
+# bundle, ~30 ms of CPU) for each client or transport not given one, and a test
+# makes several. The live servers speak plain HTTP on loopback; nothing is weakened.
+TLS = httpx.create_ssl_context()
+
+
 class Api(httpx.Client):
     """An HTTP client for the live server that can sign in."""
 
     def __init__(self, *args: Any, timeout: float = 30, **kwargs: Any) -> None:
         # httpx's 5 s default is shorter than a loaded 2-core CI machine's slowest answers.
+        kwargs.setdefault("verify", TLS)
         super().__init__(*args, timeout=timeout, **kwargs)
 
     def login(self, email: str, password: str) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import Api
+from tests.conftest import TLS, Api
 
 _seq = itertools.count(1)
 DEFAULT_PASSWORD = "user-secret-pw"
@@ -33,7 +33,11 @@ def register(
 
 def api_from(base_url: str, address: str) -> Api:
     """An anonymous client whose connections come from ``address`` (any of 127.0.0.0/8)."""
-    return Api(base_url=base_url, timeout=30, transport=httpx.HTTPTransport(local_address=address))
+    return Api(
+        base_url=base_url,
+        timeout=30,
+        transport=httpx.HTTPTransport(local_address=address, verify=TLS),
+    )
 
 
 def role_id(admin: Api, name: str) -> str:

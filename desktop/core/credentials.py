@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from desktop.core.client import AuthenticationRequired, Offline
+from desktop.core.client import AuthenticationRequired, Offline, tls
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +178,9 @@ def sign_in(
 ) -> dict[str, Any]:
     """``POST /auth/login``; returns the token pair (with ``user``) or raises SignInError."""
     try:
-        with httpx.Client(base_url=server_url, transport=transport, timeout=timeout) as http:
+        with httpx.Client(
+            base_url=server_url, transport=transport, timeout=timeout, verify=tls()
+        ) as http:
             r = http.post(LOGIN_PATH, json={"email": email, "password": password})
     except httpx.TransportError as exc:
         raise SignInError("unreachable", str(exc)) from exc
@@ -269,7 +271,10 @@ class StoredTokenProvider:
                 raise AuthenticationRequired("Not signed in: sign in again")
             try:
                 with httpx.Client(
-                    base_url=self.server_url, transport=self._transport, timeout=self._timeout
+                    base_url=self.server_url,
+                    transport=self._transport,
+                    timeout=self._timeout,
+                    verify=tls(),
                 ) as http:
                     r = http.post(REFRESH_PATH, json={"refresh_token": token})
             except httpx.TransportError as exc:
@@ -296,7 +301,9 @@ def revoke(
     Returns whether the server confirmed. The caller forgets the stored token either way.
     """
     try:
-        with httpx.Client(base_url=server_url, transport=transport, timeout=3.0) as http:
+        with httpx.Client(
+            base_url=server_url, transport=transport, timeout=3.0, verify=tls()
+        ) as http:
             r = http.post(REFRESH_PATH, json={"refresh_token": refresh_token})
             if r.status_code != 200:
                 return False

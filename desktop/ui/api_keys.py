@@ -45,7 +45,7 @@ from PySide6.QtWidgets import (
 
 from common.api_keys import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
 from common.permissions import RESOURCES, WILDCARD, is_valid_grant
-from desktop.core.client import AuthenticationRequired, TokenProvider
+from desktop.core.client import AuthenticationRequired, TokenProvider, tls
 
 KEYS_PATH = "/api/v1/api-keys"
 ME_PATH = "/api/v1/auth/me"
@@ -84,7 +84,7 @@ class ApiKeysClient:
 
     def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         with httpx.Client(
-            base_url=self.server_url, transport=self.transport, timeout=self.timeout
+            base_url=self.server_url, transport=self.transport, timeout=self.timeout, verify=tls()
         ) as http:
             try:
                 token = self.tokens.access_token()

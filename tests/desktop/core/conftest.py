@@ -10,7 +10,7 @@ import pytest
 
 from desktop.core.client import PasswordTokenProvider, SyncClient
 from desktop.core.replica import Replica
-from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, LiveServer
+from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, TLS, LiveServer
 
 
 class FaultyTransport(httpx.HTTPTransport):
@@ -25,7 +25,7 @@ class FaultyTransport(httpx.HTTPTransport):
     """
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(verify=TLS)  # one TLS context for all (see tests/conftest.py)
         self.faults: list[tuple[str, str]] = []
         self.seen: list[tuple[str, str, int | None]] = []  # (method, path, status or None)
 
