@@ -7,10 +7,13 @@ routes' ``Annotated[Principal, Require(...)]`` declarations.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import anyio.to_thread
+from anyio import CapacityLimiter
 from fastapi import Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -45,15 +48,15 @@ async def get_ctx(request: Request) -> AppContext:
 CtxDep = Annotated[AppContext, Depends(get_ctx)]
 
 
-def get_session(request: Request, ctx: CtxDep) -> Iterator[Session]:
-    """One unit of work per request: committed when the endpoint returns, before the response.
+@contextmanager
+def unit_of_work(db: Database, *, write: bool) -> Iterator[Session]:
+    """One unit of work: committed when the block ends (writes), rolled back for reads.
 
     Reads get a plain transaction; writes begin with the write lock on SQLite.
     A domain error rolls back, unless it asks to keep what was written (a
     detected refresh-token reuse must stay revoked even though the call fails).
     """
-    write = request.method not in READ_METHODS
-    with ctx.db.session(write=write) as session:
+    with db.session(write=write) as session:
         try:
             yield session
         except DomainError as exc:
@@ -69,6 +72,30 @@ def get_session(request: Request, ctx: CtxDep) -> Iterator[Session]:
             commit(session)
         else:
             session.rollback()
+
+
+async def get_session(request: Request, ctx: CtxDep) -> AsyncIterator[Session]:
+    """One unit of work per request, in one of the process's database turns (``db.Turns``).
+
+    The turn is taken in the event loop before the request's first hand-over to
+    a worker thread and kept until the unit of work has ended. Starting the unit
+    of work does no I/O (the session connects at its first statement), so it
+    runs here; its end (commit or rollback, the connection back to the pool)
+    runs on a worker thread of its own, not one counted against the request
+    threads, as FastAPI does for a sync dependency's exit: the connection it
+    frees never waits for a thread.
+    """
+    async with ctx.db.turns.turn():
+        work = unit_of_work(ctx.db, write=request.method not in READ_METHODS)
+        session = work.__enter__()
+        try:
+            yield session
+        except BaseException as exc:
+            await anyio.to_thread.run_sync(
+                work.__exit__, type(exc), exc, exc.__traceback__, limiter=CapacityLimiter(1)
+            )
+            raise
+        await anyio.to_thread.run_sync(work.__exit__, None, None, None, limiter=CapacityLimiter(1))
 
 
 # scope="function": commit before the response is sent, so a client never sees
