@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy.orm import Session
+
 from common.customers import AddressRead, CustomerRead
 from server.addresses import address_fields
 from server.customers.models import Customer, CustomerAddress
+from server.sync.snapshot import CoreLoad, CoreRecord, attach_countries, core_records
 
 
 def address_read(a: CustomerAddress) -> AddressRead:
@@ -34,3 +39,25 @@ def customer_read(c: Customer) -> CustomerRead:
         created_at=c.created_at,
         updated_at=c.updated_at,
     )
+
+
+def with_addresses(session: Session, customers: list[CoreRecord]) -> list[CoreRecord]:
+    """``c.addresses`` (and the addresses' countries) of a page of customers from Core rows."""
+    by_id: dict[Any, CoreRecord] = {c.id: c for c in customers}
+    for c in customers:
+        c.addresses = []
+    table = CustomerAddress.__table__
+    addresses = core_records(
+        session,
+        table,
+        table.c.customer_id.in_(list(by_id)),
+        order_by=(table.c.type, table.c.id),  # the relationship's order
+    )
+    attach_countries(session, addresses)
+    for a in addresses:
+        by_id[a.customer_id].addresses.append(a)
+    return customers
+
+
+# Snapshot and list pages read customers from Core rows (server/sync/snapshot.py).
+CORE = CoreLoad(Customer.__table__, attach=with_addresses)

@@ -19,7 +19,7 @@ from common.kit import NoArgs
 from common.sync import Row
 from server.auth.principal import Principal
 from server.kit.shapes import PAGE_LIMIT, RestShape
-from server.sync.registry import SnapshotLoad
+from server.sync.snapshot import CoreLoad
 
 M = TypeVar("M")
 M_co = TypeVar("M_co", covariant=True)
@@ -118,9 +118,6 @@ class SyncSpec:
     policies: Mapping[str, Policy] = field(default_factory=dict)
     nested: frozenset[str] = frozenset()
     read_only: frozenset[str] = BASE_READ_ONLY
-    snapshot_load: SnapshotLoad | None = (
-        None  # snapshot pages from Core rows (server/sync/snapshot.py)
-    )
 
 
 @dataclass(frozen=True)
@@ -143,6 +140,8 @@ class Resource(Generic[M]):
     references: Sequence[Ref] = ()
     children: Sequence[Child] = ()
     load: Sequence[Any] = ()  # loader options a read needs (relationships are lazy="raise")
+    # Snapshot and list pages from Core rows (server/sync/snapshot.py); None: through the ORM.
+    core: CoreLoad | None = None
     tag: str = ""
 
     @property
