@@ -7,14 +7,16 @@ routes' ``Annotated[Principal, Require(...)]`` declarations.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from common.api import has_control_characters
 from common.api_keys import effective_permissions, is_api_key
@@ -33,6 +35,7 @@ from server.unit_of_work import commit, set_actor
 from server.users.models import User
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+T = TypeVar("T")
 
 
 # Dependencies that do no I/O are async: FastAPI runs a sync one on a worker thread,
@@ -45,15 +48,15 @@ async def get_ctx(request: Request) -> AppContext:
 CtxDep = Annotated[AppContext, Depends(get_ctx)]
 
 
-def get_session(request: Request, ctx: CtxDep) -> Iterator[Session]:
-    """One unit of work per request: committed when the endpoint returns, before the response.
+@contextmanager
+def unit_of_work(db: Database, *, write: bool) -> Iterator[Session]:
+    """One unit of work: committed when the block ends (writes), rolled back for reads.
 
     Reads get a plain transaction; writes begin with the write lock on SQLite.
     A domain error rolls back, unless it asks to keep what was written (a
     detected refresh-token reuse must stay revoked even though the call fails).
     """
-    write = request.method not in READ_METHODS
-    with ctx.db.session(write=write) as session:
+    with db.session(write=write) as session:
         try:
             yield session
         except DomainError as exc:
@@ -71,20 +74,34 @@ def get_session(request: Request, ctx: CtxDep) -> Iterator[Session]:
             session.rollback()
 
 
+def get_session(request: Request, ctx: CtxDep) -> Iterator[Session]:
+    """One unit of work per request: committed when the endpoint returns, before the response."""
+    with unit_of_work(ctx.db, write=request.method not in READ_METHODS) as session:
+        yield session
+
+
 # scope="function": commit before the response is sent, so a client never sees
 # success for a transaction that then fails to commit.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 _bearer = HTTPBearer(auto_error=False, description="Access token from /api/v1/auth/login")
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
 def get_principal(
-    request: Request,
-    session: SessionDep,
-    ctx: CtxDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    request: Request, session: SessionDep, ctx: CtxDep, credentials: BearerDep
 ) -> Principal:
     """The caller of an authenticated endpoint; 401 for anything not a live access token or API key."""
+    return authenticate_caller(request, session, ctx, credentials)
+
+
+def authenticate_caller(
+    request: Request,
+    session: Session,
+    ctx: AppContext,
+    credentials: HTTPAuthorizationCredentials | None,
+) -> Principal:
+    """The caller ``credentials`` name, in ``session`` (at most one statement; often none)."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("Authentication required")
     if is_api_key(credentials.credentials):
@@ -183,15 +200,51 @@ class Credential:
             return frozenset(permissions) == self.permissions
 
 
+def permitted(principal: Principal, permission: str) -> Principal:
+    if not principal.can(permission):
+        raise Forbidden(f"Missing permission: {permission}")
+    return principal
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A read endpoint's blocking work in one worker-thread hand-over, not one per dependency.
+
+    FastAPI runs each sync dependency (the unit of work's start and end, the
+    caller) and a sync endpoint on a worker thread of its own: four hand-overs
+    and back for one page. ``await reading(permission, work)`` runs the read's
+    unit of work, the caller's authentication and permission, and
+    ``work(session, principal)`` on one worker thread, with the same answers as
+    ``Require`` and ``SessionDep`` give (401, 403, the rate limits).
+    """
+
+    request: Request
+    ctx: AppContext
+    credentials: HTTPAuthorizationCredentials | None
+
+    async def __call__(self, permission: str, work: Callable[[Session, Principal], T]) -> T:
+        def run() -> T:
+            with unit_of_work(self.ctx.db, write=False) as session:
+                caller = authenticate_caller(self.request, session, self.ctx, self.credentials)
+                return work(session, permitted(caller, permission))
+
+        return await run_in_threadpool(run)
+
+
+async def get_reading(request: Request, ctx: CtxDep, credentials: BearerDep) -> Reading:
+    return Reading(request, ctx, credentials)
+
+
+ReadingDep = Annotated[Reading, Depends(get_reading)]
+
+
 def Require(permission: str) -> Any:  # noqa: N802 - reads as a declaration on the route
     """Declare the permission an endpoint needs: ``Annotated[Principal, Require("users:read")]``."""
     if not is_valid_required(permission):
         raise ValueError(f"an endpoint must require a concrete permission, not {permission!r}")
 
     async def check(principal: CurrentUser) -> Principal:
-        if not principal.can(permission):
-            raise Forbidden(f"Missing permission: {permission}")
-        return principal
+        return permitted(principal, permission)
 
     check.__name__ = f"require_{permission.replace(':', '_')}"
     return Depends(check)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from common.customers import AddressRead, CustomerRead
 from server.addresses import address_fields
 from server.customers.models import Customer, CustomerAddress
-from server.sync.snapshot import CoreLoad, CoreRecord, attach_countries, core_records
+from server.sync.snapshot import CoreLoad, CoreRecord, core_records_with_countries
 
 
 def address_read(a: CustomerAddress) -> AddressRead:
@@ -47,13 +47,12 @@ def with_addresses(session: Session, customers: list[CoreRecord]) -> list[CoreRe
     for c in customers:
         c.addresses = []
     table = CustomerAddress.__table__
-    addresses = core_records(
+    addresses = core_records_with_countries(  # one statement for the page's children
         session,
         table,
         table.c.customer_id.in_(list(by_id)),
         order_by=(table.c.type, table.c.id),  # the relationship's order
     )
-    attach_countries(session, addresses)
     for a in addresses:
         by_id[a.customer_id].addresses.append(a)
     return customers

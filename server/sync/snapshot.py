@@ -83,6 +83,35 @@ class CoreLoad:
         return self.fetch(session, query)[0]
 
 
+def core_records_with_countries(
+    session: Session,
+    table: sa.FromClause,
+    where: sa.ColumnElement[bool],
+    *,
+    order_by: Sequence[sa.ColumnElement[Any]] = (),
+) -> list[CoreRecord]:
+    """``table``'s rows with ``rec.country`` (as ``attach_countries`` sets it) in one statement."""
+    countries = Country.__table__
+    query = (
+        sa.select(table, countries)
+        .select_from(table.outerjoin(countries, table.c.country_id == countries.c.id))
+        .where(where)
+        .order_by(*(order_by or [table.c.id]))
+    )
+    own = [c.key for c in table.c]
+    theirs = [c.key for c in countries.c]
+    records = []
+    for r in session.execute(query):
+        rec = CoreRecord(dict(zip(own, r, strict=False)))
+        rec.country = (
+            CoreRecord(dict(zip(theirs, r[len(own) :], strict=True)))
+            if rec.country_id is not None
+            else None
+        )
+        records.append(rec)
+    return records
+
+
 def attach_countries(session: Session, records: Iterable[CoreRecord]) -> list[CoreRecord]:
     """``rec.country``: the country row of ``rec.country_id`` (None without one)."""
     records = list(records)
