@@ -6,17 +6,19 @@ routes' ``Annotated[Principal, Require(...)]`` declarations.
 
 from __future__ import annotations
 
+import asyncio
 import math
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
+import anyio.to_thread
 from fastapi import Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from common.api import has_control_characters
 from common.api_keys import effective_permissions, is_api_key
@@ -228,7 +230,24 @@ class Reading:
                 caller = authenticate_caller(self.request, session, self.ctx, self.credentials)
                 return work(session, permitted(caller, permission))
 
-        return await run_in_threadpool(run)
+        limiter = _readers(self.ctx.settings.db_pool_size)
+        return await anyio.to_thread.run_sync(run, limiter=limiter)
+
+
+# At most as many reads at once as the pool has connections: more threads would only
+# wait for the GIL or a connection, and each connection past the pool's own is opened
+# and closed again per request. One limiter per event loop (tests run several).
+_READERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _readers(size: int) -> anyio.CapacityLimiter:
+    loop = asyncio.get_running_loop()
+    limiter = _READERS.get(loop)
+    if limiter is None:
+        limiter = _READERS[loop] = anyio.CapacityLimiter(size)
+    return limiter
 
 
 async def get_reading(request: Request, ctx: CtxDep, credentials: BearerDep) -> Reading:
