@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from common.customers import AddressRead, CustomerRead
 from server.addresses import address_fields
 from server.customers.models import Customer, CustomerAddress
-from server.sync.snapshot import CoreLoad, CoreRecord, core_records_with_countries
+from server.sync.snapshot import CoreLoad, CoreRecord, records_with_countries, with_countries
 
 
 def address_read(a: CustomerAddress) -> AddressRead:
@@ -41,18 +41,21 @@ def customer_read(c: Customer) -> CustomerRead:
     )
 
 
+_ADDRESS_TABLE = CustomerAddress.__table__
+_ADDRESSES = with_countries(  # in the relationship's order
+    _ADDRESS_TABLE,
+    _ADDRESS_TABLE.c.customer_id,
+    (_ADDRESS_TABLE.c.type, _ADDRESS_TABLE.c.id),
+)
+
+
 def with_addresses(session: Session, customers: list[CoreRecord]) -> list[CoreRecord]:
     """``c.addresses`` (and the addresses' countries) of a page of customers from Core rows."""
     by_id: dict[Any, CoreRecord] = {c.id: c for c in customers}
     for c in customers:
         c.addresses = []
-    table = CustomerAddress.__table__
-    addresses = core_records_with_countries(  # one statement for the page's children
-        session,
-        table,
-        table.c.customer_id.in_(list(by_id)),
-        order_by=(table.c.type, table.c.id),  # the relationship's order
-    )
+    # One statement for the page's children.
+    addresses = records_with_countries(session, _ADDRESSES, _ADDRESS_TABLE, list(by_id))
     for a in addresses:
         by_id[a.customer_id].addresses.append(a)
     return customers

@@ -69,7 +69,8 @@ class CoreLoad:
 
     def fetch(self, session: Session, query: sa.Select[Any]) -> tuple[list[CoreRecord], list[Any]]:
         """The records ``query`` (from :meth:`select`) reads, and each row's further columns."""
-        result = session.execute(query)
+        # Core statements on the session's connection: no ORM execution layer per statement.
+        result = session.connection().execute(query)
         keys = list(result.keys())[: len(self.table.c)]
         rows = result.all()
         records = [CoreRecord(dict(zip(keys, r, strict=False))) for r in rows]
@@ -83,25 +84,31 @@ class CoreLoad:
         return self.fetch(session, query)[0]
 
 
-def core_records_with_countries(
-    session: Session,
-    table: sa.FromClause,
-    where: sa.ColumnElement[bool],
-    *,
-    order_by: Sequence[sa.ColumnElement[Any]] = (),
-) -> list[CoreRecord]:
-    """``table``'s rows with ``rec.country`` (as ``attach_countries`` sets it) in one statement."""
+def with_countries(
+    table: sa.FromClause, key: sa.ColumnElement[Any], order_by: Sequence[sa.ColumnElement[Any]]
+) -> sa.Select[Any]:
+    """``table``'s rows whose ``key`` is one of ``:keys``, each with its country's row.
+
+    Built once (a module constant): SQLAlchemy then finds its compiled form without
+    building the statement and its cache key again per page.
+    """
     countries = Country.__table__
-    query = (
+    return (
         sa.select(table, countries)
         .select_from(table.outerjoin(countries, table.c.country_id == countries.c.id))
-        .where(where)
-        .order_by(*(order_by or [table.c.id]))
+        .where(key.in_(sa.bindparam("keys", expanding=True)))
+        .order_by(*order_by)
     )
+
+
+def records_with_countries(
+    session: Session, query: sa.Select[Any], table: sa.FromClause, keys: Sequence[Any]
+) -> list[CoreRecord]:
+    """The rows of a ``with_countries`` query, ``rec.country`` set as ``attach_countries`` sets it."""
     own = [c.key for c in table.c]
-    theirs = [c.key for c in countries.c]
+    theirs = [c.key for c in Country.__table__.c]
     records = []
-    for r in session.execute(query):
+    for r in session.connection().execute(query, {"keys": list(keys)}):
         rec = CoreRecord(dict(zip(own, r, strict=False)))
         rec.country = (
             CoreRecord(dict(zip(theirs, r[len(own) :], strict=True)))
