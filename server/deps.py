@@ -19,6 +19,7 @@ from fastapi import Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from common.api import has_control_characters
 from common.api_keys import effective_permissions, is_api_key
@@ -144,6 +145,13 @@ def _api_key_principal(
     request: Request, session: Session, ctx: AppContext, secret: str
 ) -> Principal:
     """An API key acts for its owner with what both hold now; every use counts against its limit."""
+    principal = api_key_caller(request, ctx, secret)
+    set_actor(session, principal.id)
+    return principal
+
+
+def api_key_caller(request: Request, ctx: AppContext, secret: str) -> Principal:
+    """The key's caller, counted against its limit; on sessions of its own (no request session)."""
     # Both run before the session's first statement (see api_keys.service.authenticate).
     count_request(
         request=request,
@@ -152,7 +160,6 @@ def _api_key_principal(
         secret=secret,
     )
     auth = authenticate(db=ctx.db, callers=ctx.callers, secret=secret)
-    set_actor(session, auth.owner.id)
     return Principal(
         user=auth.owner, session_id=None, permissions=auth.permissions, api_key_id=auth.key_id
     )
@@ -223,11 +230,16 @@ class Reading:
     request: Request
     ctx: AppContext
     credentials: HTTPAuthorizationCredentials | None
+    caller: Principal | None = None  # an API key's, resolved before the query is read
 
     async def __call__(self, permission: str, work: Callable[[Session, Principal], T]) -> T:
         def run() -> T:
             with unit_of_work(self.ctx.db, write=False) as session:
-                caller = authenticate_caller(self.request, session, self.ctx, self.credentials)
+                if self.caller is not None:
+                    caller = self.caller
+                    set_actor(session, caller.id)
+                else:
+                    caller = authenticate_caller(self.request, session, self.ctx, self.credentials)
                 return work(session, permitted(caller, permission))
 
         limiter = _readers(self.ctx.settings.db_pool_size)
@@ -251,6 +263,14 @@ def _readers(size: int) -> anyio.CapacityLimiter:
 
 
 async def get_reading(request: Request, ctx: CtxDep, credentials: BearerDep) -> Reading:
+    """A JWT caller is authenticated in the read's one hand-over, after FastAPI has read
+    the query string (a bad one is a 422 even without a valid token). An API key is
+    counted against its limit on every request, one the query string refuses too, so
+    its caller is resolved here, before the query is read, as ``Require`` did."""
+    if credentials is not None and is_api_key(credentials.credentials):
+        secret = credentials.credentials
+        caller = await run_in_threadpool(api_key_caller, request, ctx, secret)
+        return Reading(request, ctx, credentials, caller)
     return Reading(request, ctx, credentials)
 
 
