@@ -252,6 +252,7 @@ def _drop_dead_connections(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
 
 
 T = TypeVar("T")
+SPARE_THREADS = 8  # worker threads beyond the turns (for work that holds no turn)
 
 
 class Turns:
@@ -266,8 +267,8 @@ class Turns:
     event loop and holding nothing, before its first hand-over, and keeps it
     until its unit of work has ended. ``size`` is the pool's kept connections:
     a turn may open a second connection (the pool allows as many again), and
-    worker threads (40) outnumber turns, so a turn's holder never waits for a
-    thread held by someone waiting for a connection.
+    worker threads (40, more for a larger pool) outnumber turns, so a turn's
+    holder never waits for a thread held by someone waiting for a connection.
 
     A wait past ``timeout`` seconds raises the pool's own ``TimeoutError`` (a 503).
     One semaphore per event loop (a process serves on one; tests start several).
@@ -285,6 +286,11 @@ class Turns:
         found = self._loops.get(loop)
         if found is None:
             found = self._loops[loop] = asyncio.Semaphore(self.size)
+            # Worker threads must outnumber turns, a large CRM_DB_POOL_SIZE too: a turn's
+            # holder may wait for a thread while other holders' threads wait on it (SQLite's
+            # write lock), and those must never be every thread there is.
+            threads = anyio.to_thread.current_default_thread_limiter()
+            threads.total_tokens = max(threads.total_tokens, self.size + SPARE_THREADS)
         return found
 
     @asynccontextmanager
