@@ -40,6 +40,7 @@ def build_context(settings: Settings, *, passwords: PasswordHashing | None = Non
         settings.resolved_database_url,
         busy_timeout_ms=settings.sqlite_busy_timeout_ms,
         pool_size=settings.db_pool_size,
+        pool_timeout=settings.db_pool_timeout_seconds,
     )
     secret = settings.resolve_jwt_secret()
     return AppContext(
@@ -86,11 +87,15 @@ def create_app(ctx: AppContext) -> FastAPI:
         return RedirectResponse(SWAGGER_UI)
 
     @app.get("/health", response_model=Health, tags=["health"], responses=errors(503))
-    def health() -> Health:
+    async def health() -> Health:
         """200 when the database answers."""
-        try:
+
+        def ping() -> None:
             with ctx.db.engine.connect() as conn:
                 conn.execute(sa.select(1))
+
+        try:
+            await ctx.db.run(ping)
         except SQLAlchemyError:
             raise ServiceUnavailable("The database is unreachable") from None
         return Health(status="ok", database=ctx.db.dialect)

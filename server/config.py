@@ -113,6 +113,11 @@ class Settings(BaseSettings):
         ge=1,
         description="database connections kept per process (as many again on demand)",
     )
+    db_pool_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="how long a request waits for a database connection before a 503",
+    )
     # A live event stream re-reads its credential this often, and ends after at most this long
     # (the client reconnects): logout, deactivation, a lost role or a revoked key end it.
     event_stream_check_seconds: float = Field(

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import select
 import sqlite3
 import threading
+import weakref
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
+import anyio.to_thread
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from common.ids import new_id
 from server.totals import TOTALS, Totals
@@ -190,7 +195,9 @@ def _sqlite_on_begin(conn: Connection, queue: WriteQueue, timeout: float) -> Non
         raise
 
 
-def make_engine(url: str, *, busy_timeout_ms: int = 30_000, pool_size: int = 10) -> Engine:
+def make_engine(
+    url: str, *, busy_timeout_ms: int = 30_000, pool_size: int = 10, pool_timeout: float = 30.0
+) -> Engine:
     """Create an engine with the project's SQLite or PostgreSQL settings."""
     if url.startswith("sqlite"):
         engine = sa.create_engine(
@@ -198,6 +205,7 @@ def make_engine(url: str, *, busy_timeout_ms: int = 30_000, pool_size: int = 10)
             connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
             pool_size=pool_size,
             max_overflow=pool_size,
+            pool_timeout=pool_timeout,
         )
         queue, timeout = _queue_for(engine.url), busy_timeout_ms / 1000
         event.listen(engine, "connect", lambda c, r: _sqlite_on_connect(c, r, busy_timeout_ms))
@@ -211,7 +219,11 @@ def make_engine(url: str, *, busy_timeout_ms: int = 30_000, pool_size: int = 10)
     # No pre-ping (a SELECT 1 round trip per checkout): _drop_dead_connections looks at
     # the socket instead, and pool_recycle retires connections a firewall may have cut.
     engine = sa.create_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=RECYCLE_SECONDS
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_timeout=pool_timeout,
+        pool_recycle=RECYCLE_SECONDS,
     )
     event.listen(engine.pool, "checkout", _drop_dead_connections)
     return engine
@@ -239,6 +251,63 @@ def _drop_dead_connections(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
         raise sa.exc.DisconnectionError("the server ended this connection")
 
 
+T = TypeVar("T")
+SPARE_THREADS = 8  # worker threads beyond the turns (for work that holds no turn)
+
+
+class Turns:
+    """At most ``size`` pieces of database work of one process at once; the rest wait in the event loop.
+
+    The mechanism it prevents: a request takes a worker thread, and on it waits
+    for a pooled connection; the requests that hold the connections need a
+    worker thread for their next step (FastAPI runs the caller's dependency, the
+    endpoint and the end of the unit of work as separate hand-overs) and wait
+    for one; once every worker thread waits on the pool, nothing moves until
+    the pool's timeout answers 503. So a request takes its turn here, in the
+    event loop and holding nothing, before its first hand-over, and keeps it
+    until its unit of work has ended. ``size`` is the pool's kept connections:
+    a turn may open a second connection (the pool allows as many again), and
+    worker threads (40, more for a larger pool) outnumber turns, so a turn's
+    holder never waits for a thread held by someone waiting for a connection.
+
+    A wait past ``timeout`` seconds raises the pool's own ``TimeoutError`` (a 503).
+    One semaphore per event loop (a process serves on one; tests start several).
+    """
+
+    def __init__(self, size: int, timeout: float) -> None:
+        self.size = size
+        self.timeout = timeout
+        self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def _semaphore(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        found = self._loops.get(loop)
+        if found is None:
+            found = self._loops[loop] = asyncio.Semaphore(self.size)
+            # Worker threads must outnumber turns, a large CRM_DB_POOL_SIZE too: a turn's
+            # holder may wait for a thread while other holders' threads wait on it (SQLite's
+            # write lock), and those must never be every thread there is.
+            threads = anyio.to_thread.current_default_thread_limiter()
+            threads.total_tokens = max(threads.total_tokens, self.size + SPARE_THREADS)
+        return found
+
+    @asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        semaphore = self._semaphore()
+        try:
+            await asyncio.wait_for(semaphore.acquire(), self.timeout)
+        except TimeoutError:
+            raise sa.exc.TimeoutError(
+                f"{self.size} database turns busy, waited {self.timeout:.0f} s"
+            ) from None
+        try:
+            yield
+        finally:
+            semaphore.release()
+
+
 DATABASE = "crm_database"  # session info key: the Database the session came from
 
 
@@ -257,6 +326,9 @@ class Database:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        pool = engine.pool
+        queue = pool if isinstance(pool, QueuePool) else None  # make_engine's engines have one
+        self.turns = Turns(queue.size() if queue else 1, queue.timeout() if queue else 30.0)
         self.totals = Totals()
         info: dict[str, Any] = {TOTALS: self.totals, DATABASE: self}
         reader = engine
@@ -285,6 +357,11 @@ class Database:
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    async def run(self, work: Callable[[], T]) -> T:
+        """``work()`` (blocking database work) on a worker thread, in one of the process's turns."""
+        async with self.turns.turn():
+            return await anyio.to_thread.run_sync(work)
 
     def session(self, *, write: bool) -> Session:
         """A new session; ``write`` sessions begin with the write lock on SQLite."""

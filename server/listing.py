@@ -15,6 +15,7 @@ from common.api import MAX_LIMIT as MAX_LIMIT
 from common.api import MAX_PAGE as MAX_PAGE
 from server.errors import ValidationFailed
 from server.sync.models import SyncState
+from server.sync.snapshot import CoreLoad
 from server.totals import TOTALS, Totals
 
 T = TypeVar("T")
@@ -135,6 +136,7 @@ def paginate(
     filters: Sequence[sa.ColumnElement[bool]] = (),
     transform: Callable[[Any], T] | None = None,
     total_key: Hashable | None = None,
+    core: CoreLoad | None = None,
 ) -> PageResult[T]:
     """Apply filters, search, a stable sort and the page window; give the exact total.
 
@@ -143,6 +145,8 @@ def paginate(
     the caller passes one: only for lists of synced rows, whose every write moves
     the version (``server.totals``). The total is exact for the version the page
     was read at, or for a later one if a write landed between the two statements.
+    With ``core`` (``stmt`` is its ``select()``), the page's records are Core rows
+    read like ORM objects (``server.sync.snapshot``), not ORM objects.
     """
     check_page(req, sortable)
     for f in filters:
@@ -156,8 +160,14 @@ def paginate(
     page = stmt.order_by(order, tie).limit(req.limit).offset(skip)
     totals: Totals | None = session.info.get(TOTALS) if total_key is not None else None
     version: int | None = None
-    if totals is None:
-        rows: Sequence[Any] = session.scalars(page).all()
+    rows: Sequence[Any]
+    if core is not None:
+        records, further = core.fetch(
+            session, page if totals is None else page.add_columns(SYNC_VERSION)
+        )
+        rows, version = records, (further[0][0] if totals is not None and further else None)
+    elif totals is None:
+        rows = session.scalars(page).all()
     else:
         found = session.execute(page.add_columns(SYNC_VERSION)).all()
         rows = [row[0] for row in found]
@@ -166,7 +176,7 @@ def paginate(
         total = skip + len(rows)  # this page ends the list
     else:
         total = _count(session, stmt, totals, total_key, version)
-    items: list[T] = [transform(r) for r in rows] if transform else list(rows)
+    items: list[T] = [transform(r) for r in rows] if transform else [*rows]
     return PageResult(items=items, total=total, page=req.page, limit=req.limit)
 
 

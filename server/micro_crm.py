@@ -25,6 +25,8 @@ from server.errors import Conflict, DomainError, is_outage
 log = logging.getLogger("crm.errors")
 
 MARKER = "x-micro-crm"
+# request.scope key: checks the caller of a read whose query string is refused (deps.Reads)
+CALLER_FIRST = "crm_caller_first"
 MISSING_CREDENTIALS = "Invalid or missing API key. Include Authorization: Bearer <api_key>"
 LABELS = {
     "name": "Name",
@@ -117,6 +119,13 @@ def translate(exc: Exception) -> JSONResponse | None:
     return None
 
 
+def _translated(exc: Exception) -> Response:
+    answer = translate(exc)
+    if answer is None:
+        raise exc
+    return answer
+
+
 _DESCRIPTIONS = {
     400: "Invalid request parameters",
     401: "Missing or invalid API key",
@@ -166,10 +175,16 @@ class MicroCrmRoute(APIRoute):
         async def route(request: Request) -> Response:
             try:
                 return await handler(request)
+            except RequestValidationError as exc:
+                # A read's caller comes before its query string (deps.Reads).
+                first = request.scope.get(CALLER_FIRST)
+                if first is not None:
+                    try:
+                        await first()
+                    except Exception as refused:
+                        return _translated(refused)
+                return _translated(exc)
             except Exception as exc:
-                answer = translate(exc)
-                if answer is None:
-                    raise
-                return answer
+                return _translated(exc)
 
         return route

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
+from sqlalchemy.orm import Session
 
 from common.clients import Client, ClientQuery, CreateClientRequest
 from common.micro_crm import DataEnvelope, ListEnvelope, Pagination
 from server.clients import service
 from server.customers.models import Customer
-from server.deps import Principal, Require, SessionDep
+from server.deps import Principal, Reading, Reads, Require, SessionDep
+from server.kit.rest import json_answer
 from server.micro_crm import MicroCrmRoute, micro_errors
 
 router = APIRouter(prefix="/api/v1/clients", tags=["Clients"], route_class=MicroCrmRoute)
@@ -38,20 +40,27 @@ def client_read(c: Customer) -> Client:
     operation_id="listClients",
     responses=micro_errors(400, 401, 403, 429),
 )
-def list_clients(
-    q: Annotated[ClientQuery, Query()], _: Reader, session: SessionDep
-) -> ListEnvelope[Client]:
+async def list_clients(
+    q: Annotated[ClientQuery, Query()], reading: Annotated[Reading, Reads("clients:read")]
+) -> Response:
     """Retrieve a paginated list of clients (the customers of the CRM)."""
-    result = service.list_clients(session=session, query=q)
-    return ListEnvelope[Client](
-        data=[client_read(c) for c in result.items],
-        pagination=Pagination(
-            total=result.total,
-            limit=q.limit,
-            offset=q.offset,
-            has_more=q.offset + len(result.items) < result.total,
-        ),
-    )
+
+    def page(session: Session, _: Principal) -> Response:
+        result = service.list_clients(session=session, query=q)
+        return json_answer(
+            ListEnvelope[Client](
+                data=[client_read(c) for c in result.items],
+                pagination=Pagination(
+                    total=result.total,
+                    limit=q.limit,
+                    offset=q.offset,
+                    has_more=q.offset + len(result.items) < result.total,
+                ),
+            )
+        )
+
+    # One worker-thread hand-over, the answer written straight to JSON (server.kit.rest).
+    return await reading(page)
 
 
 @router.post(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from common.customers import CustomerCreate, CustomerQuery, CustomerRead, CustomerUpdate
 from server.customers import service
 from server.customers.models import Customer, CustomerAddress
-from server.customers.reads import customer_read
+from server.customers.reads import CORE, customer_read
 from server.customers.sync import SYNC
 from server.kit import Child, Command, ListSpec, Resource
 
@@ -32,4 +32,5 @@ RESOURCE = Resource[Customer](
     ),
     sync=SYNC,
     children=(Child(CustomerAddress, service.LOAD),),
+    core=CORE,
 )

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy.orm import Session
+
 from common.customers import AddressRead, CustomerRead
 from server.addresses import address_fields
 from server.customers.models import Customer, CustomerAddress
+from server.sync.snapshot import CoreLoad, CoreRecord, records_with_countries, with_countries
 
 
 def address_read(a: CustomerAddress) -> AddressRead:
@@ -34,3 +39,27 @@ def customer_read(c: Customer) -> CustomerRead:
         created_at=c.created_at,
         updated_at=c.updated_at,
     )
+
+
+_ADDRESS_TABLE = CustomerAddress.__table__
+_ADDRESSES = with_countries(  # in the relationship's order
+    _ADDRESS_TABLE,
+    _ADDRESS_TABLE.c.customer_id,
+    (_ADDRESS_TABLE.c.type, _ADDRESS_TABLE.c.id),
+)
+
+
+def with_addresses(session: Session, customers: list[CoreRecord]) -> list[CoreRecord]:
+    """``c.addresses`` (and the addresses' countries) of a page of customers from Core rows."""
+    by_id: dict[Any, CoreRecord] = {c.id: c for c in customers}
+    for c in customers:
+        c.addresses = []
+    # One statement for the page's children.
+    addresses = records_with_countries(session, _ADDRESSES, _ADDRESS_TABLE, list(by_id))
+    for a in addresses:
+        by_id[a.customer_id].addresses.append(a)
+    return customers
+
+
+# Snapshot and list pages read customers from Core rows (server/sync/snapshot.py).
+CORE = CoreLoad(Customer.__table__, attach=with_addresses)

@@ -7,18 +7,12 @@ wins and the overwritten value is kept in a conflict record.
 
 from __future__ import annotations
 
-from typing import Any
-
-import sqlalchemy as sa
-from sqlalchemy.orm import Session
-
 from common.sync import Row
 from server.addresses import keyed_for_updates
-from server.customers.models import Customer, CustomerAddress
+from server.customers.models import Customer
 from server.customers.reads import customer_read
 from server.kit import SyncSpec
 from server.kit.sync import row
-from server.sync.snapshot import attach_countries, core_records
 
 
 def serialize(c: Customer) -> Row:
@@ -43,32 +37,11 @@ def merge_view(c: Customer) -> Row:
     return data
 
 
-def snapshot_load(session: Session, where: sa.ColumnElement[bool], limit: int) -> list[Any]:
-    """Customers with their addresses (and the addresses' countries) from Core rows."""
-    customers = core_records(session, Customer.__table__, where, limit=limit)
-    by_id = {c.id: c for c in customers}
-    for c in customers:
-        c.addresses = []
-    if by_id:
-        table = CustomerAddress.__table__
-        addresses = core_records(
-            session,
-            table,
-            table.c.customer_id.in_(list(by_id)),
-            order_by=(table.c.type, table.c.id),  # the relationship's order
-        )
-        attach_countries(session, addresses)
-        for a in addresses:
-            by_id[a.customer_id].addresses.append(a)
-    return customers
-
-
 SYNC = SyncSpec(
     serialize=serialize,
     merge_view=merge_view,
     policies={"credit_limit": "manual", "currency": "manual", "active": "manual"},
     nested=frozenset({"address"}),
-    snapshot_load=snapshot_load,
     read_only=frozenset(
         {
             "id",

@@ -44,17 +44,17 @@ def list_page(
     cursor = values.get("cursor")
     if cursor is not None:
         filters.append(resource.model.id > cursor)
+    core = resource.core  # records from Core rows where the resource says how
+    rows_of: sa.Select[Any] = (
+        core.select() if core else sa.select(resource.model).options(*resource.options())
+    )
     if everything:  # an unpaginated {data: [...]} list: small reference tables
-        rows = session.scalars(
-            sa.select(resource.model)
-            .options(*resource.options())
-            .where(*filters)
-            .order_by(sortable[spec.default_sort], resource.model.id)
-        ).all()
-        return PageResult(items=list(rows), total=len(rows), page=1, limit=max(len(rows), 1))
+        everyone = rows_of.where(*filters).order_by(sortable[spec.default_sort], resource.model.id)
+        rows = core.fetch(session, everyone)[0] if core else list(session.scalars(everyone))
+        return PageResult(items=rows, total=len(rows), page=1, limit=max(len(rows), 1))
     return paginate(
         session,
-        sa.select(resource.model).options(*resource.options()),
+        rows_of,
         PageRequest(
             page=values.get("page", 1),
             limit=values.get("limit", MAX_LIMIT),
@@ -67,6 +67,7 @@ def list_page(
         tiebreak=resource.model.id,
         filters=filters,
         total_key=_total_key(resource, values),
+        core=core,
     )
 
 

@@ -20,7 +20,7 @@ from common.kit import NoArgs
 from common.sync import Row
 from server.auth.principal import Principal
 from server.kit.shapes import PAGE_LIMIT, RestShape
-from server.sync.registry import SnapshotLoad
+from server.sync.snapshot import CoreLoad
 
 M = TypeVar("M")
 M_co = TypeVar("M_co", covariant=True)
@@ -119,9 +119,6 @@ class SyncSpec:
     policies: Mapping[str, Policy] = field(default_factory=dict)
     nested: frozenset[str] = frozenset()
     read_only: frozenset[str] = BASE_READ_ONLY
-    snapshot_load: SnapshotLoad | None = (
-        None  # snapshot pages from Core rows (server/sync/snapshot.py)
-    )
     # Issued documents: while this holds, a record someone else wrote since the pushed
     # edit's base is never merged field by field; every contested field is a conflict.
     never_merge: Callable[[Any], bool] | None = None
@@ -147,6 +144,8 @@ class Resource(Generic[M]):
     references: Sequence[Ref] = ()
     children: Sequence[Child] = ()
     load: Sequence[Any] = ()  # loader options a read needs (relationships are lazy="raise")
+    # Snapshot and list pages from Core rows (server/sync/snapshot.py); None: through the ORM.
+    core: CoreLoad | None = None
     tag: str = ""
     # Hand-written routes of the module beyond the generated ones (an invoice's PDF).
     routers: Sequence[APIRouter] = ()

@@ -10,12 +10,13 @@ from typing import Annotated, Any, Optional, cast
 
 from fastapi import APIRouter, Body, Query, Response
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, Field, ValidationError, create_model
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError, create_model
+from sqlalchemy.orm import Session
 
 from common.api import DataList, Page
 from common.micro_crm import DataEnvelope, ListEnvelope, Pagination
 from server.auth.principal import Principal
-from server.deps import Require, SessionDep
+from server.deps import Reading, Reads, Require, SessionDep
 from server.errors import ValidationFailed, validation_details
 from server.kit.lists import list_page
 from server.kit.refs import refuse_if_referenced
@@ -23,6 +24,18 @@ from server.kit.resource import Command, ListSpec, Ref, Resource
 from server.listing import sort_by_statement
 from server.micro_crm import MicroCrmRoute, micro_errors
 from server.openapi import errors
+
+_ANY = TypeAdapter(Any)
+
+
+def json_answer(value: Any) -> Response:
+    """``value`` (a model, or plain data holding models) as the JSON bytes FastAPI would send."""
+    body = (
+        value.model_dump_json(by_alias=True)
+        if isinstance(value, BaseModel)
+        else _ANY.dump_json(value, by_alias=True)
+    )
+    return Response(body, media_type="application/json")
 
 
 def parse_args(command: Command[Any], raw: Any) -> BaseModel:
@@ -68,7 +81,7 @@ def router(resource: Resource[Any], refs: Sequence[Ref] = ()) -> APIRouter:
             **kw,
         )
 
-    _list_route(resource, add, read, read_schema, answers, Reader)
+    _list_route(resource, add, read, read_schema, answers)
     if shape.get:
 
         def get_one(id: str, principal: Reader, session: SessionDep) -> Any:
@@ -154,15 +167,22 @@ def _list_route(
     read: Callable[[Any], Any],
     read_schema: Any,
     answers: Callable[..., dict[int | str, dict[str, Any]]],
-    Reader: Any,  # noqa: N803
 ) -> None:
     kind = resource.rest.kind
     query: Any = _stated_query(resource.listing)
 
+    # The page's blocking work runs in one worker-thread hand-over (``Reading``) and is
+    # written straight to JSON bytes: FastAPI would validate the answer again against
+    # ``response_model``, which stays declared for the OpenAPI document.
+    def serve(
+        q: Any, make: Callable[[Session, Any], Any]
+    ) -> Callable[[Session, Principal], Response]:
+        return lambda session, _: json_answer(make(session, q))
+
     if kind == "page":
         model: Any = Page[read_schema]
 
-        def listing(q: Annotated[query, Query()], _: Reader, session: SessionDep) -> Any:
+        def make(session: Session, q: Any) -> Any:
             result = list_page(session, resource, q)
             return model(
                 items=[read(o) for o in result.items],
@@ -176,7 +196,7 @@ def _list_route(
     elif kind == "micro_crm":
         model = ListEnvelope[read_schema]
 
-        def listing(q: Annotated[query, Query()], _: Reader, session: SessionDep) -> Any:
+        def make(session: Session, q: Any) -> Any:
             result = list_page(session, resource, q)
             return model(
                 data=[read(o) for o in result.items],
@@ -192,7 +212,7 @@ def _list_route(
     elif kind == "data":
         model = DataList[read_schema]
 
-        def listing(q: Annotated[query, Query()], _: Reader, session: SessionDep) -> Any:
+        def make(session: Session, q: Any) -> Any:
             return model(
                 data=[read(o) for o in list_page(session, resource, q, everything=True).items]
             )
@@ -200,7 +220,7 @@ def _list_route(
         codes = answers(401, 403, 422)
     else:  # cursor: ids are UUIDv7, so id order is creation order
 
-        def listing(q: Annotated[query, Query()], _: Reader, session: SessionDep) -> Any:
+        def make(session: Session, q: Any) -> Any:
             result = list_page(session, resource, q)
             more = result.total > len(result.items)
             last = result.items[-1].id if result.items and more else None
@@ -214,6 +234,13 @@ def _list_route(
             }
 
         model, codes = None, answers(401, 403, 422)
+
+    Lister: Any = Annotated[Reading, Reads(resource.read_permission)]  # noqa: N806
+
+    async def listing(q: Annotated[query, Query()], reading: Lister) -> Response:
+        answer: Response = await reading(serve(q, make))
+        return answer
+
     add(
         "",
         listing,

@@ -90,6 +90,6 @@ def entity_spec(resource: Resource[Any], refs: Sequence[Ref] = ()) -> EntitySpec
         load_options=tuple(resource.options()),
         merge_view=sync.merge_view,
         read_only=sync.read_only,
-        snapshot_load=sync.snapshot_load,
+        snapshot_load=resource.core.snapshot if resource.core else None,
         never_merge=sync.never_merge,
     )

@@ -6,7 +6,6 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from pydantic import BaseModel
-from sqlalchemy.orm import Session
 
 from common.addresses import AddressValues
 from common.parties import COMMANDS, PartyCreate, PartyQuery, PartyRead, PartyUpdate
@@ -16,7 +15,7 @@ from server.kit import BASE_READ_ONLY, Command, ListSpec, Resource, SyncSpec
 from server.kit.sync import row
 from server.parties.models import Party
 from server.parties.service import PartyService
-from server.sync.snapshot import attach_countries, core_records
+from server.sync.snapshot import CoreLoad, attach_countries
 
 P = TypeVar("P", bound=Party)
 
@@ -45,11 +44,8 @@ def party_resource(
     table = Party.__table__
     of_kind = table.c.kind == sa.inspect(model).polymorphic_identity
 
-    def snapshot_load(session: Session, where: sa.ColumnElement[bool], limit: int) -> list[Any]:
-        """This kind's rows (and their countries) from Core rows."""
-        return attach_countries(
-            session, core_records(session, table, sa.and_(of_kind, where), limit=limit)
-        )
+    # This kind's rows (and their countries) from Core rows, for snapshot and list pages.
+    core = CoreLoad(table, kind=of_kind, attach=attach_countries)
 
     commands: tuple[Command[Any], ...] = tuple(
         Command(name, getattr(service, name), summary=f"Set the status to {status}")
@@ -78,8 +74,8 @@ def party_resource(
             policies={"status": "manual"},
             nested=frozenset({"address"}),
             read_only=BASE_READ_ONLY | {"status", "phone_display"},
-            snapshot_load=snapshot_load,
         ),
         load=(service.load,),
+        core=core,
         tag=plural,
     )

@@ -75,7 +75,7 @@ class VersionWatcher:
         fallback_poll: float = 5.0,
         retry: float = 1.0,
     ) -> None:
-        self._db = db
+        self.db = db
         self._poll = poll
         self._fallback_poll = fallback_poll
         self._retry = retry  # seconds before the listener connects again
@@ -114,12 +114,12 @@ class VersionWatcher:
         self._changed = asyncio.Event()
 
     def _read(self) -> int | None:
-        with self._db.engine.connect() as conn:
+        with self.db.engine.connect() as conn:
             return conn.execute(sa.select(SyncState.version).where(SyncState.id == 1)).scalar()
 
     async def _read_now(self) -> None:
         with contextlib.suppress(sa.exc.SQLAlchemyError):  # the database blinked: read again later
-            version = await asyncio.to_thread(self._read)
+            version = await self.db.run(self._read)
             # The counter itself is the truth, even backwards (the data was replaced).
             if version is not None and version != self.version:
                 self._moved(version)
@@ -138,7 +138,7 @@ class VersionWatcher:
 
     async def _listening(self, run: _Run) -> None:
         """One LISTEN connection for the whole process; opened again whenever it drops."""
-        engine = self._db.engine
+        engine = self.db.engine
         args, params = engine.dialect.create_connect_args(engine.url)
         delay = self._retry
         while True:
@@ -205,9 +205,9 @@ class StreamLimits:
     keepalive: float = 15.0
 
 
-async def _holds(still_valid: Callable[[], bool]) -> bool:
+async def _holds(db: Database, still_valid: Callable[[], bool]) -> bool:
     try:
-        return await asyncio.to_thread(still_valid)
+        return await db.run(still_valid)
     except sa.exc.SQLAlchemyError:
         return True  # the database blinked: nothing flows on this stream anyway; ask again soon
 
@@ -242,7 +242,7 @@ async def stream(
                 return
             if now >= next_check:
                 # Logout, deactivation, a lost role, a revoked key: the stream ends with it.
-                if not await _holds(still_valid):
+                if not await _holds(watcher.db, still_valid):
                     yield EXPIRED
                     return
                 next_check = clock() + limits.check_every

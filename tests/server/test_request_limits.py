@@ -35,7 +35,12 @@ def test_a_signed_in_user_gets_429_past_their_request_limit(admin: Api) -> None:
     # The admin signed in (no request counted yet); five requests go through.
     for _ in range(5):
         assert admin.get("/api/v1/auth/me").status_code == 200
-    r = admin.get("/api/v1/auth/me")
+    # A sliding window counter: the sixth is refused, unless a minute began meanwhile and
+    # the five count in it as if spread over the last one; then it is one of the next five.
+    answers = []
+    while len(answers) < 5 and (not answers or answers[-1].status_code == 200):
+        answers.append(admin.get("/api/v1/auth/me"))
+    r = answers[-1]
     expect_error(r, 429, "rate_limited")
     assert 1 <= int(r.headers["Retry-After"]) <= 60
     # Per user: another signed-in user is not affected.
