@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from common.customers import AddressRead, CustomerRead
+from common.customers import AddressRead, CurrencyAmount, CustomerRead
 from server.addresses import address_fields
 from server.customers.models import Customer, CustomerAddress
 
@@ -27,6 +27,7 @@ def customer_read(c: Customer) -> CustomerRead:
         notes=c.notes,
         credit_limit=c.credit_limit,
         total_purchases=c.total_purchases,
+        purchases=[CurrencyAmount(**p) for p in c.purchases or ()],
         currency=c.currency,
         active=c.active,
         addresses=addresses,
