@@ -303,7 +303,16 @@ FIELDS: tuple[Field, ...] = (
         missing=_tr("Choose the customer"),
     ),
     STATUS.form_field,
-    Field("currency", _tr("Currency"), "currency", create_only=True),
+    # A new document is in its customer's currency (as the server makes it when none is
+    # sent), unless the user picks another; its catalog lines must then be priced in it.
+    Field(
+        "currency",
+        _tr("Currency"),
+        "currency",
+        create_only=True,
+        follows="customer_id",
+        follow_column="currency",
+    ),
     Field("issue_date", _tr("Issue date"), "date", read_only=True),
     Field("due_date", _tr("Due date"), "date"),
     Field(

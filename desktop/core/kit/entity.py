@@ -52,12 +52,19 @@ def QT_TRANSLATE_NOOP(context: str, text: str) -> str:  # noqa: N802 - the name 
     return text
 
 
+# How a list shows a status or choice value (desktop/ui/kit/model.py): flagged is muted and
+# marked with its reason; accent, good and warning are coloured from the palette (its link
+# colour, and a green and a red made to read on its base colour).
+Look = Literal["plain", "muted", "flagged", "accent", "good", "warning"]
+
+
 @dataclass(frozen=True)
 class Choice:
-    """One value of a choice field or column, with its label (source text)."""
+    """One value of a choice field or column, with its label (source text) and list look."""
 
     value: str  # choice_key of the stored value
     label: str
+    look: Look = "plain"
 
 
 def choice_key(value: Any) -> str:
@@ -139,6 +146,9 @@ class Field:
     default: Any = None  # a new record's value
     follows: str = ""  # another field whose changes set this one until the user edits it
     follow: Callable[[Any], Any] | None = None  # this field's value for the other's value
+    # When ``follows`` is a lookup: the column of the chosen record's list row that ``follow``
+    # gets instead of its id (a document's currency follows its customer's ``currency``).
+    follow_column: str = ""
     transitions: Callable[[Any], Sequence[Any]] | None = None  # choices allowed after a value
     example: Any = None  # a valid value for the generated tests (default: one made from kind)
     create_only: bool = False  # set on a new record only (a document's currency)
