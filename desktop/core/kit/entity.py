@@ -43,6 +43,8 @@ Kind = Literal[
     "ref",  # the id of another record, picked by searching (``ref``)
     "lines",  # a document's lines ({item_id, description, quantity, unit_price, tax_rate}),
     # edited inside the form; ``ref`` is the catalog the item picker searches
+    "table",  # rows the record holds and the server keeps (an invoice's payments), shown
+    # read-only in ``columns`` (a column's ``currency`` names a key of the row)
 ]
 
 
@@ -153,6 +155,7 @@ class Field:
     example: Any = None  # a valid value for the generated tests (default: one made from kind)
     create_only: bool = False  # set on a new record only (a document's currency)
     empty: str = ""  # how an empty value reads ("Draft" for a number the server has not given)
+    columns: tuple[Column, ...] = ()  # a "table" field's columns
 
     @property
     def path(self) -> tuple[str, ...]:
