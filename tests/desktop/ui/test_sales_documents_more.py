@@ -271,6 +271,55 @@ def test_catalog_statuses_are_coloured_from_the_palette(
     assert at("active", Qt.ItemDataRole.ForegroundRole, page.model.column("name")) is None
 
 
+# ---------------------------------------------------------------- printing
+
+
+def three_pages() -> bytes:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=24)
+    for n in (1, 2, 3):
+        pdf.add_page()
+        pdf.cell(text=f"Page {n}")
+    return bytes(pdf.output())
+
+
+def test_printing_honours_the_page_range_the_print_dialog_chose(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    del qtbot  # a QApplication
+    import pypdfium2
+    from PySide6.QtPrintSupport import QPrinter
+
+    from desktop.ui.kit.commands import new_printer, print_pdf
+
+    def printed(configure: Any) -> int:
+        out = tmp_path / "printed.pdf"
+        printer = new_printer()
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(out))
+        configure(printer)
+        count = print_pdf(printer, three_pages())
+        document = pypdfium2.PdfDocument(str(out))
+        try:
+            assert len(document) == count
+            return count
+        finally:
+            document.close()
+
+    def all_pages(printer: QPrinter) -> None:
+        printer.setPrintRange(QPrinter.PrintRange.AllPages)
+
+    def two_to_three(printer: QPrinter) -> None:
+        printer.setPrintRange(QPrinter.PrintRange.PageRange)
+        printer.setFromTo(2, 3)
+
+    # The pages are drawn as images (no text to read back): count the sheets
+    assert printed(all_pages) == 3
+    assert printed(two_to_three) == 2
+
+
 # ---------------------------------------------------------------- a sent invoice on two desktops
 
 
