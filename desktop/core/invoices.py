@@ -13,6 +13,7 @@ past its due date reads ``overdue``, here as on the server.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -185,6 +186,20 @@ def read(record: Record) -> Record:
         balance_due=sums.total - paid,
     )
     return values
+
+
+def with_queued(record: Record, commands: Sequence[tuple[str, Mapping[str, Any]]]) -> Record:
+    """The invoice with the payments recorded here and not yet sent: listed with the others
+    (marked ``pending``), counted in what is paid, so the balance shows what is left."""
+    waiting = [
+        {**args, "paid_on": args.get("paid_on") or today().isoformat(), "pending": True}
+        for name, args in commands
+        if name == PAY.wire
+    ]
+    if not waiting:
+        return record
+    paid = int(record.get("amount_paid") or 0) + sum(int(p.get("amount") or 0) for p in waiting)
+    return {**record, "payments": [*(record.get("payments") or []), *waiting], "amount_paid": paid}
 
 
 def _day(value: Any) -> date | None:
@@ -380,6 +395,7 @@ ENTITY = Entity(
     status=STATUS,
     depends_on=frozenset({"customer", "catalog_item"}),
     read=read,
+    queued=with_queued,
     order=80,
     document=pdf,
 )

@@ -231,6 +231,9 @@ class Entity:
     read: Callable[[Record], Record] | None = None  # record -> {field name: value}
     to_create: Callable[[Record], Record] | None = None  # {field name: value} -> create data
     adjust: Callable[[ListRow], ListRow] | None = None  # a row as the user should see it
+    # The record as its form shows it while commands wait in the outbox ((wire name, args)
+    # in the order queued): an invoice lists a payment recorded offline, marked waiting.
+    queued: Callable[[Record, Sequence[tuple[str, Mapping[str, Any]]]], Record] | None = None
     order: int = 100  # the page's place in the sidebar
     whole: frozenset[str] = frozenset()  # nested objects an update sends whole (an address)
     untitled: str = ""  # the heading of a saved record whose title is empty ("Draft invoice")

@@ -518,9 +518,16 @@ class TableView(QTableWidget):
             self.setSpan(0, 0, 1, max(1, self.columnCount()))
             self.setItem(0, 0, QTableWidgetItem(tr(self._entity, self._field.empty)))
         locale = QLocale()
+        waiting = self.tr("Waiting to be sent to the server")
         for r, row in enumerate(rows):
             for c, column in enumerate(self._field.columns):
-                self.setItem(r, c, QTableWidgetItem(self._text(locale, column, row)))
+                item = QTableWidgetItem(self._text(locale, column, row))
+                if row.get("pending"):  # made here, not yet confirmed by the server
+                    font = item.font()
+                    font.setItalic(True)
+                    item.setFont(font)
+                    item.setToolTip(waiting)
+                self.setItem(r, c, item)
                 if column.kind == "money":
                     self.item(r, c).setTextAlignment(
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter

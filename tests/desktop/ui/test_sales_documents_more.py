@@ -12,11 +12,14 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QGuiApplication, QPalette
+from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
 from desktop.core import catalog, categories, invoices, orders
 from desktop.core.client import SyncClient
 from desktop.ui.conflicts import CompareDialog
+from desktop.ui.kit import page as page_module
+from desktop.ui.kit.commands import ArgumentsDialog
 from desktop.ui.kit.editors import TableView
 from desktop.ui.kit.model import CONFLICT_ROLE, look_brush
 from desktop.ui.kit.page import RecordPage
@@ -201,7 +204,11 @@ def test_an_order_is_draft_until_the_server_numbers_it(
 
 
 def test_the_invoice_form_lists_its_payments_and_balance_from_the_replica(
-    qtbot: QtBot, admin: Api, sync_client: SyncClient, settings: QSettings
+    qtbot: QtBot,
+    admin: Api,
+    sync_client: SyncClient,
+    settings: QSettings,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     customer = add_customer(admin)
     r = admin.post(
@@ -240,6 +247,35 @@ def test_the_invoice_form_lists_its_payments_and_balance_from_the_replica(
     ]
     assert page.form.editors["amount_paid"].text() == "$425.50"
     assert page.form.editors["balance_due"].text() == "$474.50"
+    assert not any(table.item(r, 0).font().italic() for r in range(table.rowCount()))
+
+    # When a payment is recorded here (not sent yet: no sync runs), the form lists it at
+    # once, marked as waiting, and the balance shows what would be left
+    def pay(dialog: QDialog) -> bool:
+        assert isinstance(dialog, ArgumentsDialog)
+        dialog.editors["amount"].setText("100.00")
+        dialog.editors["reference"].setText("OFF-7")
+        dialog.accept()
+        return True
+
+    monkeypatch.setattr(page_module, "run_dialog", pay)
+    page.run_command("payments")
+    page.open_record(invoice["id"])
+    table = page.form.editors["payments"]
+    assert table.rowCount() == 3
+    last = [table.item(2, c).text() for c in range(table.columnCount())]
+    assert last[1:] == ["$100.00", "Bank transfer", "OFF-7"]
+    assert table.item(2, 1).font().italic() and table.item(2, 1).toolTip()
+    assert page.form.editors["amount_paid"].text() == "$525.50"
+    assert page.form.editors["balance_due"].text() == "$374.50"
+    # Once the server took it, it is an ordinary payment of the invoice
+    sync_client.sync_once()
+    page.refresh()
+    page.open_record(invoice["id"])
+    table = page.form.editors["payments"]
+    assert table.rowCount() == 3 and not table.item(2, 1).font().italic()
+    assert page.form.editors["balance_due"].text() == "$374.50"
+    assert admin.get(f"/api/v1/invoices/{invoice['id']}").json()["balance_due"] == 37450
     # A draft has none yet, and says so
     page.open_record(draft["id"])
     table = page.form.editors["payments"]
