@@ -93,10 +93,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Plain DROP COLUMN (SQLite >= 3.35 and PostgreSQL), not a batch copy: see upgrade().
     op.drop_index("ix_orders_number_id", table_name="orders")
     op.drop_index("ix_orders_number", table_name="orders")
-    with op.batch_alter_table("customers", schema=None) as batch_op:
-        batch_op.drop_column("purchases")
-    with op.batch_alter_table("orders", schema=None) as batch_op:
-        batch_op.drop_column("number")
+    op.execute("ALTER TABLE orders DROP COLUMN number")
+    op.execute("ALTER TABLE customers DROP COLUMN purchases")
     op.execute("DELETE FROM document_counters WHERE series = 'ORD'")
