@@ -15,7 +15,7 @@ from PySide6.QtGui import QGuiApplication, QPalette
 from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
-from desktop.core import catalog, categories, invoices, orders
+from desktop.core import catalog, categories, customers, invoices, orders
 from desktop.core.client import SyncClient
 from desktop.ui.conflicts import CompareDialog
 from desktop.ui.kit import page as page_module
@@ -276,6 +276,11 @@ def test_the_invoice_form_lists_its_payments_and_balance_from_the_replica(
     assert table.rowCount() == 3 and not table.item(2, 1).font().italic()
     assert page.form.editors["balance_due"].text() == "$374.50"
     assert admin.get(f"/api/v1/invoices/{invoice['id']}").json()["balance_due"] == 37450
+    # and the customer's form shows what it paid, per currency
+    people = open_page(qtbot, customers.ENTITY, sync_client, settings)
+    people.open_record(customer["id"])
+    paid = people.form.editors["purchases"]
+    assert [[paid.item(0, c).text() for c in range(2)]] == [["USD", "$525.50"]]
     # A draft has none yet, and says so
     page.open_record(draft["id"])
     table = page.form.editors["payments"]
