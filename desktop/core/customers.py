@@ -162,7 +162,7 @@ ENTITY = Entity(
     read=_read,
     to_create=_to_create,
     related=(
-        Related("order", "customer_id", _tr("Orders"), ("status", "created", "total")),
+        Related("order", "customer_id", _tr("Orders"), ("number", "status", "created", "total")),
         Related(
             "invoice",
             "customer_id",
