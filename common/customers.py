@@ -178,6 +178,13 @@ class AddressRead(AddressValues):
     type: AddressType
 
 
+class CurrencyAmount(BaseModel):
+    """An amount in one currency (cents)."""
+
+    currency: str
+    amount: int = Field(description="Cents")
+
+
 class CustomerRead(BaseModel):
     id: str
     name: str
@@ -190,7 +197,15 @@ class CustomerRead(BaseModel):
     company: str | None
     notes: str | None
     credit_limit: int = Field(description="Cents")
-    total_purchases: int = Field(description="Cents, computed by the server")
+    total_purchases: int = Field(
+        description="Cents, computed by the server: what the customer paid on invoices in "
+        "the customer's own currency (payments in other currencies are in ``purchases``; "
+        "nothing is converted: the server keeps no exchange rates)"
+    )
+    purchases: list[CurrencyAmount] = Field(
+        description="What the customer paid, per currency (cents; one entry per currency "
+        "paid in, by code); ``total_purchases`` is the entry in ``currency``"
+    )
     currency: str
     active: bool
     addresses: list[AddressRead]

@@ -43,6 +43,12 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
 # An order may be invoiced once it is confirmed (and not cancelled).
 INVOICEABLE: frozenset[OrderStatus] = frozenset({"confirmed", "shipped", "delivered"})
 NOTES_LIMIT = 10_000
+NUMBER_PREFIX = "ORD"  # ORD-<year>-<nnn>, gapless per year, like invoices
+
+
+def format_number(year: int, n: int) -> str:
+    """``ORD-2026-001``: at least three digits, more once a year passes 999 orders."""
+    return f"{NUMBER_PREFIX}-{year}-{n:03d}"
 
 
 def can_move(current: OrderStatus, target: OrderStatus) -> bool:
@@ -164,6 +170,11 @@ class InvoiceOrder(Strict):
 
 class OrderRead(BaseModel):
     id: str
+    number: str | None = Field(
+        description="ORD-<year>-<nnn>, assigned by the server when the order reaches it "
+        "(the spec names no field; this one mirrors the invoice's); null only on a "
+        "replica's offline draft that has not reached it"
+    )
     customer_id: str
     customer_name: str
     status: OrderStatus
@@ -181,9 +192,10 @@ class OrderRead(BaseModel):
 
 
 class OrderQuery(PageQuery):
-    """``GET /orders``: ``status`` and ``customer_id`` filters; newest first by default."""
+    """``GET /orders``: ``status`` and ``customer_id`` filters; search in the number and
+    notes; newest first by default."""
 
-    sort_by: str | None = Field(default=None, description="created_at or total")
+    sort_by: str | None = Field(default=None, description="created_at, number or total")
     sort_order: Literal["asc", "desc"] = "desc"
     status: OrderStatus | None = None
     customer_id: str | None = Field(default=None, max_length=36)

@@ -8,7 +8,7 @@ syncs a fresh replica from it with the real sync client, and saves to
 docs/screenshots/: customers-list.png, customer-form-validation.png,
 deals-pipeline.png, deal-form-client-picker.png, suppliers-list.png (the
 blacklisted supplier open: read-only, with its reason), partners-list.png,
-employees-list.png, catalog-list.png, order-form-lines.png,
+employees-list.png, catalog-list.png, categories-list.png, order-form-lines.png,
 invoice-form-lines.png (a draft made offline: "Draft", no number yet),
 invoice-form-sent.png, invoice-payment-dialog.png, customer-form-invoices.png
 and invoice-pdf-page1.png (the first page of an invoice's PDF, as the desktop's
@@ -347,8 +347,12 @@ def main() -> None:
         page.list_view.table.selectRow(row)
 
     catalog = sales_page("catalog", [700, 460])
-    select(catalog, lambda r: r["sku"] == "LIC-200")
+    select(catalog, lambda r: r["sku"] == "HW-PRN")
     shoot("catalog-list.png")
+
+    categories = sales_page("categories", [640, 520])
+    select(categories, lambda r: r["name"] == "Hardware")
+    shoot("categories-list.png")
 
     orders = sales_page("orders", [470, 690])
     select(orders, lambda r: r["status"] == "confirmed")
@@ -366,17 +370,17 @@ def main() -> None:
             "notes": "Drafted on the road",
             "lines": [
                 {
-                    "item_id": item["SRV-100"]["id"],
-                    "description": "Consulting hour",
+                    "item_id": item["SRV-CONSULT"]["id"],
+                    "description": "Consulting, per hour",
                     "quantity": 3,
                     "unit_price": 15000,
                 },
                 {
-                    "item_id": item["HW-320"]["id"],
-                    "description": "Label printer",
+                    "item_id": item["HW-PRN"]["id"],
+                    "description": "Receipt printer",
                     "quantity": 1,
-                    "unit_price": 21900,
-                    "tax_rate": "vat_19",
+                    "unit_price": 21500,
+                    "tax_rate": "vat_20",
                 },
             ],
         },
@@ -387,6 +391,9 @@ def main() -> None:
 
     # A sent, partly paid invoice: its lines fixed, its balance due.
     select(invoices, lambda r: r["status"] == "sent" and r["balance_due"] < r["total"])
+    invoices.form_scroll.verticalScrollBar().setValue(  # down to its payments and balance
+        invoices.form_scroll.verticalScrollBar().maximum()
+    )
     shoot("invoice-form-sent.png")
 
     # The payment dialog over it, the balance due filled in.

@@ -1,13 +1,16 @@
-"""The catalog on the desktop: items (SKU, name, price and currency, default tax rate, status); no Qt.
+"""The catalog on the desktop: items (SKU, name, category, price and currency, default tax
+rate, status); no Qt.
 
 An item's status is an ordinary field here (the server changes it by an edit,
-not by a command); only an active item is offered on a new document line. The
-category is the server's (its name comes with the item), shown, not edited.
+not by a command), coloured in the list like a document's status; only an active
+item is offered on a new document line. The category is picked from the synced
+categories (desktop/core/categories.py); the list shows its name as the replica
+has it now (a category made or renamed offline too) and filters by it.
 """
 
 from __future__ import annotations
 
-from common.catalog import ITEM_ENTITY, ITEM_STATUSES, ItemCreate, ItemUpdate
+from common.catalog import CATEGORY_ENTITY, ITEM_ENTITY, ITEM_STATUSES, ItemCreate, ItemUpdate
 from common.taxes import TAX_RATES
 from desktop.core.kit.entity import (
     QT_TRANSLATE_NOOP,
@@ -16,8 +19,9 @@ from desktop.core.kit.entity import (
     Entity,
     Field,
     ListFilter,
+    Ref,
 )
-from desktop.core.kit.projection import ListColumn, ListProjection, integer, rank, text
+from desktop.core.kit.projection import ListColumn, ListProjection, Lookup, integer, rank, text
 
 C = "catalog"  # the translation context
 
@@ -26,10 +30,11 @@ def _tr(source: str) -> str:
     return QT_TRANSLATE_NOOP(C, source)
 
 
+# Coloured from the palette as documents' statuses are: on sale, set aside, gone for good.
 STATUS_CHOICES = (
-    Choice("active", _tr("Active")),
-    Choice("inactive", _tr("Inactive")),
-    Choice("discontinued", _tr("Discontinued")),
+    Choice("active", _tr("Active"), look="good"),
+    Choice("inactive", _tr("Inactive"), look="muted"),
+    Choice("discontinued", _tr("Discontinued"), look="warning"),
 )
 assert tuple(c.value for c in STATUS_CHOICES) == ITEM_STATUSES
 # "" is no tax (the editor gives None for it); the rates' names are the table's.
@@ -43,7 +48,8 @@ PROJECTION = ListProjection(
     columns=(
         ListColumn("name", text("$.name")),
         ListColumn("sku", text("$.sku")),
-        ListColumn("category_name", text("$.category_name")),
+        ListColumn("category_id", text("$.category_id")),
+        ListColumn("category_name", lookup=Lookup(CATEGORY_ENTITY, "category_id", text("$.name"))),
         ListColumn("unit_price", integer("$.unit_price"), "integer"),
         ListColumn("currency", text("$.currency")),
         ListColumn("tax_rate", text("$.tax_rate")),
@@ -82,7 +88,13 @@ ENTITY = Entity(
         Field("currency", _tr("Currency"), "currency", beside="unit_price", live=True),
         Field("tax_rate", _tr("Tax rate"), "choice", choices=TAX_CHOICES),
         Field("status", _tr("Status"), "choice", choices=STATUS_CHOICES, default="active"),
-        Field("category_name", _tr("Category"), read_only=True),
+        Field(
+            "category_id",
+            _tr("Category"),
+            "ref",
+            ref=Ref(CATEGORY_ENTITY, detail=("parent_name",)),
+            placeholder=_tr("No category — type to search, or open the list"),
+        ),
     ),
     create=ItemCreate,
     update=ItemUpdate,
@@ -95,6 +107,12 @@ ENTITY = Entity(
                 *((c.label, c.value) for c in STATUS_CHOICES),
             ),
         ),
+        ListFilter(
+            "category_id",
+            ref=Ref(CATEGORY_ENTITY, detail=("parent_name",)),
+            label=_tr("Any category"),
+        ),
     ),
+    depends_on=frozenset({CATEGORY_ENTITY}),
     order=60,
 )

@@ -115,6 +115,19 @@ FIELDS: tuple[Field, ...] = (
     Field("notes", _tr("Notes"), "multiline"),
     *address_fields(city={"example": "Lviv"}),
     Field("total_purchases", _tr("Total purchases"), "money", currency="currency", in_form=False),
+    # What the customer paid per currency (the server's; nothing converted): total_purchases
+    # is the entry in the customer's own currency.
+    Field(
+        "purchases",
+        _tr("Paid, per currency"),
+        "table",
+        read_only=True,
+        columns=(
+            Column("currency", _tr("Currency"), width=90),
+            Column("amount", _tr("Paid"), "money", currency="currency", width=140),
+        ),
+        empty=_tr("Nothing paid yet"),
+    ),
 )
 
 ENTITY = Entity(
@@ -149,7 +162,7 @@ ENTITY = Entity(
     read=_read,
     to_create=_to_create,
     related=(
-        Related("order", "customer_id", _tr("Orders"), ("status", "created", "total")),
+        Related("order", "customer_id", _tr("Orders"), ("number", "status", "created", "total")),
         Related(
             "invoice",
             "customer_id",

@@ -13,6 +13,7 @@ past its due date reads ``overdue``, here as on the server.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -187,6 +188,20 @@ def read(record: Record) -> Record:
     return values
 
 
+def with_queued(record: Record, commands: Sequence[tuple[str, Mapping[str, Any]]]) -> Record:
+    """The invoice with the payments recorded here and not yet sent: listed with the others
+    (marked ``pending``), counted in what is paid, so the balance shows what is left."""
+    waiting = [
+        {**args, "paid_on": args.get("paid_on") or today().isoformat(), "pending": True}
+        for name, args in commands
+        if name == PAY.wire
+    ]
+    if not waiting:
+        return record
+    paid = int(record.get("amount_paid") or 0) + sum(int(p.get("amount") or 0) for p in waiting)
+    return {**record, "payments": [*(record.get("payments") or []), *waiting], "amount_paid": paid}
+
+
 def _day(value: Any) -> date | None:
     try:
         return date.fromisoformat(str(value)[:10]) if value else None
@@ -303,7 +318,16 @@ FIELDS: tuple[Field, ...] = (
         missing=_tr("Choose the customer"),
     ),
     STATUS.form_field,
-    Field("currency", _tr("Currency"), "currency", create_only=True),
+    # A new document is in its customer's currency (as the server makes it when none is
+    # sent), unless the user picks another; its catalog lines must then be priced in it.
+    Field(
+        "currency",
+        _tr("Currency"),
+        "currency",
+        create_only=True,
+        follows="customer_id",
+        follow_column="currency",
+    ),
     Field("issue_date", _tr("Issue date"), "date", read_only=True),
     Field("due_date", _tr("Due date"), "date"),
     Field(
@@ -314,6 +338,19 @@ FIELDS: tuple[Field, ...] = (
         ref=Ref("catalog_item", detail=("sku",), filters={"status": "active"}),
     ),
     Field("notes", _tr("Notes"), "multiline"),
+    Field(
+        "payments",
+        _tr("Payments"),
+        "table",
+        read_only=True,
+        columns=(
+            Column("paid_on", _tr("Date"), "date", width=90),
+            Column("amount", _tr("Amount"), "money", currency="currency", width=110),
+            Column("method", _tr("Method"), "choice", choices=METHOD_CHOICES, width=110),
+            Column("reference", _tr("Reference"), width=140),
+        ),
+        empty=_tr("No payments yet"),
+    ),
     Field("amount_paid", _tr("Paid"), "money", currency="currency", read_only=True),
     Field("balance_due", _tr("Balance due"), "money", currency="currency", read_only=True),
     Field("subtotal", _tr("Subtotal"), "money", currency="currency", in_form=False),
@@ -358,6 +395,7 @@ ENTITY = Entity(
     status=STATUS,
     depends_on=frozenset({"customer", "catalog_item"}),
     read=read,
+    queued=with_queued,
     order=80,
     document=pdf,
 )

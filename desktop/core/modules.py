@@ -10,6 +10,7 @@ from pathlib import Path
 
 from desktop.core import (
     catalog,
+    categories,
     customers,
     deals,
     employees,
@@ -32,6 +33,7 @@ MODULES: tuple[Entity, ...] = tuple(
             partners.ENTITY,
             employees.ENTITY,
             catalog.ENTITY,
+            categories.ENTITY,
             orders.ENTITY,
             invoices.ENTITY,
         ),

@@ -1,7 +1,8 @@
 """Orders on the desktop: the module's declaration, its status moves and "Invoice this order"; no Qt.
 
 A draft made here is the create body (``OrderCreate``) until the server's row
-is pulled; its total is computed here from its lines (kit/documents.py). The
+is pulled: it has no number yet (shown as "Draft"; the server numbers it
+``ORD-<year>-<nnn>`` when it gets it); its total is computed here from its lines (kit/documents.py). The
 status moves only by the server's ``status`` command along
 ``common.orders.TRANSITIONS`` (each move is a declared command with its
 target as fixed arguments: Submit, Confirm, Ship, Mark delivered, Cancel); an
@@ -189,6 +190,7 @@ def to_create(values: Record) -> Record:
 PROJECTION = ListProjection(
     entity=ENTITY_NAME,
     columns=(
+        ListColumn("number", text("$.number")),
         ListColumn(
             "customer_name",
             lookup=Lookup("customer", "customer_id", text("$.name")),
@@ -201,11 +203,12 @@ PROJECTION = ListProjection(
         ListColumn("city", text("$.shipping_address.city")),
         ListColumn("notes", text("$.notes")),
     ),
-    sort_keys=("customer_name", "status", "created", "total"),
-    search=("customer_name", "city", "notes"),
+    sort_keys=("number", "customer_name", "status", "created", "total"),
+    search=("number", "customer_name", "city", "notes"),
 )
 
 FIELDS: tuple[Field, ...] = (
+    Field("number", _tr("Number"), read_only=True, empty=_tr("Draft")),
     Field("customer_name", _tr("Customer"), read_only=True, in_form=False),
     Field(
         "customer_id",
@@ -216,7 +219,16 @@ FIELDS: tuple[Field, ...] = (
         missing=_tr("Choose the customer"),
     ),
     STATUS.form_field,
-    Field("currency", _tr("Currency"), "currency", create_only=True),
+    # A new document is in its customer's currency (as the server makes it when none is
+    # sent), unless the user picks another; its catalog lines must then be priced in it.
+    Field(
+        "currency",
+        _tr("Currency"),
+        "currency",
+        create_only=True,
+        follows="customer_id",
+        follow_column="currency",
+    ),
     Field(
         "lines",
         _tr("Lines"),
@@ -247,10 +259,11 @@ ENTITY = Entity(
     count_more=_tr("%1+ orders"),
     new_title=_tr("New order"),
     untitled=_tr("Draft order"),
-    filter_hint=_tr("Filter by customer, city, notes"),
+    filter_hint=_tr("Filter by number, customer, city, notes"),
     projection=PROJECTION,
     columns=(
-        Column("customer_name", _tr("Customer"), width=170),
+        Column("number", _tr("Number"), width=100, empty=_tr("Draft")),
+        Column("customer_name", _tr("Customer"), width=150),
         STATUS.column,
         Column("total", _tr("Total"), "money", currency="currency", width=95),
         Column("city", _tr("Ships to"), width=100),
@@ -259,8 +272,8 @@ ENTITY = Entity(
     fields=FIELDS,
     create=OrderCreate,
     update=OrderUpdate,
-    title="customer_name",
-    search_detail=("city",),
+    title="number",
+    search_detail=("customer_name", "city"),
     groups={"shipping": _tr("Shipping address")},
     whole=frozenset({"shipping_address"}),
     filters=(

@@ -8,6 +8,8 @@ indexes that migration 0003 creates on PostgreSQL only; they are named
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -32,6 +34,10 @@ class Customer(IdMixin, TimestampMixin, SyncedMixin, Base):
     notes: Mapped[str | None] = mapped_column(sa.Text)
     credit_limit: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # cents
     total_purchases: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # cents, server-kept
+    # What was paid per currency, [{"currency", "amount"}] by code (server-kept, see
+    # server.invoices.service.count_purchases); total_purchases is the entry in ``currency``.
+    # Nullable only because SQLite adds a NOT NULL column by copying the table (migration 0012).
+    purchases: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType)
     currency: Mapped[str] = mapped_column(sa.String(3))
     active: Mapped[bool] = mapped_column(default=True)
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from common.customers import AddressRead, CustomerRead
+from common.customers import AddressRead, CurrencyAmount, CustomerRead
 from server.addresses import address_fields
 from server.customers.models import Customer, CustomerAddress
 from server.sync.snapshot import CoreLoad, CoreRecord, records_with_countries, with_countries
@@ -32,6 +32,7 @@ def customer_read(c: Customer) -> CustomerRead:
         notes=c.notes,
         credit_limit=c.credit_limit,
         total_purchases=c.total_purchases,
+        purchases=[CurrencyAmount(**p) for p in c.purchases or ()],
         currency=c.currency,
         active=c.active,
         addresses=addresses,

@@ -138,6 +138,7 @@ def create(
         notes=data.notes,
         credit_limit=data.credit_limit,
         total_purchases=0,
+        purchases=[],
         currency=data.currency,
         active=True,
         addresses=addresses,
@@ -209,8 +210,15 @@ def update(*, session: Session, actor: Principal | None, id: str, data: Customer
         customer.phone, customer.phone_display = phone_pair(changes.pop("phone"))  # type: ignore[arg-type]
     for key, value in changes.items():
         setattr(customer, key, value)
+    if "currency" in changes:  # total_purchases is what was paid in the customer's currency
+        customer.total_purchases = purchases_in(customer.purchases, customer.currency)
     session.flush()
     return customer
+
+
+def purchases_in(purchases: list[dict[str, Any]] | None, currency: str) -> int:
+    """The amount paid in ``currency`` of a customer's per-currency ``purchases``."""
+    return next((int(p["amount"]) for p in purchases or () if p["currency"] == currency), 0)
 
 
 def _set_active(session: Session, actor: Principal | None, id: str, active: bool) -> Customer:

@@ -49,6 +49,7 @@ SYNC = SyncSpec(
             "created_at",
             "updated_at",
             "total_purchases",
+            "purchases",
             "addresses",
             "phone_display",
         }

@@ -11,7 +11,7 @@ demo), so the rules hold everywhere (DESIGN.md, Domain rules):
   (wrong state) or a 422 (bad input) and changes nothing;
 - a payment is > 0, in the invoice's currency, never more than the balance due,
   not on a draft, cancelled or paid invoice; the one that reaches the total makes
-  it ``paid``; the customer's ``total_purchases`` follows (:func:`_count_purchases`);
+  it ``paid``; the customer's ``total_purchases`` follows (:func:`count_purchases`);
 - sending, a payment and cancelling a sent invoice post to the ledger in the same
   unit of work (``server.ledger.postings``);
 - invoices are never deleted (a gap in the numbers would follow); cancel instead.
@@ -45,6 +45,7 @@ from server.addresses import address_fields
 from server.auth.principal import Principal
 from server.catalog.service import resolve_lines
 from server.customers.models import Customer, CustomerAddress
+from server.customers.service import purchases_in
 from server.db import utcnow
 from server.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from server.invoices.models import Invoice, InvoiceLine, Payment
@@ -328,12 +329,13 @@ def record_payment(
         invoice.paid_at = utcnow()
     session.flush()
     postings.payment_received(session, invoice, payment)
-    _count_purchases(session, invoice.customer_id)
+    count_purchases(session, invoice.customer_id)
     return invoice
 
 
-def _count_purchases(session: Session, customer_id: str) -> None:
-    """The customer's ``total_purchases``: the sum of payments in the customer's currency.
+def count_purchases(session: Session, customer_id: str) -> None:
+    """The customer's ``purchases`` (paid per currency) and ``total_purchases`` (the part in
+    the customer's own currency; nothing is converted: there are no exchange rates).
 
     The customer row is locked first, so two payments of one customer committing
     at once each count the other's (PostgreSQL; SQLite has one writer anyway).
@@ -342,13 +344,17 @@ def _count_purchases(session: Session, customer_id: str) -> None:
         Customer, customer_id, with_for_update={"of": Customer}, populate_existing=True
     )
     assert customer is not None  # an invoice's customer is never deleted (declared Ref)
-    paid = session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(Payment.amount), 0))
+    paid = session.execute(
+        sa.select(Payment.currency, sa.func.sum(Payment.amount))
         .join(Invoice, Payment.invoice_id == Invoice.id)
-        .where(Invoice.customer_id == customer_id, Payment.currency == customer.currency)
-    )
-    if customer.total_purchases != paid:
-        customer.total_purchases = int(paid or 0)
+        .where(Invoice.customer_id == customer_id)
+        .group_by(Payment.currency)
+        .order_by(Payment.currency)
+    ).all()
+    purchases = [{"currency": c, "amount": int(a)} for c, a in paid]
+    if customer.purchases != purchases:
+        customer.purchases = purchases
+        customer.total_purchases = purchases_in(purchases, customer.currency)
         session.flush()
 
 

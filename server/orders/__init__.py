@@ -35,6 +35,7 @@ RESOURCE = Resource[Order](
         default_sort="created_at",
         default_order="desc",
         filters={"status": Order.status.__eq__, "customer_id": Order.customer_id.__eq__},
+        search=service.search_filter,
     ),
     commands=(
         Command(

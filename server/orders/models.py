@@ -19,6 +19,10 @@ class Order(AddressColumns, IdMixin, TimestampMixin, SyncedMixin, Base):
     __tablename__ = "orders"
     __entity__ = "order"
 
+    # ORD-<year>-<nnn> from kit.numbering, set by the service on every order it makes. Nullable
+    # and a unique index (not a constraint) because adding either on SQLite means copying the
+    # table, which the foreign keys of existing invoices and lines refuse (migration 0012).
+    number: Mapped[str | None] = mapped_column(sa.String(24))
     customer_id: Mapped[str] = mapped_column(sa.String(36), sa.ForeignKey("customers.id"))
     status: Mapped[str] = mapped_column(sa.String(12))
     currency: Mapped[str] = mapped_column(sa.String(3))
@@ -43,6 +47,8 @@ class Order(AddressColumns, IdMixin, TimestampMixin, SyncedMixin, Base):
         sa.CheckConstraint("subtotal >= 0 AND tax_total >= 0", name="amounts_nonnegative"),
         sa.CheckConstraint("total = subtotal + tax_total", name="total_computed"),
         sa.Index("ix_orders_created_at_id", "created_at", "id"),
+        sa.Index("ix_orders_number", "number", unique=True),
+        sa.Index("ix_orders_number_id", "number", "id"),
         sa.Index("ix_orders_total_id", "total", "id"),
         sa.Index("ix_orders_status_created_at_id", "status", "created_at", "id"),
         sa.Index("ix_orders_customer_id_created_at_id", "customer_id", "created_at", "id"),

@@ -14,6 +14,7 @@ def order_read(o: Order) -> OrderRead:
     address = address_fields(o)
     return OrderRead(
         id=o.id,
+        number=o.number,
         customer_id=o.customer_id,
         customer_name=o.customer.name,
         status=status_of(o),

@@ -3,7 +3,8 @@
 Rules (DESIGN.md, Domain rules): an inactive customer gets no new order; lines
 are catalog items (active ones on a new line; the unit price defaults to the
 item's) and change only in draft; totals come from the lines (``kit.lines``);
-the status moves only by the ``status`` command along
+the server numbers an order when it creates it (``ORD-<year>-<nnn>``, gapless per
+year, ``kit.numbering``), whoever made the draft; the status moves only by the ``status`` command along
 ``common.orders.TRANSITIONS`` (checked in :func:`set_status`); confirming needs
 a line; a confirmed (or later) order can be invoiced once: the ``invoice``
 command makes a draft invoice of its lines through the invoices' service.
@@ -11,12 +12,16 @@ command makes a draft invoice of its lines through the invoices' service.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from common.invoices import InvoiceCreate
 from common.orders import (
     FINAL,
     INVOICEABLE,
+    NUMBER_PREFIX,
     InvoiceOrder,
     OrderCreate,
     OrderStatus,
@@ -24,6 +29,7 @@ from common.orders import (
     SetOrderStatus,
     ShippingAddress,
     can_move,
+    format_number,
 )
 from server.auth.principal import Principal
 from server.catalog.service import resolve_lines
@@ -33,6 +39,8 @@ from server.errors import Conflict, InvalidTransition, NotFound, ValidationFaile
 from server.invoices import service as invoices
 from server.invoices.models import Invoice
 from server.kit.lines import LineValues, refuse_locked, set_lines
+from server.kit.numbering import next_number
+from server.listing import substring_filter
 from server.orders.models import Order, OrderLine
 from server.unit_of_work import note
 
@@ -41,7 +49,7 @@ LOAD = (
     joinedload(Order.country),
     selectinload(Order.lines),
 )
-SORTS = {"created_at": Order.created_at, "total": Order.total}
+SORTS = {"created_at": Order.created_at, "number": Order.number, "total": Order.total}
 # What may change after draft: the notes always, the address until the goods leave.
 EDITABLE_WHEN: dict[OrderStatus, frozenset[str]] = {
     "pending": frozenset({"notes", "shipping_address"}),
@@ -50,6 +58,11 @@ EDITABLE_WHEN: dict[OrderStatus, frozenset[str]] = {
     "delivered": frozenset({"notes"}),
     "cancelled": frozenset({"notes"}),
 }
+
+
+def search_filter(session: Session, text: str) -> sa.ColumnElement[bool]:
+    """Case-insensitive substring of the number or the notes."""
+    return substring_filter(session, (Order.number, Order.notes), text)
 
 
 def get(*, session: Session, actor: Principal | None, id: str) -> Order:  # noqa: ARG001
@@ -121,8 +134,10 @@ def create(
     sent = next((line.currency for line in data.lines if line.currency is not None), None)
     currency = data.currency or sent or customer.currency
     values = resolve_lines(session, data.lines, currency, active_items=True)
+    year = datetime.now(UTC).year
     order = Order(
         **({"id": id} if id else {}),
+        number=format_number(year, next_number(session, NUMBER_PREFIX, year)),
         customer_id=customer.id,
         customer=customer,
         status="draft",

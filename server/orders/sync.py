@@ -36,6 +36,7 @@ SYNC = SyncSpec(
     policies={"lines": "manual", "customer_id": "manual", "shipping_address": "manual"},
     read_only=BASE_READ_ONLY
     | {
+        "number",
         "status",
         "currency",
         "customer_name",

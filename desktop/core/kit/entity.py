@@ -43,6 +43,8 @@ Kind = Literal[
     "ref",  # the id of another record, picked by searching (``ref``)
     "lines",  # a document's lines ({item_id, description, quantity, unit_price, tax_rate}),
     # edited inside the form; ``ref`` is the catalog the item picker searches
+    "table",  # rows the record holds and the server keeps (an invoice's payments), shown
+    # read-only in ``columns`` (a column's ``currency`` names a key of the row)
 ]
 
 
@@ -52,12 +54,19 @@ def QT_TRANSLATE_NOOP(context: str, text: str) -> str:  # noqa: N802 - the name 
     return text
 
 
+# How a list shows a status or choice value (desktop/ui/kit/model.py): flagged is muted and
+# marked with its reason; accent, good and warning are coloured from the palette (its link
+# colour, and a green and a red made to read on its base colour).
+Look = Literal["plain", "muted", "flagged", "accent", "good", "warning"]
+
+
 @dataclass(frozen=True)
 class Choice:
-    """One value of a choice field or column, with its label (source text)."""
+    """One value of a choice field or column, with its label (source text) and list look."""
 
     value: str  # choice_key of the stored value
     label: str
+    look: Look = "plain"
 
 
 def choice_key(value: Any) -> str:
@@ -139,10 +148,14 @@ class Field:
     default: Any = None  # a new record's value
     follows: str = ""  # another field whose changes set this one until the user edits it
     follow: Callable[[Any], Any] | None = None  # this field's value for the other's value
+    # When ``follows`` is a lookup: the column of the chosen record's list row that ``follow``
+    # gets instead of its id (a document's currency follows its customer's ``currency``).
+    follow_column: str = ""
     transitions: Callable[[Any], Sequence[Any]] | None = None  # choices allowed after a value
     example: Any = None  # a valid value for the generated tests (default: one made from kind)
     create_only: bool = False  # set on a new record only (a document's currency)
     empty: str = ""  # how an empty value reads ("Draft" for a number the server has not given)
+    columns: tuple[Column, ...] = ()  # a "table" field's columns
 
     @property
     def path(self) -> tuple[str, ...]:
@@ -218,6 +231,9 @@ class Entity:
     read: Callable[[Record], Record] | None = None  # record -> {field name: value}
     to_create: Callable[[Record], Record] | None = None  # {field name: value} -> create data
     adjust: Callable[[ListRow], ListRow] | None = None  # a row as the user should see it
+    # The record as its form shows it while commands wait in the outbox ((wire name, args)
+    # in the order queued): an invoice lists a payment recorded offline, marked waiting.
+    queued: Callable[[Record, Sequence[tuple[str, Mapping[str, Any]]]], Record] | None = None
     order: int = 100  # the page's place in the sidebar
     whole: frozenset[str] = frozenset()  # nested objects an update sends whole (an address)
     untitled: str = ""  # the heading of a saved record whose title is empty ("Draft invoice")

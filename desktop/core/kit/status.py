@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from typing import Any, Literal
+from typing import Any
 
 from desktop.core.kit.entity import (
     QT_TRANSLATE_NOOP,
@@ -29,13 +29,10 @@ from desktop.core.kit.entity import (
     Command,
     Field,
     ListFilter,
+    Look,
     choice_key,
 )
 from desktop.core.kit.projection import ColumnType, ListColumn
-
-# flagged: muted, and marked with its reason; accent, good and warning: coloured from the
-# palette (its highlight, and a green and a red made to read on its base colour).
-Look = Literal["plain", "muted", "flagged", "accent", "good", "warning"]
 
 
 @dataclass(frozen=True)
@@ -121,7 +118,7 @@ class Status:
 
     @property
     def choices(self) -> tuple[Choice, ...]:
-        return tuple(Choice(s.key, s.label) for s in self.states)
+        return tuple(Choice(s.key, s.label, s.look) for s in self.states)
 
     @property
     def form_field(self) -> Field:

@@ -171,9 +171,18 @@ def pdf_pages(pdf: bytes, dpi: int = PRINT_DPI) -> list[QImage]:
 
 
 def print_pdf(printer: QPrinter, pdf: bytes) -> int:
-    """Draw the PDF's pages on ``printer``, one sheet each, fitted; the number of pages."""
+    """Draw the PDF's pages on ``printer``, one sheet each, fitted; the number of pages.
+
+    The pages the print dialog asked for: all, or its "from"/"to" range (1-based, as the
+    dialog shows them). Copies and collation are the printer's (QPrinter.copyCount).
+    """
     printer.setFullPage(True)
     images = pdf_pages(pdf, min(printer.resolution(), PRINT_DPI))
+    if printer.printRange() == QPrinter.PrintRange.PageRange and printer.fromPage() > 0:
+        last = printer.toPage() or len(images)
+        images = images[printer.fromPage() - 1 : last]
+    if not images:
+        return 0
     painter = QPainter()
     if not painter.begin(printer):
         return 0

@@ -142,6 +142,8 @@ class Display:
             return option.text if option is not None else str(value)
         if kind == "lines" and isinstance(value, list):
             return self._lines(value, record)
+        if kind == "table" and isinstance(value, list):
+            return _kit("%n row(s)", len(value))
         return self._plain(name, value)
 
     def _lines(self, lines: list[Any], record: dict[str, Any] | None) -> str:

@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.kit.entity import Choice, Entity, Field
+from desktop.core.kit.entity import Choice, Column, Entity, Field
 from desktop.core.kit.lookups import LookupSource
 from desktop.ui.kit.display import choice_label, date_text, tr
 from desktop.ui.kit.money import amount_text, money_text, parse_amount
@@ -478,10 +478,84 @@ class StatusEditor(QLabel):
         self.setText(pending or choice_label(self._entity, self._choices, value))
 
 
+class TableView(QTableWidget):
+    """Rows the record holds and the server keeps (an invoice's payments), read-only: each
+    column shown by its kind (money in the row's currency, a date, a choice by its label)."""
+
+    edited = Signal()
+    left = Signal()
+
+    def __init__(self, field: Field, entity: Entity, parent: QWidget | None = None) -> None:
+        super().__init__(0, len(field.columns), parent)
+        self._entity = entity
+        self._field = field
+        self._value: Any = None
+        self.setHorizontalHeaderLabels([tr(entity, c.label) for c in field.columns])
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.verticalHeader().hide()
+        self.horizontalHeader().setStretchLastSection(True)
+        for n, column in enumerate(field.columns):
+            self.setColumnWidth(n, column.width)
+
+    def raw(self) -> Any:
+        return self._value
+
+    def set_raw(self, raw: Any) -> None:
+        self.set_value(raw)
+
+    def value(self) -> Any:
+        return self._value
+
+    def set_value(self, value: Any) -> None:
+        self._value = value
+        rows = [r for r in value or () if isinstance(r, dict)]
+        self.clearSpans()
+        self.setRowCount(len(rows))
+        if not rows and self._field.empty:  # one line that says there is nothing yet
+            self.setRowCount(1)
+            self.setSpan(0, 0, 1, max(1, self.columnCount()))
+            self.setItem(0, 0, QTableWidgetItem(tr(self._entity, self._field.empty)))
+        locale = QLocale()
+        waiting = self.tr("Waiting to be sent to the server")
+        for r, row in enumerate(rows):
+            for c, column in enumerate(self._field.columns):
+                item = QTableWidgetItem(self._text(locale, column, row))
+                if row.get("pending"):  # made here, not yet confirmed by the server
+                    font = item.font()
+                    font.setItalic(True)
+                    item.setFont(font)
+                    item.setToolTip(waiting)
+                self.setItem(r, c, item)
+                if column.kind == "money":
+                    self.item(r, c).setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
+        # As tall as its rows (a few payments), never a scroll area inside the form's.
+        height = self.horizontalHeader().height() + 2 * self.frameWidth()
+        height += sum(self.rowHeight(r) for r in range(self.rowCount()))
+        self.setFixedHeight(height)
+
+    def _text(self, locale: QLocale, column: Column, row: dict[str, Any]) -> str:
+        value = row.get(column.key)
+        if value is None or value == "":
+            return ""
+        if column.kind == "money" and isinstance(value, int):
+            return money_text(locale, value, str(row.get(column.currency) or column.currency))
+        if column.kind == "date":
+            return date_text(locale, value)
+        if column.kind == "choice":
+            return choice_label(self._entity, column.choices, value)
+        return str(value)
+
+
 def make_editor(
     field: Field, entity: Entity, source: LookupSource | None, parent: QWidget
 ) -> QWidget:
     """The editor of a declared field."""
+    if field.kind == "table":
+        return TableView(field, entity, parent)
     if field.read_only:
         return ReadOnlyEditor(field, entity, parent)
     kind = field.kind

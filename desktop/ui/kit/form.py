@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from desktop.core.kit.documents import line_input
 from desktop.core.kit.entity import Entity, Field, Record, by_field, nest
-from desktop.core.kit.lookups import LookupSource
+from desktop.core.kit.lookups import ListLookup, LookupSource
 from desktop.core.modules import open_lookup
 from desktop.core.replica import Replica
 from desktop.ui.kit.display import language, tr
@@ -317,13 +317,19 @@ class RecordForm(QWidget):
         """Fields that follow ``name`` take the value it brings, until the user sets them."""
         for field in self.fields:
             if (
-                field.follows == name
-                and field.follow is not None
-                and field.name not in self._touched
+                field.follows != name
+                or field.name in self._touched
+                or not self.may_edit(field.name)
             ):
-                source = self.editors[name].value()
-                if source is not None:
-                    self.editors[field.name].set_value(field.follow(source))
+                continue
+            source = self.editors[name].value()
+            if source is not None and field.follow_column:
+                lookup = self.sources.get(name)
+                row = lookup.row(source) if isinstance(lookup, ListLookup) else None
+                source = row[field.follow_column] if row is not None else None
+            if source is not None:
+                follow = field.follow or (lambda v: v)
+                self.editors[field.name].set_value(follow(source))
 
     # ------------------------------------------------------------ validation
 

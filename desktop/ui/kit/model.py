@@ -87,14 +87,21 @@ class EntityTableModel(QAbstractTableModel):
         self._exhausted = True
         self._icons: dict[str, QIcon] = {}
         self._headers = [tr(entity, c.label) for c in self._columns]
-        # The status's look per stored value, and the column that shows it (-1: none).
-        status = entity.status
-        self._status_key = status.field if status is not None else ""
-        self._looks = {s.value: s for s in status.states} if status is not None else {}
-        self._status_column = (
-            self._keys.index(status.field) if status and status.field in self._keys else -1
-        )
+        # The look per stored value (look, why flagged) and the column that shows it (-1:
+        # none): the status's, else the first choice column whose choices have looks.
+        self._status_key, self._looks, self._status_column = self._look_column(entity)
         self.reload()
+
+    def _look_column(self, entity: Entity) -> tuple[str, dict[Any, tuple[str, str]], int]:
+        status = entity.status
+        if status is not None:
+            looks = {s.value: (s.look, s.locked) for s in status.states}
+            shown = self._keys.index(status.field) if status.field in self._keys else -1
+            return status.field, looks, shown
+        for n, column in enumerate(self._columns):
+            if column.kind == "choice" and any(c.look != "plain" for c in column.choices):
+                return column.key, {c.value: (c.look, "") for c in column.choices}, n
+        return "", {}, -1
 
     def _default_sort(self) -> str:
         first = self._columns[0]
@@ -254,28 +261,26 @@ class EntityTableModel(QAbstractTableModel):
                 return self.tr("Changes waiting to be sent to the server")
             return None
         if role == FOREGROUND_ROLE and self._looks:
-            state = self._looks.get(row[self._status_key])
-            if state is None or state.look == "plain":
+            look, _why = self._looks.get(row[self._status_key], ("plain", ""))
+            if look == "plain":
                 return None
-            if state.look in ("muted", "flagged"):
+            if look in ("muted", "flagged"):
                 return QGuiApplication.palette().brush(
                     QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text
                 )
-            return look_brush(state.look) if column == self._status_column else None
+            return look_brush(look) if column == self._status_column else None
         if role == FONT_ROLE and column == self._status_column and self._looks:
-            state = self._looks.get(row[self._status_key])
-            if state is not None and state.look == "warning":
+            look, _why = self._looks.get(row[self._status_key], ("plain", ""))
+            if look == "warning":
                 font = QFont()
                 font.setBold(True)
                 return font
             return None
         if column == self._status_column and role in (DECORATION_ROLE, TOOLTIP_ROLE):
-            state = self._looks.get(row[self._status_key])
-            if state is None or state.look != "flagged":
+            look, why = self._looks.get(row[self._status_key], ("plain", ""))
+            if look != "flagged":
                 return None
-            return (
-                self._icon("flagged") if role == DECORATION_ROLE else tr(self.entity, state.locked)
-            )
+            return self._icon("flagged") if role == DECORATION_ROLE else tr(self.entity, why)
         if role == ALIGNMENT_ROLE and column in self._right:
             return _RIGHT
         return None

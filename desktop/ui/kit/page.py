@@ -513,6 +513,14 @@ class RecordPage(QWidget):
 
     # ------------------------------------------------------------ internals
 
+    def _queued_commands(self, record_id: str) -> list[tuple[str, dict[str, Any]]]:
+        """The record's commands waiting in the outbox: (wire name, args), oldest first."""
+        return [
+            (str(m.payload.get("command")), dict(m.payload.get("args") or {}))
+            for m in self.replica.pending()
+            if m.entity == self.entity.name and m.id == record_id and m.op == "command"
+        ]
+
     def _show(self, record: dict[str, Any] | None, *, opened: bool = True) -> None:
         if record is None:
             self._current_id = None
@@ -526,6 +534,8 @@ class RecordPage(QWidget):
                 # A queued command shows its effect in the list: the form shows the same.
                 shown = {k: v for k, v in row.values.items() if self.entity.field(k)}
                 record = {**record, **shown}
+        if record is not None and self.entity.queued is not None:
+            record = self.entity.queued(record, self._queued_commands(str(record["id"])))
         self.form.load(record, conflict=conflict, pending_command=pending_command)
         self._form_open = opened or record is not None
         self.form.setEnabled(self._form_open)

@@ -66,7 +66,8 @@ def parties(n: int, version: int) -> list[Change]:
 
 
 def sales(n: int, version: int, customer_id: str) -> list[Change]:
-    """A catalog item, an order and an invoice (with a line each), as the server reads them."""
+    """A catalog item and its category, an order and an invoice (with a line each), as the
+    server reads them."""
     line = {
         "id": f"l{n}",
         "position": 0,
@@ -83,12 +84,15 @@ def sales(n: int, version: int, customer_id: str) -> list[Change]:
     }
     return [
         upsert("catalog_item", f"item{n}", version, sku=f"SKU-{n}", name=f"Widget {n}",
-               unit_price=500, currency="USD", tax_rate="vat_20", status="active"),
-        upsert("order", f"order{n}", version + 1, customer_id=customer_id, status="draft",
-               currency="USD", lines=[line], total=1200),
+               unit_price=500, currency="USD", tax_rate="vat_20", status="active",
+               category_id=f"cat{n}"),
+        upsert("order", f"order{n}", version + 1, number=f"ORD-2026-00{n}",
+               customer_id=customer_id, status="draft", currency="USD", lines=[line], total=1200),
         upsert("invoice", f"inv{n}", version + 2, number=f"INV-2026-00{n}", status="sent",
                customer_id=customer_id, currency="USD", lines=[line], total=1200,
                amount_paid=0, issue_date="2026-01-05", due_date="2099-01-05"),
+        # after the item that names it: the item's category name is filled in then
+        upsert("catalog_category", f"cat{n}", version + 3, name=f"Tools {n}", parent_id=None),
     ]  # fmt: skip
 
 

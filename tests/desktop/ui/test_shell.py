@@ -4,6 +4,8 @@ live updates from elsewhere, global search, refused edits, logout, remembered la
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -25,10 +27,17 @@ def new_customer(admin: Api, name: str, email: str) -> dict:
     return r.json()
 
 
-def closed_port_url() -> str:
+@contextmanager
+def closed_port_url() -> Iterator[str]:
+    """A loopback URL where nothing listens, for as long as the block runs.
+
+    The port stays bound (never listening, so a connect is refused): a port closed
+    before use can be taken meanwhile by any process on this shared machine (another
+    test's server), and then the "unreachable" server answers.
+    """
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{s.getsockname()[1]}"
+        yield f"http://127.0.0.1:{s.getsockname()[1]}"
 
 
 def test_sign_in_then_the_window_shows_the_servers_customers(
@@ -59,11 +68,12 @@ def test_sign_in_errors_are_shown_in_the_dialog(
     assert dialog is not None
     qtbot.addWidget(dialog)
 
-    dialog.server_edit.setText(closed_port_url())
-    dialog.email_edit.setText(ADMIN_EMAIL)
-    dialog.password_edit.setText(ADMIN_PASSWORD)
-    qtbot.mouseClick(dialog.sign_in_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: dialog.server_error.isVisible())
+    with closed_port_url() as nowhere:
+        dialog.server_edit.setText(nowhere)
+        dialog.email_edit.setText(ADMIN_EMAIL)
+        dialog.password_edit.setText(ADMIN_PASSWORD)
+        qtbot.mouseClick(dialog.sign_in_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: dialog.server_error.isVisible())
     assert "Cannot reach the server" in dialog.server_error.text()
     assert app.window is None
 

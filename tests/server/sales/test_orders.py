@@ -1,6 +1,9 @@
-"""Orders over HTTP: lines from the catalog, server totals, the status table, invoicing an order."""
+"""Orders over HTTP: lines from the catalog, server totals, the status table, invoicing an order,
+server numbers, the customer's currency."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import pytest
 
@@ -115,3 +118,76 @@ def test_order_rules(admin: Api) -> None:
     )
     assert "inactive" in body["message"]
     assert admin.get("/api/v1/orders", params={"customer_id": customer["id"]}).json()["total"] == 1
+
+
+def test_orders_are_numbered_by_the_server_gapless_and_found_by_number(admin: Api) -> None:
+    customer = create_customer(admin)
+    item = create_item(admin)
+    year = datetime.now(UTC).year
+    first = admin.post("/api/v1/orders", json=order_payload(customer["id"], item["id"])).json()
+    # A refused create takes no number (its transaction gives it back).
+    bad = order_payload(customer["id"], item["id"])
+    bad["shipping_address"]["country"] = "ZZ"
+    expect_error(admin.post("/api/v1/orders", json=bad), 422, "validation_error")
+    # A number sent by a client is not the client's to choose.
+    expect_error(
+        admin.post(
+            "/api/v1/orders", json={**order_payload(customer["id"], item["id"]), "number": "X-1"}
+        ),
+        422,
+        "validation_error",
+    )
+    second = admin.post("/api/v1/orders", json=order_payload(customer["id"], item["id"])).json()
+    assert (first["number"], second["number"]) == (f"ORD-{year}-001", f"ORD-{year}-002")
+    assert admin.get(f"/api/v1/orders/{first['id']}").json()["number"] == f"ORD-{year}-001"
+    # It never changes by an edit.
+    expect_error(
+        admin.patch(f"/api/v1/orders/{first['id']}", json={"number": "ORD-1999-999"}),
+        422,
+        "validation_error",
+    )
+    # The list searches and sorts by it.
+    found = admin.get("/api/v1/orders", params={"search": f"{year}-002"}).json()
+    assert [o["number"] for o in found["items"]] == [f"ORD-{year}-002"]
+    ordered = admin.get("/api/v1/orders", params={"sort_by": "number", "sort_order": "asc"})
+    assert [o["number"] for o in ordered.json()["items"]] == [f"ORD-{year}-001", f"ORD-{year}-002"]
+
+
+def test_a_document_without_a_currency_is_in_its_customers(admin: Api) -> None:
+    customer = create_customer(admin, currency="EUR")
+    euro = create_item(admin, unit_price=900, currency="EUR")
+    dollar = create_item(admin, unit_price=1000, currency="USD")
+    # Neither the body nor a line names a currency: the customer's (DESIGN.md, spec example).
+    order = admin.post(
+        "/api/v1/orders",
+        json={"customer_id": customer["id"], "lines": [{"item_id": euro["id"], "quantity": 2}]},
+    )
+    assert order.status_code == 201, order.text
+    assert (order.json()["currency"], order.json()["total"]) == ("EUR", 1800)
+    invoice = admin.post(
+        "/api/v1/invoices",
+        json={"customer_id": customer["id"],
+              "lines": [{"description": "Setup", "quantity": 1, "unit_price": 5000}]},
+    )  # fmt: skip
+    assert invoice.status_code == 201, invoice.text
+    assert invoice.json()["currency"] == "EUR"
+    # An item priced in another currency cannot lend its price to the line: 422, nothing made.
+    for path, line in (
+        ("/api/v1/orders", {"item_id": dollar["id"], "quantity": 1}),
+        ("/api/v1/invoices", {"item_id": dollar["id"], "quantity": 1}),
+    ):
+        body = expect_error(
+            admin.post(path, json={"customer_id": customer["id"], "lines": [line]}),
+            422,
+            "validation_error",
+        )
+        assert "lines.0.unit_price" in body["details"], body
+    listed = admin.get("/api/v1/orders", params={"customer_id": customer["id"]}).json()
+    assert listed["total"] == 1
+    # Lines that name a currency set it (the spec's example sends it per line).
+    r = admin.post(
+        "/api/v1/invoices",
+        json={"customer_id": customer["id"],
+              "lines": [{"description": "x", "quantity": 1, "unit_price": 1, "currency": "USD"}]},
+    )  # fmt: skip
+    assert r.json()["currency"] == "USD"

@@ -220,6 +220,8 @@ def test_order_with_lines_travels_as_one_record_and_invoices_itself(admin: Api) 
     data = {"customer_id": customer["id"], "lines": [{"item_id": item["id"], "quantity": 4}]}
     made = _one(rep.push(rep.mutation(entity="order", op="create", id=order_id, data=data)))
     assert made["status"] == "applied", made
+    # The offline draft had no number; the server gave it the next one as it arrived.
+    assert made["data"]["number"] == f"ORD-{datetime.now(UTC).year}-001"
     assert (made["data"]["subtotal"], made["data"]["tax_total"], made["data"]["total"]) == (
         10000,
         2000,
