@@ -43,6 +43,8 @@ Kind = Literal[
     "ref",  # the id of another record, picked by searching (``ref``)
     "lines",  # a document's lines ({item_id, description, quantity, unit_price, tax_rate}),
     # edited inside the form; ``ref`` is the catalog the item picker searches
+    "entries",  # a journal entry's lines ({account_id, debit, credit, description}); ``ref``
+    # is the chart of accounts the account picker searches (by code or name)
 ]
 
 
@@ -225,6 +227,9 @@ class Entity:
     # The record as a printable document (PDF bytes): (record, a lookup of other records
     # by (entity, id), the seller, a locale such as "en_US").
     document: Callable[[Record, RecordLookup, Company, str], bytes] | None = None
+    # The resource of its permissions ("accounting"): the page shows only to users with
+    # "<it>:read" and edits only with "<it>:write" ("" : every signed-in user).
+    permission: str = ""
 
     def __post_init__(self) -> None:
         names = self.projection.names
