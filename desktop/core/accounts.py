@@ -137,5 +137,5 @@ def parent_problem(
         cursor = (accounts.get(cursor) or {}).get("parent_id")
     parent = accounts.get(str(parent_id))
     if parent is not None and parent.get("type") != values.get("type"):
-        return PARENT_TYPE, str(parent.get("type") or "")
+        return PARENT_TYPE, str(values.get("type") or "")
     return None
