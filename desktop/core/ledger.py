@@ -203,10 +203,13 @@ class Book:
 
 
 def rolled_up(accounts: list[Account], own: dict[str, int]) -> dict[str, int]:
-    """Each account's balance with its sub-accounts' (the tree's parents show their total)."""
+    """Each account's balance with its sub-accounts' in its currency (the tree's parents show
+    their total; a per-currency sub-account, 1200-EUR under 1200, is never added to it)."""
+    currency = {a.id: a.currency for a in accounts}
     children: dict[str | None, list[str]] = defaultdict(list)
     for a in accounts:
-        children[a.parent_id].append(a.id)
+        if a.parent_id is None or currency.get(a.parent_id) == a.currency:
+            children[a.parent_id].append(a.id)
     out: dict[str, int] = {}
 
     def total(account_id: str, path: frozenset[str]) -> int:

@@ -90,6 +90,7 @@ class AccountsPage(RecordPage):
             header.resizeSection(column, width)
         self.tree.currentItemChanged.connect(self._tree_current)
         self.model.modelReset.connect(self._reload_tree)
+        self.list_view.table.hide()  # the tree shows the rows; the table keeps the model's
         browser = QWidget(self)
         self.list_view.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         layout = QVBoxLayout(browser)

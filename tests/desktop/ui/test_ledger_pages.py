@@ -79,7 +79,10 @@ def spec_books(admin: Api) -> dict[str, Any]:
     post(admin, entry("1020", "3010", 1_000_000, date=START.isoformat()))  # owner's capital
     post(admin, entry("5100", "1020", 120_000, date=START.isoformat()))  # January's rent
     post(admin, entry("5300", "1010", 4_550))  # office supplies, this month
-    bank = create_account(admin, code="1030", name="Bank (EUR)", type="asset", currency="EUR")
+    assets = admin.get("/api/v1/accounts", params={"search": "Assets"}).json()["items"][0]
+    bank = create_account(
+        admin, code="1030", name="Bank (EUR)", type="asset", currency="EUR", parent_id=assets["id"]
+    )
     sales = create_account(admin, code="4100", name="Sales (EUR)", type="revenue", currency="EUR")
     post(admin, entry(bank["id"], sales["id"], 70_000, date=START.isoformat()))
     return {"owing": owing}
@@ -175,15 +178,16 @@ def test_the_chart_is_a_tree_with_balances_filtered_by_type(
     by_code = {str(r["code"]): r.id for r in page.rows.rows(page.model.query)}
     # Each account under its parent; a parent's balance is its sub-accounts' together
     top = [page.tree.topLevelItem(n).text(0) for n in range(page.tree.topLevelItemCount())]
-    assert top[:3] == ["1000", "1030", "2000"], top
+    assert top[:3] == ["1000", "2000", "3000"], top
     assets = page.tree.topLevelItem(0)
     assert [assets.child(n).text(0) for n in range(assets.childCount())] == [
-        "1010", "1020", "1200"
+        "1010", "1020", "1030", "1200"
     ]  # fmt: skip
     assert page.balance_text(by_code["1200"]) == "$200.00"
     assert page.balance_text(by_code["4000"]) == "$740.00"
     assert page.balance_text(by_code["1030"]) == "EUR\xa0700.00"
-    assert assets.text(4) == "$9,494.50"  # cash -45.50, bank 9,340.00, receivables 200.00
+    # cash -45.50, bank 9,340.00, receivables 200.00; the EUR bank account is not added in
+    assert assets.text(4) == "$9,494.50"
     # The type filter keeps one type's accounts
     page.list_view.filter_combos["type"].setCurrentIndex(4)  # Revenue
     shown = [page.tree.topLevelItem(n).text(0) for n in range(page.tree.topLevelItemCount())]
