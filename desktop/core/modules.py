@@ -45,8 +45,8 @@ MODULES: tuple[Entity, ...] = tuple(
 
 
 # Declared modules with a page of their own that the generated tests cannot drive (a journal
-# entry is drafted balanced, then never edited): named in messages, searched by Ctrl+K, tested
-# in their own files.
+# entry is drafted balanced, then never edited): ``module`` names them (a refusal's text);
+# not in Ctrl+K; tested in their own files (tests/desktop/ui/test_ledger_pages.py).
 OWN_PAGES: tuple[Entity, ...] = (journal.ENTITY,)
 
 
