@@ -25,7 +25,15 @@ from screenshots import EMAIL, OUT, _synced_replica  # noqa: E402 - after the pa
 
 
 def main() -> None:
-    from PySide6.QtCore import QCoreApplication, QDateTime, QEventLoop, QLocale, QSettings, Qt, QTimer
+    from PySide6.QtCore import (
+        QCoreApplication,
+        QDateTime,
+        QEventLoop,
+        QLocale,
+        QSettings,
+        Qt,
+        QTimer,
+    )
     from PySide6.QtWidgets import QApplication
 
     work = Path(tempfile.mkdtemp(prefix="crm-ledger-shots-"))

@@ -141,14 +141,29 @@ def read(record: Record) -> Record:
     return values
 
 
+def _kept(line: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in line.items() if k in LineInput.model_fields and v not in (None, "")}
+
+
 def to_create(values: Record) -> Record:
-    """The form's values as ``TransactionCreate``: a line keeps only what the server takes."""
-    lines = [
-        {k: v for k, v in line.items() if k in LineInput.model_fields and v not in (None, "")}
-        for line in values.get("lines") or []
-    ]
+    """The form's values as ``TransactionCreate``: a line keeps only what the server takes;
+    a line left empty is no line."""
+    lines = [kept for line in values.get("lines") or [] if (kept := _kept(line))]
     out = {k: v for k, v in values.items() if v is not None and k != "lines"}
     return {**out, "lines": lines}
+
+
+CHOOSE_ACCOUNT = _tr("Choose the account")
+
+
+def problem_lines(problems: Mapping[str, str]) -> list[tuple[int | None, str]]:
+    """Each problem as (the line's number from 1, or None for the entry, its source text)."""
+    out: list[tuple[int | None, str]] = []
+    for key, message in problems.items():
+        parts = key.split(".")
+        row = int(parts[1]) + 1 if len(parts) > 1 and parts[1].isdigit() else None
+        out.append((row, message))
+    return out
 
 
 @dataclass(frozen=True)
@@ -172,14 +187,17 @@ def entry_problems(
 ) -> dict[str, str]:
     """What the server would refuse in these lines, by field (``lines``, ``lines.1.account_id``):
     the schema's rules, then ``check_entry`` over the accounts the replica has (id -> record)."""
+    kept = to_create({"lines": lines})["lines"]
     try:
-        body = TransactionCreate.model_validate({"lines": to_create({"lines": lines})["lines"]})
+        body = TransactionCreate.model_validate({"lines": kept})
     except ValidationError as exc:
         out: dict[str, str] = {}
         for error in exc.errors():
             loc = [str(p) for p in error.get("loc", ())]
             key = ".".join(loc[:3]) if len(loc) >= 3 else ".".join(loc[:2]) or "lines"
-            out.setdefault(key, str(error.get("msg", "")).removeprefix("Value error, "))
+            missing = error.get("type") == "missing" and loc[-1:] == ["account_id"]
+            message = CHOOSE_ACCOUNT if missing else str(error.get("msg", ""))
+            out.setdefault(key, message.removeprefix("Value error, "))
         return out
     known = {
         line.account_id: (

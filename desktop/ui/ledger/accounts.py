@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core import accounts
-from desktop.core.ledger import Book, rolled_up
+from desktop.core.kit.listing import ListRow
+from desktop.core.ledger import Account, Book, rolled_up
 from desktop.core.replica import Replica
 from desktop.ui.kit.display import tr
 from desktop.ui.kit.history import EditHistory
@@ -100,8 +101,7 @@ class AccountsPage(RecordPage):
         return browser
 
     def reload_rows(self) -> None:
-        self.model.reload()
-        self._reload_tree()
+        self.model.reload()  # its reset rebuilds the tree (_reload_tree)
 
     def select(self, record_id: str | None, *, reveal: bool = False) -> None:
         self.list_view.select_id(record_id, reveal=reveal)
@@ -129,6 +129,23 @@ class AccountsPage(RecordPage):
         shown = {r.id for r in rows}
         by_id = {a.id: a for a in chart}
         locale = QLocale()
+        # Rebuilt quietly: the current item changes on the way, the user's choice does not.
+        blocked = self.tree.blockSignals(True)
+        try:
+            self._fill_tree(rows, shown, by_id, balances, locale)
+        finally:
+            self.tree.blockSignals(blocked)
+        if self._current_id:
+            self.select(self._current_id)
+
+    def _fill_tree(
+        self,
+        rows: list[ListRow],
+        shown: set[str],
+        by_id: dict[str, Account],
+        balances: dict[str, int],
+        locale: QLocale,
+    ) -> None:
         self.tree.clear()
         self._items: dict[str, QTreeWidgetItem] = {}
         status = self.entity.status
@@ -165,8 +182,6 @@ class AccountsPage(RecordPage):
                 self.tree.addTopLevelItem(item)
         self.tree.expandAll()
         self.tree.sortItems(CODE, Qt.SortOrder.AscendingOrder)
-        if self._current_id:
-            self.select(self._current_id)
 
     def _tree_current(self, item: QTreeWidgetItem | None, _previous: object) -> None:
         self.current_changed(str(item.data(CODE, ID_ROLE)) if item is not None else "")

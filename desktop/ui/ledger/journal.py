@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 from desktop.core import journal
 from desktop.core.ledger import Book
 from desktop.core.replica import Replica
+from desktop.ui.kit.display import tr
 from desktop.ui.kit.editors import validation_text
 from desktop.ui.kit.history import EditHistory
 from desktop.ui.kit.page import RecordPage
@@ -73,12 +74,16 @@ class JournalPage(RecordPage):
         new = self._form_open and self.form.is_new()
         problems = self.problems() if new else {}
         balance = self.entries.balance()
-        shown = [
-            validation_text(text)
-            for key, text in problems.items()
-            # The live difference already says "unbalanced"; the rest is news.
-            if not (key == "lines" and not balance.balanced and balance.debits + balance.credits)
-        ]
+        shown = []
+        if balance.debits + balance.credits:  # nothing typed yet: nothing to point out
+            for row, text in journal.problem_lines(problems):
+                if row is None and not balance.balanced:
+                    continue  # the live difference says it already
+                message = validation_text(tr(self.entity, text))
+                shown.append(
+                    message if row is None else self.tr("Line %1: %2").replace(
+                        "%1", str(row)).replace("%2", message)
+                )  # fmt: skip
         self.problems_label.setText("\n".join(shown))
         self.problems_label.setVisible(bool(shown) and new)
         ready = new and not problems and balance.balanced and self.may_write()

@@ -237,10 +237,16 @@ class ReportsPage(QWidget):
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
         """Shown: the numbers as the replica has them now (an invoice paid meanwhile)."""
         super().showEvent(event)
-        self.refresh()
+        if self._stale:
+            self.refresh()
 
     def refresh(self) -> None:
-        """The replica changed (a pull, an edit): the currencies and the numbers again."""
+        """The replica changed (a pull, an edit): the currencies and the numbers again; a
+        hidden page waits until it is shown."""
+        if not self.isVisible() and self.report is not None:
+            self._stale = True
+            return
+        self._stale = False
         current = self.currency.currentData()
         blocked = self.currency.blockSignals(True)
         self.currency.clear()

@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.core.client import SyncClient
 from desktop.core.ledger import Book
+from desktop.core.modules import may
 from desktop.ui.kit import page as page_module
 from desktop.ui.kit.picker import LookupPicker
 from desktop.ui.ledger import reports as reports_module
@@ -74,7 +75,9 @@ def spec_books(admin: Api) -> dict[str, Any]:
         lines=[{"description": "Audit", "quantity": 2, "unit_price": 12000, "currency": "USD"}],
     )
     assert admin.post(f"/api/v1/invoices/{owing['id']}/send").status_code == 200
-    r = admin.post(f"/api/v1/invoices/{owing['id']}/payments", json={"amount": 4000, "currency": "USD"})
+    r = admin.post(
+        f"/api/v1/invoices/{owing['id']}/payments", json={"amount": 4000, "currency": "USD"}
+    )
     assert r.status_code == 200, r.text
     post(admin, entry("1020", "3010", 1_000_000, date=START.isoformat()))  # owner's capital
     post(admin, entry("5100", "1020", 120_000, date=START.isoformat()))  # January's rent
@@ -326,7 +329,7 @@ def test_the_ledger_pages_follow_the_users_permissions(
     sync_client.sync_once()
     replica = sync_client.replica
     # The server told the replica: the admin may read and write accounting
-    assert replica.permissions() is not None
+    assert replica.permissions() and may(replica, "accounting", "write")
     page = AccountsPage(replica)
     qtbot.addWidget(page)
     some = page.rows.rows(page.model.query)[0].id
@@ -345,3 +348,38 @@ def test_the_ledger_pages_follow_the_users_permissions(
     qtbot.addWidget(journal)
     journal.new_record()
     assert not journal.form.save_button.isEnabled()
+
+
+def test_the_sidebar_shows_the_ledger_pages_only_to_who_may_read_accounting(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    from PySide6.QtCore import QSettings
+
+    from desktop.core.client import SyncStatus
+    from desktop.core.profile import Profile
+    from desktop.core.replica import Replica
+    from desktop.ui.main_window import MainWindow
+
+    replica = Replica(tmp_path / "replica.sqlite3")
+    replica.set_permissions(["customers:read", "invoices:*"])
+    window = MainWindow(
+        profile=Profile("http://127.0.0.1:9", "ann@example.com", tmp_path / "desk").ensure(),
+        replica=replica,
+        worker=None,
+        settings=QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat),
+        credential_note="",
+    )
+    qtbot.addWidget(window)
+
+    def shown() -> list[str]:
+        items = [window.sidebar.item(n) for n in range(window.sidebar.count())]
+        return [s.key for s, item in zip(window.specs, items, strict=True) if not item.isHidden()]
+
+    ledger = {"accounts", "journal", "reports"}
+    assert not ledger & set(shown()) and {"customers", "invoices"} <= set(shown())
+    # The next sync brings accounting:read: the pages appear, in the sidebar and the View menu
+    replica.set_permissions(["customers:read", "accounting:read"])
+    window.on_sync_status(SyncStatus(online=True, pending=0, last_sync_at=None))
+    assert ledger <= set(shown())
+    assert all(a.isVisible() for a in window.go_actions)
+    window.shutdown()
