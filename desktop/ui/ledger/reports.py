@@ -170,19 +170,21 @@ class ReportsPage(QWidget):
         self.export_button.setObjectName("reportExport")
         self.export_button.clicked.connect(self.export_csv)
 
-        bar = QHBoxLayout()
+        bar = QHBoxLayout()  # which report, in which currency; export
         bar.addWidget(self.chooser)
-        bar.addWidget(self.period)
-        bar.addWidget(self.from_label)
-        bar.addWidget(self.from_edit)
-        bar.addWidget(self.to_label)
-        bar.addWidget(self.to_edit)
         bar.addWidget(QLabel(self.tr("Currency"), self))
         bar.addWidget(self.currency)
-        bar.addWidget(self.account_label)
-        bar.addWidget(self.account, 1)
-        bar.addStretch(0)
+        bar.addStretch(1)
         bar.addWidget(self.export_button)
+        when = QHBoxLayout()  # the period or the date; the general ledger's account
+        when.addWidget(self.period)
+        when.addWidget(self.from_label)
+        when.addWidget(self.from_edit)
+        when.addWidget(self.to_label)
+        when.addWidget(self.to_edit)
+        when.addWidget(self.account_label)
+        when.addWidget(self.account, 1)
+        when.addStretch(0)
 
         self.heading = QLabel(self)
         self.heading.setObjectName("reportHeading")
@@ -214,6 +216,7 @@ class ReportsPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addLayout(bar)
+        layout.addLayout(when)
         layout.addWidget(self.heading)
         layout.addWidget(self.summary)
         layout.addWidget(self.body, 1)
@@ -226,7 +229,7 @@ class ReportsPage(QWidget):
         self.currency.currentIndexChanged.connect(lambda _i: self.recompute())
         self.account.edited.connect(self.recompute)
         self.destroyed.connect(self._close)
-        self.refresh()
+        self.reload()
 
     def _close(self) -> None:
         self._source.close()
@@ -243,9 +246,13 @@ class ReportsPage(QWidget):
     def refresh(self) -> None:
         """The replica changed (a pull, an edit): the currencies and the numbers again; a
         hidden page waits until it is shown."""
-        if not self.isVisible() and self.report is not None:
+        if not self.isVisible():
             self._stale = True
             return
+        self.reload()
+
+    def reload(self) -> None:
+        """The currencies of the chart, the account choices and the report, from the replica."""
         self._stale = False
         current = self.currency.currentData()
         blocked = self.currency.blockSignals(True)
