@@ -59,15 +59,19 @@ class JournalPage(RecordPage):
     # ------------------------------------------------------------ the entry's rules
 
     def problems(self) -> dict[str, str]:
-        """What the server would refuse in the form's lines (empty: it may be posted)."""
-        if self.entries.unreadable():
-            rows = ", ".join(str(r + 1) for r in self.entries.unreadable())
-            return {"lines": self.tr("Line %1: the amount is not a number").replace("%1", rows)}
+        """What the server would refuse in the form's lines (empty: it may be posted); the
+        amounts show in the currency of the first line's account (the entry's, as posted)."""
         chart = {
             a.id: {"code": a.code, "currency": a.currency, "active": a.active}
             for a in self.book.accounts()
         }
-        return journal.entry_problems(self.entries.lines(), chart)
+        lines = self.entries.lines()
+        first = next((line["account_id"] for line in lines if line["account_id"]), None)
+        self.entries.set_currency(chart.get(first or "", {}).get("currency") or "USD")
+        unreadable = self.entries.unreadable()
+        if unreadable:
+            return {f"lines.{row}": self.tr("The amount is not a number") for row in unreadable}
+        return journal.entry_problems(lines, chart)
 
     def check_entry(self) -> bool:
         """Show what keeps the entry from being posted; enable Post when nothing does."""
