@@ -240,6 +240,14 @@ def test_a_journal_entry_shows_its_difference_posts_only_balanced_and_is_reverse
     assert not page.form.save_button.isEnabled()
     assert not page.save()
     assert replica.pending() == []
+    # An amount that is not one is named by its line
+    lines.debit(0).setText("4x.00")
+    lines.debit(0).textEdited.emit("4x.00")
+    assert "Line 1: The amount is not a number" in page.problems_label.text()
+    assert page.problems_label.isVisibleTo(page)
+    lines.debit(0).setText("42.00")
+    lines.debit(0).textEdited.emit("42.00")
+    assert not page.problems_label.isVisibleTo(page)
     # When the credit is corrected, the entry balances and posts (queued for the server)
     lines.credit(1).clear()
     qtbot.keyClicks(lines.credit(1), "42")
