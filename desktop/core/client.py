@@ -44,6 +44,7 @@ PULL_PATH = "/api/v1/sync/pull"
 PUSH_PATH = "/api/v1/sync/push"
 EVENTS_PATH = "/api/v1/sync/events"
 COMPANY_PATH = "/api/v1/company"  # the seller printed on invoices
+ME_PATH = "/api/v1/auth/me"  # the user's permissions: which pages show, which edits are offered
 
 
 class SyncError(Exception):
@@ -362,6 +363,7 @@ class SyncClient:
         self.push_pending()
         self.pull_until_done()
         self.fetch_company()
+        self.fetch_permissions()
         self.replica.mark_synced()
 
     def fetch_company(self) -> None:
@@ -376,6 +378,15 @@ class SyncClient:
         company = Company(str(body.get("name") or ""), str(body.get("address") or ""))
         if company.name and company != self.replica.company():
             self.replica.set_company(company)
+
+    def fetch_permissions(self) -> None:
+        """Keep the user's permissions, so the window offers what the server would allow."""
+        r = self._send("GET", ME_PATH)
+        if r.status_code != 200:
+            return
+        granted = r.json().get("permissions")
+        if isinstance(granted, list) and sorted(map(str, granted)) != self.replica.permissions():
+            self.replica.set_permissions([str(p) for p in granted])
 
     # ------------------------------------------------------------ the loop
 

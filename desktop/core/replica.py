@@ -412,6 +412,15 @@ class Replica:
         with self._tx() as c:
             self._set_meta(c, "company", _dumps({"name": company.name, "address": company.address}))
 
+    def permissions(self) -> builtins.list[str] | None:
+        """The user's permissions as the server last told them (None: not known yet)."""
+        stored = _loads(self._get_meta("permissions"))
+        return [str(p) for p in stored] if isinstance(stored, list) else None
+
+    def set_permissions(self, permissions: Sequence[str]) -> None:
+        with self._tx() as c:
+            self._set_meta(c, "permissions", _dumps(sorted(permissions)))
+
     def clear_cursor(self) -> None:
         """Forget the cursor: the next pull starts a snapshot (after a 410 reset_required)."""
         with self._tx() as c:

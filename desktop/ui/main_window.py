@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.client import SyncStatus
+from desktop.core.modules import may
 from desktop.core.profile import Profile
 from desktop.core.replica import Replica
 from desktop.ui.conflicts import CompareDialog, open_conflicts
@@ -102,7 +103,7 @@ class MainWindow(QMainWindow):
             page = spec.factory(replica, self.history)
             self.pages[spec.key] = page
             self.stack.addWidget(page)
-            item = QListWidgetItem(tr(spec.entity, spec.entity.plural))
+            item = QListWidgetItem(tr(spec.entity, spec.title or spec.entity.plural))
             item.setData(Qt.ItemDataRole.UserRole, spec.key)
             self.sidebar.addItem(item)
             signal = getattr(page, "status_message", None)
@@ -162,6 +163,7 @@ class MainWindow(QMainWindow):
         if worker is not None:
             self._connect_worker(worker)
         self._restore_ui_state()
+        self.show_allowed_pages()
         self._check_conflicts()
         self._check_rejections()
 
@@ -262,8 +264,10 @@ class MainWindow(QMainWindow):
         self.record_menu.setObjectName("recordMenu")
         self.record_menu.aboutToShow.connect(self._fill_record_menu)
         view = bar.addMenu(self.tr("&View"))
+        self.go_actions: list[QAction] = []
         for row, spec in enumerate(self.specs):
-            go = QAction(tr(spec.entity, spec.entity.plural), self)
+            go = QAction(tr(spec.entity, spec.title or spec.entity.plural), self)
+            self.go_actions.append(go)
             go.setShortcut(QKeySequence(f"Ctrl+{row + 1}"))
             go.triggered.connect(lambda _c=False, r=row: self.sidebar.setCurrentRow(r))
             view.addAction(go)
@@ -312,6 +316,18 @@ class MainWindow(QMainWindow):
             self.record_menu.addActions(list(documents.values()))
         if not actions and not documents:
             self.record_menu.addAction(self.tr("No actions on this page")).setEnabled(False)
+
+    def show_allowed_pages(self) -> None:
+        """Show in the sidebar only the pages the user may read (as the server last said)."""
+        for row, spec in enumerate(self.specs):
+            allowed = may(self.replica, spec.entity.permission, "read")
+            self.sidebar.item(row).setHidden(not allowed)
+            self.go_actions[row].setVisible(allowed)
+        current = self.sidebar.currentItem()
+        if current is not None and current.isHidden():
+            self.sidebar.setCurrentRow(
+                next(r for r in range(self.sidebar.count()) if not self.sidebar.item(r).isHidden())
+            )
 
     def _page_call(self, name: str, *args: Any) -> Any:
         method = getattr(self.current_page(), name, None)
@@ -373,6 +389,7 @@ class MainWindow(QMainWindow):
         self.state.pending = self.replica.pending_count()
         self.state.last_sync_at = status.last_sync_at or self.replica.last_sync_at
         self.sync_button.show_state(self.state)
+        self.show_allowed_pages()
         self._check_rejections()
 
     def on_pulled(self, entities: list[str]) -> None:

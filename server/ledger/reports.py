@@ -17,6 +17,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field, field_validator, model_validator
 from sqlalchemy.orm import Session
 
+from common import ledger_csv
 from common import ledger_reports as reports
 from common.ledger import AccountType
 from common.lines import check_currency
@@ -196,7 +197,7 @@ def trial_balance(
     report = reports.trial_balance(
         account_rows(session, q.currency), daily_sums(session, end=at), at
     )
-    return _answer(request, q.format, report, reports.trial_balance_csv, f"trial-balance-{at}")
+    return _answer(request, q.format, report, ledger_csv.trial_balance_csv, f"trial-balance-{at}")
 
 
 class LedgerQuery(PeriodQuery):
@@ -223,7 +224,7 @@ def general_ledger(
         q.to_date,
     )
     return _answer(
-        request, q.format, report, reports.general_ledger_csv, f"general-ledger-{account.code}"
+        request, q.format, report, ledger_csv.general_ledger_csv, f"general-ledger-{account.code}"
     )
 
 
@@ -243,7 +244,7 @@ def profit_and_loss(
         q.from_date,
         q.to_date,
     )
-    return _answer(request, q.format, report, reports.profit_and_loss_csv, "profit-and-loss")
+    return _answer(request, q.format, report, ledger_csv.profit_and_loss_csv, "profit-and-loss")
 
 
 @router.get(
@@ -260,7 +261,7 @@ def balance_sheet(
     report = reports.balance_sheet(
         account_rows(session, q.currency), daily_sums(session, end=at), at
     )
-    return _answer(request, q.format, report, reports.balance_sheet_csv, f"balance-sheet-{at}")
+    return _answer(request, q.format, report, ledger_csv.balance_sheet_csv, f"balance-sheet-{at}")
 
 
 @router.get(
@@ -277,5 +278,5 @@ def receivables_ageing(
     invoices, payments = ageing_rows(session, at, q.currency)
     report = reports.receivables_ageing(invoices, payments, at)
     return _answer(
-        request, q.format, report, reports.receivables_ageing_csv, f"receivables-ageing-{at}"
+        request, q.format, report, ledger_csv.receivables_ageing_csv, f"receivables-ageing-{at}"
     )

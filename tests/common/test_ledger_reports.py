@@ -9,6 +9,7 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
+from common import ledger_csv as c
 from common import ledger_reports as r
 from common.ledger import EntryAccount, LineInput, check_entry
 
@@ -131,16 +132,16 @@ def test_receivables_ageing_buckets_by_days_past_due() -> None:
 
 def test_csv_exports_in_major_units() -> None:
     tb = r.trial_balance(ACCOUNTS, POSTINGS, date(2026, 12, 31))
-    rows = list(csv.reader(io.StringIO(r.trial_balance_csv(tb))))
+    rows = list(csv.reader(io.StringIO(c.trial_balance_csv(tb))))
     assert rows[0] == ["currency", "code", "account", "type", "debit", "credit"]
     assert ["USD", "1010", "Cash", "asset", "1100.00", "0.00"] in rows
     assert ["EUR", "", "Total", "", "70.00", "70.00"] in rows
-    assert r.major_units(50000, "JPY") == "50000" and r.major_units(-5, "USD") == "-0.05"
+    assert c.major_units(50000, "JPY") == "50000" and c.major_units(-5, "USD") == "-0.05"
     for text in (
-        r.general_ledger_csv(r.general_ledger(CASH, POSTINGS)),
-        r.profit_and_loss_csv(r.profit_and_loss(ACCOUNTS, POSTINGS)),
-        r.balance_sheet_csv(r.balance_sheet(ACCOUNTS, POSTINGS, date(2026, 12, 31))),
-        r.receivables_ageing_csv(r.receivables_ageing([], [], date(2026, 1, 1))),
+        c.general_ledger_csv(r.general_ledger(CASH, POSTINGS)),
+        c.profit_and_loss_csv(r.profit_and_loss(ACCOUNTS, POSTINGS)),
+        c.balance_sheet_csv(r.balance_sheet(ACCOUNTS, POSTINGS, date(2026, 12, 31))),
+        c.receivables_ageing_csv(r.receivables_ageing([], [], date(2026, 1, 1))),
     ):
         assert text.splitlines()[0] and all("," in line for line in text.splitlines())
 

@@ -45,6 +45,8 @@ Kind = Literal[
     # edited inside the form; ``ref`` is the catalog the item picker searches
     "table",  # rows the record holds and the server keeps (an invoice's payments), shown
     # read-only in ``columns`` (a column's ``currency`` names a key of the row)
+    "entries",  # a journal entry's lines ({account_id, debit, credit, description}); ``ref``
+    # is the chart of accounts the account picker searches (by code or name)
 ]
 
 
@@ -241,6 +243,9 @@ class Entity:
     # The record as a printable document (PDF bytes): (record, a lookup of other records
     # by (entity, id), the seller, a locale such as "en_US").
     document: Callable[[Record, RecordLookup, Company, str], bytes] | None = None
+    # The resource of its permissions ("accounting"): the page shows only to users with
+    # "<it>:read" and edits only with "<it>:write" ("" : every signed-in user).
+    permission: str = ""
 
     def __post_init__(self) -> None:
         names = self.projection.names

@@ -230,7 +230,10 @@ FROM ({{inner}}) AS p ORDER BY {{outer_order}}"""
                 continue
             if name not in self.projection.names:
                 raise ValueError(f"cannot filter {self.projection.entity} by {name!r}")
-            where.append(f"{name} = ?")
+            if name in self.projection.members:
+                where.append(f"EXISTS (SELECT 1 FROM json_each({name}) WHERE value = ?)")
+            else:
+                where.append(f"{name} = ?")
             params.append(int(value) if isinstance(value, bool) else value)
         for name, (low, high) in query.ranges.items():
             if name not in self.projection.names:

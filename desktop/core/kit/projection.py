@@ -98,6 +98,9 @@ class ListProjection:
     sort_keys: Sequence[str]  # each gets a (column, rid) index; rid is the stable tie-breaker
     search: Sequence[str]  # column names, or SQL over {data}, folded into the search text
     version: int = 1  # bump to rebuild every replica's table when the SQL alone does not change
+    # Columns holding a JSON array (text): a filter on one keeps the rows whose array holds
+    # the value (a journal entry's accounts), not the rows equal to it.
+    members: Sequence[str] = ()
 
     def __post_init__(self) -> None:
         names = [c.name for c in self.columns]
@@ -109,6 +112,8 @@ class ListProjection:
         for key in self.sort_keys:
             if key not in names:
                 raise ValueError(f"{self.entity}: sort key {key!r} is not a column")
+        if not set(self.members) <= set(names):
+            raise ValueError(f"{self.entity}: a members column is not a column")
         for c in self.columns:
             if c.lookup is not None and c.lookup.via not in names:
                 raise ValueError(f"{self.entity}.{c.name}: lookup via unknown column")

@@ -567,6 +567,11 @@ def make_editor(
 
         assert source is not None, f"{field.name}: the line editor needs the catalog"
         return LinesEditor(field, entity, source, parent)
+    if kind == "entries":
+        from desktop.ui.ledger.entries import EntriesEditor
+
+        assert source is not None, f"{field.name}: the entry editor needs the chart of accounts"
+        return EntriesEditor(field, entity, source, parent)
     editors: dict[str, type[QWidget]] = {
         "multiline": MultilineEditor,
         "money": MoneyEditor,

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from common.documents import Company
 from common.ids import new_id
 from desktop.core.kit.entity import Entity, Record
-from desktop.core.modules import open_list
+from desktop.core.modules import may, open_list
 from desktop.core.replica import Replica
 from desktop.ui.kit.commands import (
     ArgumentsDialog,
@@ -213,9 +213,20 @@ class RecordPage(QWidget):
             else:
                 self._show(record)
 
+    def may_write(self) -> bool:
+        """Whether the user may change this page's records (as the server last said)."""
+        return may(self.replica, self.entity.permission, "write")
+
+    def _refuse_read_only(self) -> bool:
+        """Tell the user, and True, when they may only read this page's records."""
+        if self.may_write():
+            return False
+        self.status_message.emit(self.tr("You may read these records but not change them"))
+        return True
+
     def new_record(self) -> None:
         """An empty form for a new record."""
-        if not self._guard():
+        if self._refuse_read_only() or not self._guard():
             return
         self.select(None)
         self._show(None, opened=True)
@@ -227,6 +238,8 @@ class RecordPage(QWidget):
         """Save the form to the replica (and the outbox); False if validation failed."""
         if not self._form_open:
             return True
+        if self._refuse_read_only():
+            return False
         problems = self.form.validate_all()
         if problems:
             editor = self.form.first_invalid_editor(problems)
@@ -331,7 +344,7 @@ class RecordPage(QWidget):
         return others | {c.name for c in status.offered(shown)}
 
     def _update_commands(self) -> None:
-        offered = self.offered_commands()
+        offered = self.offered_commands() if self.may_write() else set()
         reason = tr(self.entity, self.form.locked)
         for name, action in self.command_actions.items():
             action.setEnabled(name in offered)
@@ -341,6 +354,8 @@ class RecordPage(QWidget):
         """A declared command on the current record (activate, deactivate...), if offered;
         one that cannot be undone is asked about first."""
         command = self.entity.command(name)
+        if self._refuse_read_only():
+            return
         if command is None or name not in self.offered_commands() or not self._guard():
             return
         record_id = self._current_id
@@ -539,6 +554,10 @@ class RecordPage(QWidget):
         self.form.load(record, conflict=conflict, pending_command=pending_command)
         self._form_open = opened or record is not None
         self.form.setEnabled(self._form_open)
+        if not self.may_write():  # shown, not editable: the server would refuse any change
+            self.form.save_button.setEnabled(False)
+            for editor in self.form.editors.values():
+                editor.setEnabled(False)
         self._update_commands()
         for box in self.related:
             box.show_for(str(record["id"]) if record is not None else None)

@@ -14,7 +14,7 @@ from common.sync import Change, PullResponse
 from desktop.core import customers, deals
 from desktop.core.kit.listing import EntityList, ListQuery
 from desktop.core.kit.projection import ListColumn, ListProjection, ensure_projection, text
-from desktop.core.modules import MODULES, open_list
+from desktop.core.modules import MODULES, OWN_PAGES, open_list
 from desktop.core.replica import Replica
 
 
@@ -66,8 +66,8 @@ def parties(n: int, version: int) -> list[Change]:
 
 
 def sales(n: int, version: int, customer_id: str) -> list[Change]:
-    """A catalog item and its category, an order and an invoice (with a line each), as the
-    server reads them."""
+    """A catalog item and its category, an order and an invoice (with a line each), an account
+    and the invoice's journal entry, as the server reads them."""
     line = {
         "id": f"l{n}",
         "position": 0,
@@ -93,6 +93,12 @@ def sales(n: int, version: int, customer_id: str) -> list[Change]:
                amount_paid=0, issue_date="2026-01-05", due_date="2099-01-05"),
         # after the item that names it: the item's category name is filled in then
         upsert("catalog_category", f"cat{n}", version + 3, name=f"Tools {n}", parent_id=None),
+        upsert("account", f"acc{n}", version + 4, code=f"12{n}0", name=f"Receivables {n}",
+               type="asset", currency="USD", active=True),
+        upsert("transaction", f"tx{n}", version + 5, number=f"JE-2026-000{n}", date="2026-01-05",
+               currency="USD", total=1200, source="invoice",
+               lines=[{"account_id": f"acc{n}", "debit": 1200, "credit": 0},
+                      {"account_id": "rev", "debit": 0, "credit": 1200}]),
     ]  # fmt: skip
 
 
@@ -105,9 +111,10 @@ def test_every_declared_projection_builds_on_an_empty_and_on_a_filled_replica(
         *parties(1, 3),
         *sales(1, 10, "c1"),
     ]
-    assert {c.entity for c in first} == {m.name for m in MODULES}  # one record of every module
+    declared = (*MODULES, *OWN_PAGES)
+    assert {c.entity for c in first} == {m.name for m in declared}  # one record of every module
     pull(replica, *first, reset=True)
-    for module in MODULES:  # the side tables are made after the rows arrived: backfilled
+    for module in declared:  # the side tables are made after the rows arrived: backfilled
         with open_list(module, replica) as rows:
             assert rows.count() == 1
     pull(
@@ -117,7 +124,7 @@ def test_every_declared_projection_builds_on_an_empty_and_on_a_filled_replica(
         *parties(2, 22),
         *sales(2, 30, "c2"),
     )
-    for module in MODULES:  # and kept by the triggers from then on
+    for module in declared:  # and kept by the triggers from then on
         with open_list(module, replica) as rows:
             assert rows.count() == 2
 

@@ -25,7 +25,7 @@ from desktop.ui.kit.display import Display, field_label
 from desktop.ui.kit.history import EditHistory
 from desktop.ui.kit.page import RecordPage
 from desktop.ui.kit.picker import LookupPicker
-from desktop.ui.pages import PAGES
+from desktop.ui.pages import MODULE_PAGES as PAGES
 from desktop.ui.search import GlobalSearch
 
 IDS = [m.name for m in MODULES]
