@@ -14,9 +14,12 @@ from desktop.core import (
     deals,
     employees,
     invoices,
+    movements,
     orders,
     partners,
+    stock,
     suppliers,
+    warehouses,
 )
 from desktop.core.kit.entity import Entity, Ref
 from desktop.core.kit.listing import EntityList, ListRow
@@ -34,6 +37,9 @@ MODULES: tuple[Entity, ...] = tuple(
             catalog.ENTITY,
             orders.ENTITY,
             invoices.ENTITY,
+            warehouses.ENTITY,
+            stock.ENTITY,
+            movements.ENTITY,
         ),
         key=lambda e: e.order,
     )

@@ -35,6 +35,7 @@ Kind = Literal[
     "money",  # integer cents; ``currency`` names the field or column with the ISO code
     "currency",  # an ISO 4217 code
     "percent",  # an integer 0-100
+    "number",  # a whole number (signed), or None: a quantity, a capacity
     "date",  # ISO yyyy-mm-dd, or None
     "choice",  # one of ``choices``
     "bool",
@@ -219,6 +220,7 @@ class Entity:
     to_create: Callable[[Record], Record] | None = None  # {field name: value} -> create data
     adjust: Callable[[ListRow], ListRow] | None = None  # a row as the user should see it
     order: int = 100  # the page's place in the sidebar
+    creatable: bool = True  # False: the server makes the records (stock); no New here
     whole: frozenset[str] = frozenset()  # nested objects an update sends whole (an address)
     untitled: str = ""  # the heading of a saved record whose title is empty ("Draft invoice")
     related: tuple[Related, ...] = ()  # other modules' records listed under the form
