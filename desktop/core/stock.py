@@ -108,9 +108,6 @@ PROJECTION = ListProjection(
         ListColumn("quantity", integer("$.quantity"), "integer"),
         ListColumn("reserved", integer("$.reserved"), "integer"),
         ListColumn("available", _AVAILABLE, "integer"),
-        ListColumn(
-            "low_stock_threshold", "json_extract({data}, '$.low_stock_threshold')", "integer"
-        ),
         LOW.list_column,
     ),
     sort_keys=("item_name", "sku", "warehouse_name", "quantity", "available", "low"),

@@ -24,11 +24,12 @@ PROJECTION = ListProjection(
     columns=(
         ListColumn("name", text("$.name")),
         ListColumn("location", text("$.location")),
-        ListColumn("capacity", "json_extract({data}, '$.capacity')", "integer"),
+        # Text: none is '' (unlimited); the kit's number display reads it back.
+        ListColumn("capacity", "coalesce(json_extract({data}, '$.capacity'), '')"),
         ListColumn("stock_total", integer("$.stock_total"), "integer"),
         ACTIVE.list_column,
     ),
-    sort_keys=("name", "location", "capacity", "stock_total", "active"),
+    sort_keys=("name", "location", "stock_total", "active"),
     search=("name", "location"),
 )
 
@@ -46,7 +47,7 @@ ENTITY = Entity(
         Column("name", _tr("Name"), width=180),
         Column("location", _tr("Location"), width=150),
         Column("stock_total", _tr("Units held"), "number", width=90),
-        Column("capacity", _tr("Capacity"), "number", width=90, empty=_tr("Unlimited")),
+        Column("capacity", _tr("Capacity"), "number", sort=None, width=90, empty=_tr("Unlimited")),
         ACTIVE.column,
     ),
     fields=(

@@ -178,11 +178,7 @@ def _short(stock: Stock, quantity: int, reserved: int, change: Change) -> Confli
     asked = abs(change.quantity) or abs(change.reserved)
     return Conflict(
         f"Not enough stock of {place}: {asked} needed, {text}",
-        details={
-            "quantity": f"{available} available",
-            "stock_id": stock.id,
-            "available": str(available),
-        },
+        details={"quantity": f"{available} available", "available": str(available)},
     )
 
 
