@@ -169,7 +169,7 @@ ENTITY = Entity(
             "stock_movement",
             via="stock_id",
             label=_tr("Movements"),
-            columns=("created", "kind", "quantity", "quantity_after", "document", "reason"),
+            columns=("kind", "quantity", "reserved", "document", "reason"),
         ),
     ),
     order=66,
