@@ -64,6 +64,11 @@ def check_reason(value: str | None) -> str | None:
     return reason
 
 
+def optional_reason(value: str | None) -> str | None:
+    """An optional reason: stripped; blank is none."""
+    return clean_text(value, REASON_LIMIT)
+
+
 def is_low(quantity: int, reserved: int, threshold: int | None) -> bool:
     """A record is low when what is available is at or below its threshold (if it has one)."""
     return threshold is not None and quantity - reserved <= threshold
@@ -196,6 +201,7 @@ class AdjustStock(Strict):
         ge=-MAX_QUANTITY,
         le=MAX_QUANTITY,
         description="Units added (> 0) or taken away (< 0); never 0",
+        json_schema_extra={"not": {"const": 0}},
     )
     reason: str = Field(max_length=REASON_LIMIT, json_schema_extra=REASON_SCHEMA)
 
@@ -230,9 +236,9 @@ class TransferStock(Strict):
     from_warehouse_id: str = Field(max_length=36)
     to_warehouse_id: str = Field(max_length=36, description="Another warehouse than the source")
     quantity: StrictInt = Field(ge=1, le=MAX_QUANTITY)
-    reason: str | None = Field(default=None, max_length=REASON_LIMIT)
+    reason: str | None = Field(default=None, max_length=REASON_LIMIT, description="Optional")
 
-    _reason = field_validator("reason")(check_reason)
+    _reason = field_validator("reason")(optional_reason)
 
 
 class TransferFrom(Strict):
@@ -245,9 +251,9 @@ class TransferFrom(Strict):
 
     to_warehouse_id: str = Field(max_length=36)
     quantity: StrictInt = Field(ge=1, le=MAX_QUANTITY)
-    reason: str | None = Field(default=None, max_length=REASON_LIMIT)
+    reason: str | None = Field(default=None, max_length=REASON_LIMIT, description="Optional")
 
-    _reason = field_validator("reason")(check_reason)
+    _reason = field_validator("reason")(optional_reason)
 
 
 class MovementRead(BaseModel):
