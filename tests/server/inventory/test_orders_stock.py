@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.conftest import Api
 from tests.factories import create_customer
 from tests.inventory_factories import create_warehouse, movements, stock_of, stocked
@@ -36,11 +38,12 @@ def _walk(api: Api, order_id: str, *statuses: str) -> None:
         assert r.status_code == 200, r.text
 
 
-def test_confirm_reserves_ship_issues_cancel_releases(shared_admin: Api) -> None:
-    item, place, record = stocked(shared_admin, 10)
-    other = create_item(shared_admin)
-    shared_admin.post(
-        f"/api/v1/stock/{stock_of(shared_admin, other['id'], place['id'])['id']}/adjust",
+@pytest.mark.engines  # the row locks of stock.move on PostgreSQL, through an order's commands
+def test_confirm_reserves_ship_issues_cancel_releases(admin: Api) -> None:
+    item, place, record = stocked(admin, 10)
+    other = create_item(admin)
+    admin.post(
+        f"/api/v1/stock/{stock_of(admin, other['id'], place['id'])['id']}/adjust",
         json={"quantity": 4, "reason": "Opening stock"},
     )
     lines = [
@@ -48,26 +51,26 @@ def test_confirm_reserves_ship_issues_cancel_releases(shared_admin: Api) -> None
         {"item_id": other["id"], "quantity": 1},
         {"item_id": item["id"], "quantity": 1},
     ]
-    shipped = _order(shared_admin, lines, place["id"])
+    shipped = _order(admin, lines, place["id"])
     assert shipped["warehouse_id"] == place["id"]
     # Confirmed: 4 of the item reserved, still on hand
-    _walk(shared_admin, shipped["id"], "pending", "confirmed")
-    now = stock_of(shared_admin, item["id"], place["id"])
+    _walk(admin, shipped["id"], "pending", "confirmed")
+    now = stock_of(admin, item["id"], place["id"])
     assert (now["quantity"], now["reserved"], now["available"]) == (10, 4, 6)
     # Shipped: issued, on hand and reserved both down
-    _walk(shared_admin, shipped["id"], "shipped")
-    now = stock_of(shared_admin, item["id"], place["id"])
+    _walk(admin, shipped["id"], "shipped")
+    now = stock_of(admin, item["id"], place["id"])
     assert (now["quantity"], now["reserved"]) == (6, 0)
-    assert shared_admin.get(f"/api/v1/warehouses/{place['id']}").json()["stock_total"] == 6 + 3
+    assert admin.get(f"/api/v1/warehouses/{place['id']}").json()["stock_total"] == 6 + 3
     # Another order confirmed then cancelled: reserved, then released
-    cancelled = _order(shared_admin, [{"item_id": item["id"], "quantity": 5}], place["id"])
-    _walk(shared_admin, cancelled["id"], "pending", "confirmed")
-    assert stock_of(shared_admin, item["id"], place["id"])["available"] == 1
-    _walk(shared_admin, cancelled["id"], "cancelled")
-    now = stock_of(shared_admin, item["id"], place["id"])
+    cancelled = _order(admin, [{"item_id": item["id"], "quantity": 5}], place["id"])
+    _walk(admin, cancelled["id"], "pending", "confirmed")
+    assert stock_of(admin, item["id"], place["id"])["available"] == 1
+    _walk(admin, cancelled["id"], "cancelled")
+    now = stock_of(admin, item["id"], place["id"])
     assert (now["quantity"], now["reserved"]) == (6, 0)
     # The history names each step's document
-    history = movements(shared_admin, stock_id=record["id"], sort_order="asc")
+    history = movements(admin, stock_id=record["id"], sort_order="asc")
     assert [(m["kind"], m["quantity"], m["reserved"], m["document_id"]) for m in history] == [
         ("adjust", 10, 0, None),
         ("reserve", 0, 4, shipped["id"]),
@@ -76,7 +79,7 @@ def test_confirm_reserves_ship_issues_cancel_releases(shared_admin: Api) -> None
         ("release", 0, -5, cancelled["id"]),
     ]
     assert {m["document_type"] for m in history if m["document_id"]} == {"order"}
-    by_order = movements(shared_admin, document_id=shipped["id"])
+    by_order = movements(admin, document_id=shipped["id"])
     assert {(m["item_id"], m["kind"]) for m in by_order} == {
         (item["id"], "reserve"),
         (item["id"], "issue"),
