@@ -43,6 +43,10 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
 # An order may be invoiced once it is confirmed (and not cancelled).
 INVOICEABLE: frozenset[OrderStatus] = frozenset({"confirmed", "shipped", "delivered"})
 NOTES_LIMIT = 10_000
+WAREHOUSE = (
+    "The warehouse that reserves the items on confirm, issues them on ship and releases them "
+    "on cancel; none (services, drop shipping): no stock moves. Set until the order is confirmed"
+)
 NUMBER_PREFIX = "ORD"  # ORD-<year>-<nnn>, gapless per year, like invoices
 
 
@@ -106,6 +110,7 @@ class OrderCreate(Strict):
     shipping_address: ShippingAddress | None = None
     notes: str | None = Field(default=None, max_length=NOTES_LIMIT)
     lines: list[OrderLineInput] = Field(default_factory=list, max_length=MAX_LINES)
+    warehouse_id: str | None = Field(default=None, max_length=36, description=WAREHOUSE)
 
     _currency = field_validator("currency")(check_currency)
 
@@ -119,7 +124,8 @@ class OrderUpdate(PartialUpdate):
     """``PATCH /orders/:id``: in draft, anything; ``lines`` replaces the whole list.
 
     A line sent with the id of an existing line keeps that id. After draft only
-    ``notes`` and ``shipping_address`` may change (409 otherwise); never the status
+    ``notes`` and ``shipping_address`` may change (``warehouse_id`` while pending too;
+    409 otherwise); never the status
     (the ``status`` command does that).
     """
 
@@ -133,6 +139,7 @@ class OrderUpdate(PartialUpdate):
     lines: list[OrderLineInput] | None = Field(
         default=None, max_length=MAX_LINES, json_schema_extra=not_null()
     )
+    warehouse_id: str | None = Field(default=None, max_length=36, description=WAREHOUSE)
 
     @field_validator("notes")
     @classmethod
@@ -187,6 +194,7 @@ class OrderRead(BaseModel):
     tax_total: int = Field(description="Cents")
     total: int = Field(description="Cents, with tax")
     invoice_id: str | None = Field(description="The invoice made from this order, if any")
+    warehouse_id: str | None = Field(default=None, description="Where its stock is reserved")
     created_at: datetime
     updated_at: datetime
 

@@ -10,9 +10,11 @@ deals-pipeline.png, deal-form-client-picker.png, suppliers-list.png (the
 blacklisted supplier open: read-only, with its reason), partners-list.png,
 employees-list.png, catalog-list.png, categories-list.png, order-form-lines.png,
 invoice-form-lines.png (a draft made offline: "Draft", no number yet),
-invoice-form-sent.png, invoice-payment-dialog.png, customer-form-invoices.png
-and invoice-pdf-page1.png (the first page of an invoice's PDF, as the desktop's
-Save as PDF writes it, rendered at 150 dpi).
+invoice-form-sent.png, invoice-payment-dialog.png, customer-form-invoices.png,
+invoice-pdf-page1.png (the first page of an invoice's PDF, as the desktop's
+Save as PDF writes it, rendered at 150 dpi), stock-list.png (low stock flagged,
+a record's movements under its form), stock-adjust-dialog.png and
+warehouses-list.png (``--only inventory``: these three alone).
 
 When the demo has no sales documents yet, a few are made through the API
 (``_sales``): catalog items, orders and invoices in several states.
@@ -257,6 +259,59 @@ def main() -> None:
         settle()
         window.grab().save(str(OUT / name))
         print("saved", OUT / name)
+
+    # Inventory: the stock list (low stock flagged) with a record's movements, the adjust
+    # dialog over it, the warehouses. ``--only inventory`` stops after these.
+    def page_of(key: str, sizes: list[int]) -> RecordPage:
+        window.statusBar().clearMessage()
+        window.sidebar.setCurrentRow([s.key for s in window.specs].index(key))
+        window.centralWidget().setSizes([110, 1170])
+        page = window.pages[key]
+        assert isinstance(page, RecordPage)
+        page.splitter.setSizes(sizes)
+        return page
+
+    def pick_row(page: RecordPage, test: object) -> None:
+        model = page.model
+        rows = [model.row_at(r) for r in range(model.rowCount())]
+        row = next(n for n, r in enumerate(rows) if r is not None and test(r))  # type: ignore[operator]
+        page.list_view.table.selectRow(row)
+
+    stock_page = page_of("stock", [700, 460])
+    stock_page.model.sort(stock_page.model.column("warehouse_name"), Qt.SortOrder.AscendingOrder)
+    stock_page.list_view.filter_edit.setText("HW-")  # the hardware the demo stocks
+    settle()
+    stock_page.model.set_filter_text("HW-")
+    pick_row(stock_page, lambda r: r["reserved"] > 0)
+    shoot("stock-list.png")
+
+    from desktop.core import stock as stock_module
+    from desktop.ui.kit.commands import ArgumentsDialog
+
+    current = replica.get(entity="stock", id=stock_page.list_view.current_id())
+    assert current is not None
+    dialog = ArgumentsDialog(stock_module.ENTITY, stock_module.ADJUST, current, window, replica)
+    dialog.editors["quantity"].setText("-3")
+    dialog.editors["reason"].setText("Damaged in transit")
+    dialog.show()
+    settle()
+    picture = window.grab()
+    painter = QPainter(picture)
+    painter.fillRect(picture.rect(), QColor(0, 0, 0, 70))
+    corner = QPoint(
+        (window.width() - dialog.width()) // 2, (window.height() - dialog.height()) // 2
+    )
+    painter.drawPixmap(corner, dialog.grab())
+    painter.end()
+    picture.save(str(OUT / "stock-adjust-dialog.png"))
+    print("saved", OUT / "stock-adjust-dialog.png")
+    dialog.close()
+
+    places = page_of("warehouses", [760, 400])
+    pick_row(places, lambda r: r["name"] == "Main Warehouse")
+    shoot("warehouses-list.png")
+    if "--only" in sys.argv and "inventory" in sys.argv:
+        return
 
     # Customers: a record with a pending local edit, and one open from the list.
     customers = window.pages["customers"]

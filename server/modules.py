@@ -18,6 +18,7 @@ from server import (
     customers,
     deals,
     employees,
+    inventory,
     invoices,
     ledger,
     orders,
@@ -53,6 +54,9 @@ MODULES: tuple[Resource[Any], ...] = (
     invoices.RESOURCE,
     ledger.ACCOUNT,
     ledger.TRANSACTION,
+    inventory.WAREHOUSE,
+    inventory.MOVEMENT,  # before STOCK: /stock/movements before /stock/{id}
+    inventory.STOCK,
 )
 PLATFORM_ROUTERS: tuple[APIRouter, ...] = (
     auth_router,

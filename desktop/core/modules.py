@@ -18,9 +18,12 @@ from desktop.core import (
     employees,
     invoices,
     journal,
+    movements,
     orders,
     partners,
+    stock,
     suppliers,
+    warehouses,
 )
 from desktop.core.kit.entity import Entity, Ref
 from desktop.core.kit.listing import EntityList, ListRow
@@ -40,6 +43,9 @@ MODULES: tuple[Entity, ...] = tuple(
             orders.ENTITY,
             invoices.ENTITY,
             accounts.ENTITY,
+            warehouses.ENTITY,
+            stock.ENTITY,
+            movements.ENTITY,
         ),
         key=lambda e: e.order,
     )

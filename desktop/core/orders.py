@@ -7,7 +7,8 @@ status moves only by the server's ``status`` command along
 ``common.orders.TRANSITIONS`` (each move is a declared command with its
 target as fixed arguments: Submit, Confirm, Ship, Mark delivered, Cancel); an
 order from confirmed on can be invoiced (the ``invoice`` command names the new
-draft invoice's id, made here). The shipping address is sent whole.
+draft invoice's id, made here). The shipping address is sent whole. The warehouse
+(chosen until the order is confirmed) is where confirming reserves its items.
 """
 
 from __future__ import annotations
@@ -123,8 +124,8 @@ STATUS = Status(
             "pending",
             _tr("Pending"),
             look="accent",
-            editable=_ADDRESS | {"notes"},
-            note=_tr("Submitted: only the shipping address and notes can change"),
+            editable=_ADDRESS | {"notes", "warehouse_id"},
+            note=_tr("Submitted: only the warehouse, the shipping address and notes can change"),
         ),
         State(
             "confirmed",
@@ -229,6 +230,14 @@ FIELDS: tuple[Field, ...] = (
         follows="customer_id",
         follow_column="currency",
     ),
+    # Reserves on confirm, issues on ship, releases on cancel; none: no stock moves.
+    Field(
+        "warehouse_id",
+        _tr("Warehouse"),
+        "ref",
+        ref=Ref("warehouse", detail=("location",), filters={"active": True}),
+        placeholder=_tr("None: no stock moves"),
+    ),
     Field(
         "lines",
         _tr("Lines"),
@@ -284,7 +293,7 @@ ENTITY = Entity(
     ),
     commands=(*COMMANDS, INVOICE),
     status=STATUS,
-    depends_on=frozenset({"customer", "catalog_item"}),
+    depends_on=frozenset({"customer", "catalog_item", "warehouse"}),
     read=read,
     to_create=to_create,
     order=70,

@@ -19,6 +19,7 @@ from common.taxes import TAX_RATES
 from server.auth.principal import Principal
 from server.catalog.models import Category, Item
 from server.errors import Conflict, NotFound, ValidationFailed
+from server.inventory.stock import open_records
 from server.kit.lines import LineValues
 from server.listing import substring_filter
 
@@ -136,6 +137,7 @@ class ItemService:
         )
         session.add(item)
         session.flush()
+        open_records(session, item_id=item.id)  # its stock record in every warehouse
         return item
 
     def update(

@@ -32,6 +32,10 @@ class Order(AddressColumns, IdMixin, TimestampMixin, SyncedMixin, Base):
     total: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     # The invoice last made from this order (invoices.order_id points back; no FK both ways).
     invoice_id: Mapped[str | None] = mapped_column(sa.String(36))
+    # The warehouse its items are reserved in and shipped from; none: the order moves no stock.
+    warehouse_id: Mapped[str | None] = mapped_column(
+        sa.String(36), sa.ForeignKey("warehouses.id"), index=True
+    )
 
     customer: Mapped[Customer] = relationship(lazy="raise")
     lines: Mapped[list[OrderLine]] = relationship(

@@ -29,6 +29,7 @@ def order_read(o: Order) -> OrderRead:
         tax_total=o.tax_total,
         total=o.total,
         invoice_id=o.invoice_id,
+        warehouse_id=o.warehouse_id,
         created_at=o.created_at,
         updated_at=o.updated_at,
     )

@@ -36,6 +36,7 @@ from server.catalog.service import resolve_lines
 from server.countries.service import address_country
 from server.customers.models import Customer
 from server.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from server.inventory import orders as stock
 from server.invoices import service as invoices
 from server.invoices.models import Invoice
 from server.kit.lines import LineValues, refuse_locked, set_lines
@@ -52,7 +53,7 @@ LOAD = (
 SORTS = {"created_at": Order.created_at, "number": Order.number, "total": Order.total}
 # What may change after draft: the notes always, the address until the goods leave.
 EDITABLE_WHEN: dict[OrderStatus, frozenset[str]] = {
-    "pending": frozenset({"notes", "shipping_address"}),
+    "pending": frozenset({"notes", "shipping_address", "warehouse_id"}),
     "confirmed": frozenset({"notes", "shipping_address"}),
     "shipped": frozenset({"notes"}),
     "delivered": frozenset({"notes"}),
@@ -144,7 +145,9 @@ def create(
         currency=currency,
         notes=data.notes,
         lines=[],
+        warehouse_id=data.warehouse_id,
     )
+    stock.check_warehouse(session, data.warehouse_id)
     _set_address(session, order, data.shipping_address)
     session.add(order)
     set_lines(session, order, order.lines, values, OrderLine)
@@ -170,6 +173,9 @@ def update(*, session: Session, actor: Principal | None, id: str, data: OrderUpd
         _set_address(session, order, data.shipping_address)
     if "notes" in changes:
         order.notes = changes["notes"]
+    if "warehouse_id" in changes and changes["warehouse_id"] != order.warehouse_id:
+        stock.check_warehouse(session, changes["warehouse_id"])
+        order.warehouse_id = changes["warehouse_id"]
     session.flush()
     return order
 
@@ -177,7 +183,7 @@ def update(*, session: Session, actor: Principal | None, id: str, data: OrderUpd
 def set_status(
     *,
     session: Session,
-    actor: Principal | None,  # noqa: ARG001 - the one signature of every module
+    actor: Principal | None,
     id: str,
     args: SetOrderStatus,
 ) -> Order:
@@ -194,6 +200,7 @@ def set_status(
         raise InvalidTransition(
             "An order without lines cannot be confirmed", details={"lines": "Add a line first"}
         )
+    stock.follow_status(session, actor, order, current, target)  # reserve, issue, release
     order.status = target
     note(session, order, action=f"status:{target}")
     session.flush()

@@ -33,7 +33,12 @@ def merge_view(o: Order) -> Row:
 
 SYNC = SyncSpec(
     merge_view=merge_view,
-    policies={"lines": "manual", "customer_id": "manual", "shipping_address": "manual"},
+    policies={
+        "lines": "manual",
+        "customer_id": "manual",
+        "shipping_address": "manual",
+        "warehouse_id": "manual",
+    },
     read_only=BASE_READ_ONLY
     | {
         "number",

@@ -35,6 +35,7 @@ Kind = Literal[
     "money",  # integer cents; ``currency`` names the field or column with the ISO code
     "currency",  # an ISO 4217 code
     "percent",  # an integer 0-100
+    "number",  # a whole number (signed), or None: a quantity, a capacity
     "date",  # ISO yyyy-mm-dd, or None
     "choice",  # one of ``choices``
     "bool",
@@ -237,6 +238,7 @@ class Entity:
     # in the order queued): an invoice lists a payment recorded offline, marked waiting.
     queued: Callable[[Record, Sequence[tuple[str, Mapping[str, Any]]]], Record] | None = None
     order: int = 100  # the page's place in the sidebar
+    creatable: bool = True  # False: the server makes the records (stock); no New here
     whole: frozenset[str] = frozenset()  # nested objects an update sends whole (an address)
     untitled: str = ""  # the heading of a saved record whose title is empty ("Draft invoice")
     related: tuple[Related, ...] = ()  # other modules' records listed under the form

@@ -35,9 +35,9 @@ from PySide6.QtWidgets import (
 from common.ids import new_id
 from desktop.core.kit.entity import Command, Entity, Record, Related, by_field
 from desktop.core.kit.listing import ListQuery
-from desktop.core.modules import module, open_list
+from desktop.core.modules import module, open_list, open_lookup
 from desktop.core.replica import Replica
-from desktop.ui.kit.display import tr
+from desktop.ui.kit.display import language, tr
 from desktop.ui.kit.editors import make_editor, validation_text
 from desktop.ui.kit.model import ID_ROLE, EntityTableModel
 
@@ -48,7 +48,12 @@ class ArgumentsDialog(QDialog):
     """A command's arguments: its ``ask`` fields; ``arguments()`` once accepted."""
 
     def __init__(
-        self, entity: Entity, command: Command, record: Record, parent: QWidget | None = None
+        self,
+        entity: Entity,
+        command: Command,
+        record: Record,
+        parent: QWidget | None = None,
+        replica: Replica | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName(f"command_{command.name}_dialog")
@@ -64,7 +69,13 @@ class ArgumentsDialog(QDialog):
         self.setMinimumWidth(380)
         form = QFormLayout()
         for field in command.ask:
-            editor = make_editor(field, entity, None, self)
+            # A ref (a transfer's destination) picks from the replica, as the form's do.
+            source = (
+                open_lookup(field.ref, replica, language())
+                if field.ref is not None and replica is not None
+                else None
+            )
+            editor = make_editor(field, entity, source, self)
             editor.setObjectName(f"arg_{field.name}")
             editor.set_value(values.get(field.name, field.default))  # type: ignore[attr-defined]
             self.editors[field.name] = editor

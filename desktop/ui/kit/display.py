@@ -108,6 +108,8 @@ class Display:
             return choice_label(self.entity, column.choices, value)
         if kind == "percent":
             return percent_text(self.locale, value)
+        if kind == "number" and str(value).lstrip("-").isdigit():
+            return self.locale.toString(int(value))
         if kind == "date":
             return date_text(self.locale, value)
         return "" if value is None else str(value)
@@ -135,6 +137,8 @@ class Display:
             )
         if kind == "percent" and isinstance(value, int):
             return percent_text(self.locale, value)
+        if kind == "number" and isinstance(value, int) and not isinstance(value, bool):
+            return self.locale.toString(value)
         if kind == "date":
             return date_text(self.locale, value)
         if kind == "ref":

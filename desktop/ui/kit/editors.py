@@ -107,6 +107,27 @@ class TextEditor(QLineEdit):
         self.setCursorPosition(0)  # a long value shows its beginning
 
 
+class NumberEditor(TextEditor):
+    """A whole number, signed; empty is none. What is not one stays as typed, so the
+    schema's check names the problem."""
+
+    def __init__(self, field: Field, entity: Entity, parent: QWidget | None = None) -> None:
+        super().__init__(field, entity, parent)
+        self.setAlignment(Qt.AlignmentFlag.AlignRight)
+
+    def value(self) -> Any:
+        text = self.text().strip().replace("\u00a0", "").replace(",", "").replace(" ", "")
+        if not text:
+            return None
+        try:
+            return int(text)
+        except ValueError:
+            return self.text()
+
+    def set_value(self, value: Any) -> None:
+        self.setText("" if value is None else str(value))
+
+
 class MultilineEditor(QPlainTextEdit):
     edited = Signal()
     left = Signal()
@@ -578,6 +599,7 @@ def make_editor(
         "currency": CurrencyEditor,
         "choice": ChoiceEditor,
         "percent": PercentEditor,
+        "number": NumberEditor,
         "date": DateEditor,
         "keyvalue": KeyValueEditor,
         "status": StatusEditor,

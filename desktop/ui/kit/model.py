@@ -38,7 +38,7 @@ USER_ROLE = int(Qt.ItemDataRole.UserRole)
 _FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 _NO_FLAGS = Qt.ItemFlag.NoItemFlags
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-_RIGHT_KINDS = frozenset({"money", "percent"})
+_RIGHT_KINDS = frozenset({"money", "percent", "number"})
 
 ID_ROLE = USER_ROLE + 1  # the record id (str)
 ROW_ROLE = USER_ROLE + 2  # the whole ListRow

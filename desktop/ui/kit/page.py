@@ -226,6 +226,9 @@ class RecordPage(QWidget):
 
     def new_record(self) -> None:
         """An empty form for a new record."""
+        if not self.entity.creatable:
+            self.status_message.emit(self.tr("The server makes these records"))
+            return
         if self._refuse_read_only() or not self._guard():
             return
         self.select(None)
@@ -370,7 +373,7 @@ class RecordPage(QWidget):
                 return
         args: Record = dict(command.args)
         if command.ask:
-            dialog = ArgumentsDialog(self.entity, command, record, self)
+            dialog = ArgumentsDialog(self.entity, command, record, self, self.replica)
             accepted = run_dialog(dialog)
             found = dialog.arguments()
             dialog.deleteLater()

@@ -16,6 +16,7 @@ from common.kit import example
 from common.parties import EmployeeCreate, PartnerCreate, SupplierCreate
 from tests.conftest import Api
 from tests.factories import create_customer, customer_payload
+from tests.inventory_factories import movements, stocked, warehouse_payload
 from tests.ledger_factories import account_payload, create_account, entry
 from tests.micro_factories import create_client
 from tests.sales_factories import category_payload, create_item, invoice_payload, item_payload
@@ -31,10 +32,12 @@ class Example:
     sync_data: Callable[[Api], Body] | None = None  # a sync create's data (default: ``create``)
     set: tuple[str, Any, Any] = ("tax_id", "X-42", "X-42")  # field, value sent, value read
     clearable: str = "tax_id"  # null clears it
-    required: str = "name"  # null is refused
+    required: str | None = "name"  # null is refused (None: no field is required)
     invalid: tuple[str, Any] = ("email", "not an email")
     unchanged_by_set: frozenset[str] = field(default_factory=frozenset)  # derived fields
     immutable: bool = False  # no update at all: a sync update is refused (409), not applied
+    # Modules whose records the server makes (no create route): how a test gets one.
+    make: Callable[[Api], Body] | None = None
 
 
 def _by_name(created: Body) -> dict[str, str]:
@@ -77,6 +80,14 @@ def _transaction(api: Api) -> Body:
     cash = create_account(api, type="asset")
     sales = create_account(api, type="revenue")
     return entry(cash["id"], sales["code"], 12345)
+
+
+def _stock(api: Api) -> Body:
+    return stocked(api)[2]
+
+
+def _movement(api: Api) -> Body:
+    return movements(api, stock_id=stocked(api, 3)[2]["id"])[0]
 
 
 _DOCUMENT = {
@@ -142,6 +153,29 @@ EXAMPLES: dict[str, Example] = {
         find=lambda created: {"search": created["number"]},
         set=("description", "Changed", "Changed"),
         required="lines",
+        immutable=True,
+    ),
+    "warehouse": Example(
+        create=lambda _api: warehouse_payload(),
+        find=_by_name,
+        set=("location", "Boston, MA", "Boston, MA"),
+        clearable="location",
+        invalid=("capacity", -1),
+    ),
+    "stock": Example(
+        create=lambda _api: {},
+        make=_stock,
+        find=lambda made: {"item_id": made["item_id"], "warehouse_id": made["warehouse_id"]},
+        set=("low_stock_threshold", 5, 5),
+        clearable="low_stock_threshold",
+        required=None,
+        invalid=("low_stock_threshold", -1),
+        unchanged_by_set=frozenset({"low"}),
+    ),
+    "stock_movement": Example(
+        create=lambda _api: {},
+        make=_movement,
+        find=lambda made: {"stock_id": made["stock_id"]},
         immutable=True,
     ),
 }
