@@ -15,6 +15,7 @@ from fastapi import APIRouter, FastAPI
 
 from server import (
     catalog,
+    contracts,
     customers,
     deals,
     employees,
@@ -53,6 +54,7 @@ MODULES: tuple[Resource[Any], ...] = (
     invoices.RESOURCE,
     ledger.ACCOUNT,
     ledger.TRANSACTION,
+    contracts.RESOURCE,
 )
 PLATFORM_ROUTERS: tuple[APIRouter, ...] = (
     auth_router,
