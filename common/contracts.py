@@ -112,9 +112,10 @@ def rate_to_bp(value: float | int | None) -> int | None:
     if not exact.is_finite() or exact < 0 or exact > 100:
         raise ValueError("Must be a percentage from 0 to 100")
     bp = exact * 100
-    if bp != bp.to_integral_value():
+    whole = bp.to_integral_value()
+    if abs(bp - whole) > Decimal("1e-6"):  # 0.07 may arrive as 0.07000000000000001
         raise ValueError("At most two decimals")
-    return int(bp)
+    return int(whole)
 
 
 def bp_to_rate(bp: int | None) -> float | int | None:
@@ -189,8 +190,8 @@ class ContractCreate(_Rates):
     credit_days: StrictInt | None = Field(
         default=None, ge=0, le=MAX_DAYS, description="> 0 for credit terms"
     )
-    penalty_rate: float | None = Field(default=None, json_schema_extra=RATE)
-    discount_rate: float | None = Field(default=None, json_schema_extra=RATE)
+    penalty_rate: float | None = Field(default=None, ge=0, le=100, json_schema_extra=RATE)
+    discount_rate: float | None = Field(default=None, ge=0, le=100, json_schema_extra=RATE)
     currency: str = Field(json_schema_extra=CURRENCY)
     payment_currency: str | None = Field(
         default=None, json_schema_extra={**CURRENCY, "description": "Defaults to currency"}
@@ -245,8 +246,8 @@ class ContractUpdate(_Rates, PartialUpdate):
     party_id: str | None = Field(default=None, max_length=36, json_schema_extra=not_null())
     payment_type: PaymentType | None = Field(default=None, json_schema_extra=not_null())
     credit_days: StrictInt | None = Field(default=None, ge=0, le=MAX_DAYS)
-    penalty_rate: float | None = Field(default=None, json_schema_extra=RATE)
-    discount_rate: float | None = Field(default=None, json_schema_extra=RATE)
+    penalty_rate: float | None = Field(default=None, ge=0, le=100, json_schema_extra=RATE)
+    discount_rate: float | None = Field(default=None, ge=0, le=100, json_schema_extra=RATE)
     currency: str | None = Field(default=None, json_schema_extra=not_null(CURRENCY))
     payment_currency: str | None = Field(default=None, json_schema_extra=not_null(CURRENCY))
     delivery_type: DeliveryType | None = Field(default=None, json_schema_extra=not_null())
@@ -279,8 +280,8 @@ class PaymentTermsUpdate(PartialUpdate):
 
     payment_type: PaymentType | None = Field(default=None, json_schema_extra=not_null())
     credit_days: StrictInt | None = Field(default=None, ge=0, le=MAX_DAYS)
-    penalty_rate: float | None = Field(default=None, json_schema_extra=RATE)
-    discount_rate: float | None = Field(default=None, json_schema_extra=RATE)
+    penalty_rate: float | None = Field(default=None, ge=0, le=100, json_schema_extra=RATE)
+    discount_rate: float | None = Field(default=None, ge=0, le=100, json_schema_extra=RATE)
     currency: str | None = Field(default=None, json_schema_extra=not_null(CURRENCY))
 
     _rates = field_validator("penalty_rate", "discount_rate")(_rate)

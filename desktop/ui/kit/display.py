@@ -135,6 +135,8 @@ class Display:
             )
         if kind == "percent" and isinstance(value, int):
             return percent_text(self.locale, value)
+        if kind == "rate" and isinstance(value, int | float) and not isinstance(value, bool):
+            return f"{self.locale.toString(float(value), 'g', 6)}\u00a0%"
         if kind == "date":
             return date_text(self.locale, value)
         if kind == "ref":

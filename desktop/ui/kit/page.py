@@ -9,6 +9,7 @@ window's undo history. Nothing here waits for the network. A specialised page
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -364,6 +365,8 @@ class RecordPage(QWidget):
             args = found
         elif command.new_id:
             args[command.new_id] = new_id()
+        if command.now:  # when the user acted, not when the outbox reaches the server
+            args[command.now] = datetime.now(UTC).isoformat()
         mutation_id = self.replica.command(
             entity=self.entity.name, id=record_id, name=command.wire, args=args
         )
