@@ -19,7 +19,8 @@ def create_party(api: Api, kind: str = "suppliers", **overrides: Any) -> Body:
     n = next(_seq)
     schema = {"suppliers": SupplierCreate, "partners": PartnerCreate, "employees": EmployeeCreate}
     body = example(schema[kind])
-    body.update(name=f"{body['name']} {n}", email=f"contract{n}.{body['email']}", **overrides)
+    body.update(name=f"{body['name']} {n}", email=f"contract{n}.{body['email']}")
+    body.update(overrides)
     r = api.post(f"/api/v1/{kind}", json=body)
     assert r.status_code == 201, r.text
     made: Body = r.json()

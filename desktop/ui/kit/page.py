@@ -529,6 +529,10 @@ class RecordPage(QWidget):
                 # A queued command shows its effect in the list: the form shows the same.
                 shown = {k: v for k, v in row.values.items() if self.entity.field(k)}
                 record = {**record, **shown}
+            title = self.entity.title
+            if row is not None and record.get(title) is None and row.values.get(title):
+                # A title the list looks up from another record (a contract's party's name).
+                record = {**record, title: row.values[title]}
         self.form.load(record, conflict=conflict, pending_command=pending_command)
         self._form_open = opened or record is not None
         self.form.setEnabled(self._form_open)
