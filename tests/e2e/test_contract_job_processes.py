@@ -16,6 +16,7 @@ from common.contracts import ActivateContract, ContractCreate
 from common.kit import example
 from common.parties import SupplierCreate
 from server.app import build_context
+from server.bootstrap import ensure_admin
 from server.contracts import service
 from server.db import make_engine
 from server.migrate import upgrade
@@ -49,13 +50,32 @@ def test_two_processes_run_the_job_once_per_contract(
     engine = make_engine(empty_db_url)
     upgrade(engine)
     engine.dispose()
-    # Given contracts past their end date, made through the service while no server runs
     ctx = build_context(
         make_settings(empty_db_url, tmp_path / "direct"), passwords=fast_passwords()
     )
+    ensure_admin(ctx)  # before the servers start: two first starts would both create it
+
+    # Given two server processes, each running the job every 50 ms
+    job = {**env, "CRM_CONTRACT_JOB_SECONDS": "0.05"}
+    procs: list[ServerProcess] = []
+    errors: list[BaseException] = []
+
+    def start(name: str) -> None:
+        try:
+            procs.append(ServerProcess(job, free_port(), tmp_path / f"{name}.log"))
+        except BaseException as exc:
+            errors.append(exc)
+
+    starters = [threading.Thread(target=start, args=(n,)) for n in ("one", "two")]
+    for t in starters:
+        t.start()
+    for t in starters:
+        t.join()
     yesterday = datetime.now(UTC).date() - timedelta(days=1)
     made: dict[str, bool] = {}
     try:
+        assert not errors and len(procs) == 2, errors
+        # When contracts past their end date appear at once (one commit): both processes see them
         with ctx.unit_of_work() as session:
             supplier = SUPPLIERS.service.create(
                 session=session, actor=None, data=SupplierCreate(**example(SupplierCreate))
@@ -75,27 +95,6 @@ def test_two_processes_run_the_job_once_per_contract(
                     session=session, actor=None, id=made_one.id, args=ActivateContract()
                 )
                 made[made_one.id] = renews
-    finally:
-        ctx.db.dispose()
-
-    # When two processes start together, each running the job every 50 ms
-    job = {**env, "CRM_CONTRACT_JOB_SECONDS": "0.05"}
-    procs: list[ServerProcess] = []
-    errors: list[BaseException] = []
-
-    def start(name: str) -> None:
-        try:
-            procs.append(ServerProcess(job, free_port(), tmp_path / f"{name}.log"))
-        except BaseException as exc:
-            errors.append(exc)
-
-    starters = [threading.Thread(target=start, args=(n,)) for n in ("one", "two")]
-    for t in starters:
-        t.start()
-    for t in starters:
-        t.join()
-    try:
-        assert not errors and len(procs) == 2, errors
         auth = _login(procs[0].url)
 
         def contracts() -> dict[str, dict[str, Any]]:
@@ -133,3 +132,4 @@ def test_two_processes_run_the_job_once_per_contract(
     finally:
         for proc in procs:
             proc.stop()
+        ctx.db.dispose()
