@@ -134,7 +134,7 @@ STATUS = Status(
         State("active", _tr("Active"), look="good", editable=_TERMS, note=_ACTIVE_NOTE),
         State(
             EXPIRING,
-            _tr("Active — ends soon"),
+            _tr("Ending soon"),
             look="warning",
             editable=_TERMS,
             note=_tr("Active, ending within 30 days: renew it, or it expires"),
@@ -332,7 +332,7 @@ ENTITY = Entity(
         STATUS.list_filter,
         ListFilter(
             "contract_type",
-            ((QT_TRANSLATE_NOOP("kit", "All"), None), *((c.label, c.value) for c in TYPE_CHOICES)),
+            ((_tr("Any type"), None), *((c.label, c.value) for c in TYPE_CHOICES)),
         ),
         ListFilter(
             "party_id",

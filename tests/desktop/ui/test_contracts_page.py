@@ -107,7 +107,7 @@ def test_a_contract_drafted_offline_is_activated_and_a_refused_renewal_is_undone
         window = sign_in(qtbot, app, server.url)
         page = contracts_page(window)
         qtbot.waitUntil(lambda: page.model.row_of(expiring) is not None, timeout=15_000)
-        assert cell(page, expiring, "status") == "Active — ends soon"
+        assert cell(page, expiring, "status") == "Ending soon"
 
         # Given the desktop offline, a contract drafted in the form as a user does
         window.set_working_offline(True)
@@ -213,7 +213,7 @@ def test_the_list_filters_highlights_and_edits_terms(
 
     assert shown() == {soon, later, draft}
     # Ending within 30 days: highlighted as a warning; a later one reads plainly Active.
-    assert cell(page, soon, "status") == "Active — ends soon"
+    assert cell(page, soon, "status") == "Ending soon"
     assert cell(page, soon, "status", Qt.ItemDataRole.ForegroundRole) == look_brush("warning")
     assert cell(page, later, "status") == "Active"
     assert cell(page, later, "party_name") == "Bridge Partners"
@@ -266,7 +266,7 @@ def test_a_partys_form_lists_its_contracts(
     box = next(b for b in page.related if b.related.entity == "contract")
     assert box.title() == "Contracts (2)"
     statuses = {str(box.model.index(r, box.model.column("status")).data()) for r in range(2)}
-    assert statuses == {"Active — ends soon", "Draft"}
+    assert statuses == {"Ending soon", "Draft"}
     opened: list[tuple[str, str]] = []
     page.open_elsewhere.connect(lambda e, i: opened.append((e, i)))
     row = next(r for r in range(2) if box.model.row_at(r).id == soon)  # type: ignore[union-attr]
