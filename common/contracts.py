@@ -90,10 +90,14 @@ DELIVERY_FIELDS = (
 )
 
 Days = Field(ge=0, le=MAX_DAYS)
-RATE: dict[str, Any] = {
-    "description": "A percentage, 0-100, at most two decimals",
-    "examples": [0.5],
-}
+
+
+def RATE(schema: dict[str, Any]) -> None:  # noqa: N802 - named like the other field rules
+    """A rate's schema: a number 0-100 in steps of 0.01 (two decimals), or null."""
+    for branch in schema.get("anyOf", [schema]):
+        if branch.get("type") == "number":
+            branch["multipleOf"] = 0.01
+    schema.update(description="A percentage, 0-100, at most two decimals", examples=[0.5])
 
 
 def can_move(current: ContractStatus, target: ContractStatus) -> bool:
@@ -113,7 +117,7 @@ def rate_to_bp(value: float | int | None) -> int | None:
         raise ValueError("Must be a percentage from 0 to 100")
     bp = exact * 100
     whole = bp.to_integral_value()
-    if abs(bp - whole) > Decimal("1e-6"):  # 0.07 may arrive as 0.07000000000000001
+    if abs(bp - whole) > Decimal("1e-9"):  # 0.3 may arrive as 0.30000000000000004
         raise ValueError("At most two decimals")
     return int(whole)
 
