@@ -66,7 +66,8 @@ def parties(n: int, version: int) -> list[Change]:
 
 
 def sales(n: int, version: int, customer_id: str) -> list[Change]:
-    """A catalog item, an order and an invoice (with a line each), as the server reads them."""
+    """A catalog item, an order and an invoice (with a line each), and a contract with the
+    customer, as the server reads them."""
     line = {
         "id": f"l{n}",
         "position": 0,
@@ -89,6 +90,10 @@ def sales(n: int, version: int, customer_id: str) -> list[Change]:
         upsert("invoice", f"inv{n}", version + 2, number=f"INV-2026-00{n}", status="sent",
                customer_id=customer_id, currency="USD", lines=[line], total=1200,
                amount_paid=0, issue_date="2026-01-05", due_date="2099-01-05"),
+        upsert("contract", f"contract{n}", version + 3, party_id=customer_id,
+               party_kind="customer", contract_type="supply", status="active",
+               start_date="2026-01-15", end_date="2027-01-14", currency="USD",
+               credit_limit=100000, payment_type="prepaid"),
     ]  # fmt: skip
 
 
