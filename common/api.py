@@ -32,6 +32,29 @@ class Page(BaseModel, Generic[T]):
     has_more: bool
 
 
+class CursorItems(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(description="Pass as cursor for the next page; null at the end")
+    has_more: bool
+    limit: int
+
+
+class CursorPage(BaseModel, Generic[T]):
+    """Cursor list (contracts): ``{data: {items, next_cursor, has_more, limit}}``."""
+
+    data: CursorItems[T]
+
+
+class CreatedId(BaseModel):
+    id: str
+
+
+class Created(BaseModel):
+    """What a create answers where the spec shows only the id (contracts): ``{data: {id}}``."""
+
+    data: CreatedId
+
+
 class DataList(BaseModel, Generic[T]):
     """Unpaginated list: ``{data: [...]}`` (roles, countries)."""
 

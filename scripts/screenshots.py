@@ -14,7 +14,10 @@ invoice-form-sent.png, invoice-payment-dialog.png, customer-form-invoices.png,
 invoice-pdf-page1.png (the first page of an invoice's PDF, as the desktop's
 Save as PDF writes it, rendered at 150 dpi), stock-list.png (low stock flagged,
 a record's movements under its form), stock-adjust-dialog.png and
-warehouses-list.png (``--only inventory``: these three alone).
+warehouses-list.png (``--only inventory``: these three alone), contracts-list.png
+(an active contract's terms open; those ending within 30 days highlighted) and
+supplier-form-contracts.png (a party's contracts under its form).
+``--only contracts`` takes just the contracts' screenshots.
 
 When the demo has no sales documents yet, a few are made through the API
 (``_sales``): catalog items, orders and invoices in several states.
@@ -311,6 +314,37 @@ def main() -> None:
     pick_row(places, lambda r: r["name"] == "Main Warehouse")
     shoot("warehouses-list.png")
     if "--only" in sys.argv and "inventory" in sys.argv:
+        window.shutdown()
+        return
+
+    def contracts() -> None:
+        # The contracts: status filter, an active one's terms open, the ending-soon highlighted.
+        page = page_of("contracts", [690, 470])
+        model = page.model
+        rows = [model.row_at(r) for r in range(model.rowCount())]
+        row = next(n for n, r in enumerate(rows) if r is not None and r["status"] == "active")
+        page.list_view.table.selectRow(row)
+        shoot("contracts-list.png")
+        # A supplier with its contracts under the form.
+        ending = [
+            replica.get(entity="contract", id=r.id) for r in rows if r and r["status"] == "expiring"
+        ]
+        party_id = next(
+            c["party_id"] for c in ending if c is not None and c["party_kind"] == "supplier"
+        )
+        suppliers = page_of("suppliers", [600, 560])
+        srows = [suppliers.model.row_at(r) for r in range(suppliers.model.rowCount())]
+        suppliers.list_view.table.selectRow(
+            next(n for n, r in enumerate(srows) if r is not None and r.id == party_id)
+        )
+        settle()
+        bar = suppliers.form_scroll.verticalScrollBar()
+        bar.setValue(bar.maximum())
+        shoot("supplier-form-contracts.png")
+
+    if "--only" in sys.argv and "contracts" in sys.argv:
+        contracts()
+        window.shutdown()
         return
 
     # Customers: a record with a pending local edit, and one open from the list.
@@ -489,6 +523,7 @@ def main() -> None:
         customers.form_scroll.verticalScrollBar().maximum()
     )
     shoot("customer-form-invoices.png")
+    contracts()
     window.shutdown()
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import sqlalchemy as sa
 from fastapi import Depends, FastAPI
 from fastapi.responses import RedirectResponse
@@ -14,6 +17,7 @@ from server import modules
 from server.api_keys.ratelimit import RateLimitHeaders
 from server.config import Settings
 from server.context import AppContext
+from server.contracts.schedule import ContractJob
 from server.db import Database, make_engine
 from server.deps import plain_text_parameters
 from server.errors import ServiceUnavailable, install_error_handlers
@@ -62,6 +66,17 @@ def build_context(settings: Settings, *, passwords: PasswordHashing | None = Non
 
 def create_app(ctx: AppContext) -> FastAPI:
     """Build the app around an already-migrated database."""
+    job = ContractJob(ctx.db, ctx.settings.contract_job_seconds)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Scheduled work runs while the server serves (tests' servers run without a lifespan).
+        job.start()
+        try:
+            yield
+        finally:
+            job.stop()
+
     # Swagger UI's script, styles and icon come from the fastapi-offline package and
     # are served from /swagger/assets: the page works on a network without internet.
     app = FastAPIOffline(
@@ -76,6 +91,7 @@ def create_app(ctx: AppContext) -> FastAPI:
         # Swagger UI would send the document to validator.swagger.io for a badge.
         swagger_ui_parameters={"validatorUrl": None},
         dependencies=[Depends(plain_text_parameters)],
+        lifespan=lifespan,
     )
     app.state.ctx = ctx
     install_error_handlers(app)

@@ -219,6 +219,7 @@ def cmd_compact(args: argparse.Namespace) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> None:
     from server.app import build_context
+    from server.contracts.demo import fill_demo_contracts
     from server.deals.demo import fill_demo_deals
     from server.demo import fill_demo_customers, fill_demo_parties
     from server.inventory.demo import fill_demo_inventory
@@ -235,6 +236,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
         ledger = fill_demo_ledger(ctx)  # the chart first: the sales post to it
         sales = fill_demo_sales(ctx)
         inventory = fill_demo_inventory(ctx)  # after the catalog: stock of its hardware
+        contracts = fill_demo_contracts(ctx)
     except RuntimeError as exc:
         print(f"crm-server demo: {exc}", file=sys.stderr)
         raise SystemExit(1) from None
@@ -246,8 +248,8 @@ def cmd_demo(args: argparse.Namespace) -> None:
         f"{sales['items']} catalog items, {sales['orders']} orders and {sales['invoices']} invoices, "
         f"{ledger['accounts']} ledger accounts and {ledger['transactions']} journal entries "
         "(and the invoices' and payments' postings), "
-        f"{inventory['warehouses']} warehouses with {inventory['movements']} stock movements "
-        f"and {inventory['orders']} orders moving stock"
+        f"{inventory['warehouses']} warehouses with {inventory['movements']} stock movements, "
+        f"{inventory['orders']} orders moving stock and {contracts} contracts"
     )
 
 
@@ -333,7 +335,7 @@ def main(argv: list[str] | None = None) -> None:
     demo = sub.add_parser(
         "demo",
         help="fill an empty database with demo customers, deals, parties, a catalog, orders, "
-        "invoices, the ledger and warehouses with stock",
+        "invoices, the ledger, warehouses with stock and contracts",
     )
     demo.add_argument("--customers", type=int, default=300, help="how many (default 300)")
     demo.add_argument("--deals", type=int, default=60, help="how many deals (default 60)")

@@ -156,6 +156,14 @@ class Settings(BaseSettings):
         description="how often the sync version is read while the PostgreSQL listener is up",
     )
 
+    # One process at a time runs it (an advisory lock on PostgreSQL, the write lock on SQLite).
+    contract_job_seconds: float = Field(
+        default=600,
+        ge=0,
+        le=86400,
+        description="how often contracts past their end date are expired or renewed (0: never)",
+    )
+
     @field_validator(
         "login_limit_per_address",
         "login_limit_per_address_email",

@@ -15,6 +15,7 @@ from fastapi import APIRouter, FastAPI
 
 from server import (
     catalog,
+    contracts,
     customers,
     deals,
     employees,
@@ -57,6 +58,7 @@ MODULES: tuple[Resource[Any], ...] = (
     inventory.WAREHOUSE,
     inventory.MOVEMENT,  # before STOCK: /stock/movements before /stock/{id}
     inventory.STOCK,
+    contracts.RESOURCE,
 )
 PLATFORM_ROUTERS: tuple[APIRouter, ...] = (
     auth_router,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from common.customers import CustomerCreate, CustomerUpdate
+from desktop.core import contracts
 from desktop.core.kit.entity import (
     QT_TRANSLATE_NOOP,
     Column,
@@ -169,6 +170,7 @@ ENTITY = Entity(
             _tr("Invoices"),
             ("number", "status", "due_date", "total", "balance_due"),
         ),
+        contracts.RELATED,
     ),
     order=10,
 )

@@ -13,6 +13,7 @@ from desktop.core import (
     accounts,
     catalog,
     categories,
+    contracts,
     customers,
     deals,
     employees,
@@ -27,7 +28,7 @@ from desktop.core import (
 )
 from desktop.core.kit.entity import Entity, Ref
 from desktop.core.kit.listing import EntityList, ListRow
-from desktop.core.kit.lookups import CountryLookup, ListLookup, LookupSource
+from desktop.core.kit.lookups import CountryLookup, ListLookup, LookupSource, SeveralLookup
 from desktop.core.replica import Replica
 
 MODULES: tuple[Entity, ...] = tuple(
@@ -46,6 +47,7 @@ MODULES: tuple[Entity, ...] = tuple(
             warehouses.ENTITY,
             stock.ENTITY,
             movements.ENTITY,
+            contracts.ENTITY,
         ),
         key=lambda e: e.order,
     )
@@ -96,7 +98,10 @@ def open_lookup(ref: Ref, replica: Replica, language: str) -> LookupSource:
     """Where the choices of a lookup field come from: a module's list, or the countries."""
     if ref.entity == "country":
         return CountryLookup(replica, language)
-    target = module(ref.entity)
-    if target is None:
-        raise ValueError(f"no desktop module declares {ref.entity!r}")
-    return ListLookup(ref, target.projection, replica)
+    sources = []
+    for name in ref.entities:
+        target = module(name)
+        if target is None:
+            raise ValueError(f"no desktop module declares {name!r}")
+        sources.append(ListLookup(replace(ref, entity=name, also=()), target.projection, replica))
+    return sources[0] if len(sources) == 1 else SeveralLookup(sources)

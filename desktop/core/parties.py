@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from desktop.core import contracts
 from desktop.core.kit.entity import (
     QT_TRANSLATE_NOOP,
     Column,
@@ -114,4 +115,5 @@ def party_entity(
         depends_on=frozenset({"country"}),
         read=read,
         order=order,
+        related=(contracts.RELATED,),
     )

@@ -55,13 +55,14 @@ class Command(Generic[M]):
     """A server-validated action: REST ``<http> /{id}/<name>`` and sync command ``<name>``.
 
     ``args`` is the argument schema from ``common``; REST bodies and sync
-    ``args`` are validated by it alike. ``http=None`` keeps it off REST.
+    ``args`` are validated by it alike. ``http=None`` keeps it off REST; ``PUT``
+    is for a command that replaces part of a record (a contract's payment terms).
     """
 
     name: str
     run: CommandRun[M]
     args: type[BaseModel] = NoArgs
-    http: Literal["PATCH", "POST"] | None = "PATCH"
+    http: Literal["PATCH", "POST", "PUT"] | None = "PATCH"
     permission: str | None = None  # default: the resource's write permission
     summary: str = ""
 

@@ -13,7 +13,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError, create_model
 from sqlalchemy.orm import Session
 
-from common.api import DataList, Page
+from common.api import Created, CreatedId, CursorPage, DataList, Page
 from common.micro_crm import DataEnvelope, ListEnvelope, Pagination
 from server.auth.principal import Principal
 from server.deps import Reading, Reads, Require, SessionDep
@@ -103,7 +103,7 @@ def router(resource: Resource[Any], refs: Sequence[Ref] = ()) -> APIRouter:
 
         def create(data: Annotated[body, Body()], principal: Writer, session: SessionDep) -> Any:
             obj = service.create(session=session, actor=principal, data=to_create(data))
-            return {"data": {"id": obj.id}} if cursor else one(obj)
+            return Created(data=CreatedId(id=obj.id)) if cursor else one(obj)
 
         add(
             "",
@@ -111,7 +111,7 @@ def router(resource: Resource[Any], refs: Sequence[Ref] = ()) -> APIRouter:
             "POST",
             "create",
             status_code=201,
-            response_model=None if cursor else one_model,
+            response_model=Created if cursor else one_model,
             responses=answers(400, 401, 403, 404, 409, 429)
             if micro
             else answers(400, 401, 403, 409, 422),
@@ -219,21 +219,22 @@ def _list_route(
 
         codes = answers(401, 403, 422)
     else:  # cursor: ids are UUIDv7, so id order is creation order
+        model = CursorPage[read_schema]
 
         def make(session: Session, q: Any) -> Any:
             result = list_page(session, resource, q)
             more = result.total > len(result.items)
             last = result.items[-1].id if result.items and more else None
-            return {
-                "data": {
+            return model(
+                data={
                     "items": [read(o) for o in result.items],
                     "next_cursor": last,
                     "has_more": more,
                     "limit": result.limit,
                 }
-            }
+            )
 
-        model, codes = None, answers(401, 403, 422)
+        codes = answers(401, 403, 422)
 
     Lister: Any = Annotated[Reading, Reads(resource.read_permission)]  # noqa: N806
 

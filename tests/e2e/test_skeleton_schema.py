@@ -107,6 +107,18 @@ UNSTATED = {
     # Inventory: references to warehouses and items, and a transfer's two ends.
     (r"item_id|from_warehouse_id|to_warehouse_id|warehouse_id", "No such"): "a reference",
     (r"to_warehouse_id", "Must be another warehouse"): "two fields that must differ",
+    # Contracts: the party is a record of one of four kinds; rules between two fields and
+    # against the contract as it stands (common.contracts).
+    (
+        r"credit_days|estimated_days|shipping_cost|renewal_period_days|max_renewals",
+        "Input should be a valid integer",
+    ): "100 vs 100.0",
+    (r"shipping_cost", "Input should be less than or equal to 9223372036854775807"): "2**63 - 1",
+    (r"party_id", "No such customer, supplier"): "a reference to a record",
+    (r"end_date", "The end date must not be before"): "the order of two fields",
+    (r"credit_days", "Credit payment terms need"): "two fields that must agree",
+    (r"new_end_date", "Must be later than the current end date"): "that record's end date",
+    (r"max_renewals", "The contract was renewed"): "that record's renewal count",
 }
 
 

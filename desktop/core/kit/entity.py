@@ -35,7 +35,8 @@ Kind = Literal[
     "money",  # integer cents; ``currency`` names the field or column with the ISO code
     "currency",  # an ISO 4217 code
     "percent",  # an integer 0-100
-    "number",  # a whole number (signed), or None: a quantity, a capacity
+    "number",  # a whole number (signed), or None: a quantity, a capacity, days, a count
+    "rate",  # a percentage 0-100 with up to two decimals (0.5), or None
     "date",  # ISO yyyy-mm-dd, or None
     "choice",  # one of ``choices``
     "bool",
@@ -93,6 +94,13 @@ class Ref:
     filters: Mapping[str, Any] = dataclass_field(
         default_factory=dict
     )  # which records may be chosen
+    # Further entities the field may point to (a contract's party: a customer, supplier,
+    # partner or employee); each has the ``label`` and ``detail`` columns.
+    also: tuple[str, ...] = ()
+
+    @property
+    def entities(self) -> tuple[str, ...]:
+        return (self.entity, *self.also)
 
 
 @dataclass(frozen=True)
@@ -120,6 +128,7 @@ class Command:
     schema: type[BaseModel] | None = None  # the arguments' schema (the server's)
     offered_in: frozenset[Any] | None = None  # the status values it is offered in (None: any)
     new_id: str = ""  # an argument that names a record the command makes (a fresh UUIDv7)
+    now: str = ""  # an argument set to the moment the user gives the command (signed_at)
 
     @property
     def wire(self) -> str:
@@ -148,7 +157,7 @@ class Field:
     read_only: bool = False  # shown, never sent
     in_form: bool = True  # False: only named by the Compare dialog (a computed total)
     placeholder: str = ""
-    default: Any = None  # a new record's value
+    default: Any = None  # a new record's value (a callable: computed for each new record)
     follows: str = ""  # another field whose changes set this one until the user edits it
     follow: Callable[[Any], Any] | None = None  # this field's value for the other's value
     # When ``follows`` is a lookup: the column of the chosen record's list row that ``follow``
@@ -295,7 +304,9 @@ class Entity:
     def values(self, record: Record | None) -> Record:
         """{field name: value} of a record (None: a new record's defaults)."""
         if record is None:
-            return {f.name: f.default for f in self.form_fields}
+            return {
+                f.name: f.default() if callable(f.default) else f.default for f in self.form_fields
+            }
         if self.read is not None:
             return self.read(record)
         return {f.name: get_path(record, f.path) for f in self.fields}

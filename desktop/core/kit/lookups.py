@@ -71,6 +71,24 @@ class ListLookup:
         self._list.close()
 
 
+class SeveralLookup:
+    """Choices from several modules' lists at once (a contract's party), sorted by the label."""
+
+    def __init__(self, sources: list[ListLookup]) -> None:
+        self._sources = sources
+
+    def options(self, text: str, limit: int = 50) -> list[Option]:
+        found = [o for s in self._sources for o in s.options(text, limit)]
+        return sorted(found, key=lambda o: o.label.casefold())[:limit]
+
+    def option(self, value: str) -> Option | None:
+        return next((o for s in self._sources if (o := s.option(value)) is not None), None)
+
+    def close(self) -> None:
+        for source in self._sources:
+            source.close()
+
+
 class CountryLookup:
     """The ISO countries of the replica (``country`` records), named in the UI language."""
 

@@ -72,11 +72,19 @@ def rank(path: str, order: Sequence[str]) -> str:
 
 @dataclass(frozen=True)
 class Lookup:
-    """A column read from another record: ``sql`` over that record, found by the ``via`` column."""
+    """A column read from another record: ``sql`` over that record, found by the ``via`` column.
 
-    entity: str  # the referenced entity ("customer")
+    ``entity`` may name several entities whose ids never collide (UUIDv7): a contract's
+    party is a customer, supplier, partner or employee.
+    """
+
+    entity: str | tuple[str, ...]  # the referenced entity ("customer"), or several
     via: str  # the column of this projection that holds the referenced id
     sql: str  # SQL over the referenced record's {data}, e.g. text("$.name")
+
+    @property
+    def entities(self) -> tuple[str, ...]:
+        return (self.entity,) if isinstance(self.entity, str) else self.entity
 
 
 @dataclass(frozen=True)
@@ -141,9 +149,15 @@ class ListProjection:
             ref = column.lookup
             key = self._value(self.column(ref.via), source)
             inner = ref.sql.replace("{data}", "x.local_data")
+            # One entity keeps the SQL (and so every replica's fingerprint) it always had.
+            among = (
+                f"= '{ref.entities[0]}'"
+                if len(ref.entities) == 1
+                else "IN (" + ", ".join(f"'{e}'" for e in ref.entities) + ")"
+            )
             return (
                 f"coalesce((SELECT {inner} FROM records AS x "
-                f"WHERE x.entity = '{ref.entity}' AND x.id = ({key})), '')"
+                f"WHERE x.entity {among} AND x.id = ({key})), '')"
             )
         return (
             column.sql.replace("{data}", f"{source}.local_data")
@@ -214,9 +228,9 @@ class ListProjection:
         # A referenced record changed: rewrite the rows that show it, from their own records.
         r = self.values("r")
         refresh_set = f"({', '.join([*self.names, 'search'])}) = (SELECT {', '.join(r[1:])} "
-        for ref_entity in sorted({c.lookup.entity for c in self.columns if c.lookup}):
+        for ref_entity in sorted({e for c in self.columns if c.lookup for e in c.lookup.entities}):
             vias = sorted(
-                {c.lookup.via for c in self.columns if c.lookup and c.lookup.entity == ref_entity}
+                {c.lookup.via for c in self.columns if c.lookup and ref_entity in c.lookup.entities}
             )
             for event, row in (
                 ("INSERT", "new"),

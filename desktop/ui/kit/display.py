@@ -139,6 +139,8 @@ class Display:
             return percent_text(self.locale, value)
         if kind == "number" and isinstance(value, int) and not isinstance(value, bool):
             return self.locale.toString(value)
+        if kind == "rate" and isinstance(value, int | float) and not isinstance(value, bool):
+            return f"{self.locale.toString(float(value), 'g', 6)}\u00a0%"
         if kind == "date":
             return date_text(self.locale, value)
         if kind == "ref":

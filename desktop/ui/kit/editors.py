@@ -24,6 +24,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDateEdit,
     QHBoxLayout,
@@ -107,27 +108,6 @@ class TextEditor(QLineEdit):
         self.setCursorPosition(0)  # a long value shows its beginning
 
 
-class NumberEditor(TextEditor):
-    """A whole number, signed; empty is none. What is not one stays as typed, so the
-    schema's check names the problem."""
-
-    def __init__(self, field: Field, entity: Entity, parent: QWidget | None = None) -> None:
-        super().__init__(field, entity, parent)
-        self.setAlignment(Qt.AlignmentFlag.AlignRight)
-
-    def value(self) -> Any:
-        text = self.text().strip().replace("\u00a0", "").replace(",", "").replace(" ", "")
-        if not text:
-            return None
-        try:
-            return int(text)
-        except ValueError:
-            return self.text()
-
-    def set_value(self, value: Any) -> None:
-        self.setText("" if value is None else str(value))
-
-
 class MultilineEditor(QPlainTextEdit):
     edited = Signal()
     left = Signal()
@@ -183,6 +163,80 @@ class MoneyEditor(TextEditor):
 
     def set_value(self, value: Any) -> None:
         self.setText("" if value is None else amount_text(self._locale, int(value)))
+
+
+class NumberEditor(TextEditor):
+    """A whole number, signed, in the locale's digits (a quantity, days, a count), or None
+    when left empty."""
+
+    def __init__(self, field: Field, entity: Entity, parent: QWidget | None = None) -> None:
+        super().__init__(field, entity, parent)
+        self.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+    def value(self) -> Any:
+        text = self.text().strip()
+        if not text:
+            return None
+        number, ok = QLocale().toLongLong(text)
+        if not ok:
+            raise ValueError(self.tr("Enter a whole number"))
+        return int(number)
+
+    def set_value(self, value: Any) -> None:
+        self.setText("" if value is None else str(value))
+
+
+class RateEditor(NumberEditor):
+    """A percentage with up to two decimals (0.5 %), or None; whole ones stay integers."""
+
+    def __init__(self, field: Field, entity: Entity, parent: QWidget | None = None) -> None:
+        super().__init__(field, entity, parent)
+        self.setPlaceholderText("%")
+
+    def value(self) -> Any:
+        text = self.text().strip().removesuffix("%").strip()
+        if not text:
+            return None
+        number, ok = QLocale().toDouble(text)
+        if not ok:
+            raise ValueError(self.tr("Enter a percentage, e.g. 0.5"))
+        hundredths = round(number * 100)
+        if abs(number * 100 - hundredths) > 1e-6:
+            raise ValueError(self.tr("At most two decimals"))
+        return hundredths // 100 if hundredths % 100 == 0 else hundredths / 100
+
+    def set_value(self, value: Any) -> None:
+        self.setText("" if value is None else QLocale().toString(float(value), "g", 6))
+
+
+class BoolEditor(QCheckBox):
+    """Yes or no."""
+
+    edited = Signal()
+    left = Signal()
+
+    def __init__(self, field: Field, entity: Entity, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        del field, entity
+        self._quiet = _Quiet()
+        self.toggled.connect(lambda _v: None if self._quiet.on else self.edited.emit())
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
+        super().focusOutEvent(event)
+        self.left.emit()
+
+    def raw(self) -> Any:
+        return self.isChecked()
+
+    def set_raw(self, raw: Any) -> None:
+        with self._quiet:
+            self.setChecked(bool(raw))
+
+    def value(self) -> Any:
+        return self.isChecked()
+
+    def set_value(self, value: Any) -> None:
+        self.set_raw(value)
 
 
 class CurrencyEditor(QComboBox):
@@ -600,6 +654,8 @@ def make_editor(
         "choice": ChoiceEditor,
         "percent": PercentEditor,
         "number": NumberEditor,
+        "rate": RateEditor,
+        "bool": BoolEditor,
         "date": DateEditor,
         "keyvalue": KeyValueEditor,
         "status": StatusEditor,

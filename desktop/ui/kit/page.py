@@ -9,6 +9,7 @@ window's undo history. Nothing here waits for the network. A specialised page
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -382,6 +383,8 @@ class RecordPage(QWidget):
             args = found
         elif command.new_id:
             args[command.new_id] = new_id()
+        if command.now:  # when the user acted, not when the outbox reaches the server
+            args[command.now] = datetime.now(UTC).isoformat()
         mutation_id = self.replica.command(
             entity=self.entity.name, id=record_id, name=command.wire, args=args
         )
@@ -552,6 +555,10 @@ class RecordPage(QWidget):
                 # A queued command shows its effect in the list: the form shows the same.
                 shown = {k: v for k, v in row.values.items() if self.entity.field(k)}
                 record = {**record, **shown}
+            title = self.entity.title
+            if row is not None and record.get(title) is None and row.values.get(title):
+                # A title the list looks up from another record (a contract's party's name).
+                record = {**record, title: row.values[title]}
         if record is not None and self.entity.queued is not None:
             record = self.entity.queued(record, self._queued_commands(str(record["id"])))
         self.form.load(record, conflict=conflict, pending_command=pending_command)

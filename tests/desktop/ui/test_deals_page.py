@@ -279,7 +279,7 @@ def test_in_the_app_a_dragged_card_reaches_the_server_by_background_sync(
         titles = [window.sidebar.item(n).text() for n in range(window.sidebar.count())]
         assert titles == [
             *("Customers", "Deals", "Suppliers", "Partners", "Employees"),
-            *("Catalog", "Categories", "Orders", "Invoices"),
+            *("Catalog", "Categories", "Orders", "Invoices", "Contracts"),
         ]
         window.sidebar.setCurrentRow(1)
         page = window.pages["deals"]

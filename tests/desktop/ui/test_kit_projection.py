@@ -67,7 +67,7 @@ def parties(n: int, version: int) -> list[Change]:
 
 def sales(n: int, version: int, customer_id: str) -> list[Change]:
     """A catalog item and its category, an order and an invoice (with a line each), an account
-    and the invoice's journal entry, as the server reads them."""
+    and the invoice's journal entry, and a contract with the customer, as the server reads them."""
     line = {
         "id": f"l{n}",
         "position": 0,
@@ -99,6 +99,10 @@ def sales(n: int, version: int, customer_id: str) -> list[Change]:
                currency="USD", total=1200, source="invoice",
                lines=[{"account_id": f"acc{n}", "debit": 1200, "credit": 0},
                       {"account_id": "rev", "debit": 0, "credit": 1200}]),
+        upsert("contract", f"contract{n}", version + 6, party_id=customer_id,
+               party_kind="customer", contract_type="supply", status="active",
+               start_date="2026-01-15", end_date="2027-01-14", currency="USD",
+               credit_limit=100000, payment_type="prepaid"),
     ]  # fmt: skip
 
 

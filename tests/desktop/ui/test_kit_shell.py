@@ -176,8 +176,10 @@ def test_a_pull_refreshes_only_the_pages_it_concerns(
             lambda: sorted(refreshed) == ["customers", "employees", "partners", "suppliers"]
         )
         refreshed.clear()
-        window.on_pulled(["customer"])  # customers, and the deals, orders, invoices naming them
-        qtbot.waitUntil(lambda: sorted(refreshed) == ["customers", "deals", "invoices", "orders"])
+        window.on_pulled(["customer"])  # customers, and the pages naming them (a contract's party)
+        qtbot.waitUntil(
+            lambda: sorted(refreshed) == ["contracts", "customers", "deals", "invoices", "orders"]
+        )
         refreshed.clear()
         window.on_pulled(["invoice"])  # invoices, and the customers that list theirs
         qtbot.waitUntil(lambda: sorted(refreshed) == ["customers", "invoices"])

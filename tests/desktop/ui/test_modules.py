@@ -35,6 +35,11 @@ MADE_HERE = [m.name for m in MODULES if m.creatable]
 # Modules whose title the server gives (an invoice's number, an order's customer name): the
 # tests tell their records apart by this typed field instead, which the list searches.
 NAMED_BY = {"order": "notes", "invoice": "notes"}
+# Modules with no free-text field at all (a contract is its party, type, dates and terms, as the
+# spec's object has it): the checks that type a name skip them; their own page test covers
+# creating, editing, filtering and undoing (tests/desktop/ui/test_contracts_page.py).
+UNTYPED = frozenset({"contract"})
+TYPED = [name for name in MADE_HERE if name not in UNTYPED]
 
 
 def named_by(entity: Entity) -> str:
@@ -143,7 +148,7 @@ def test_the_modules_are_declared_once_each_with_a_page() -> None:
         assert needed_refs(entity) <= set(IDS)
 
 
-@pytest.mark.parametrize("name", MADE_HERE)
+@pytest.mark.parametrize("name", TYPED)
 def test_the_table_model_is_sound(name: str, desk: Desk, qtmodeltester: ModelTester) -> None:
     entity = module(name)
     assert entity is not None
@@ -161,7 +166,7 @@ def test_the_table_model_is_sound(name: str, desk: Desk, qtmodeltester: ModelTes
     assert shown(page) == [f"Bravo {name}"]
 
 
-@pytest.mark.parametrize("name", MADE_HERE)
+@pytest.mark.parametrize("name", TYPED)
 def test_the_page_creates_edits_filters_and_undoes(
     name: str, desk: Desk, replica: Replica, qtbot: QtBot
 ) -> None:
@@ -208,7 +213,7 @@ def test_the_page_creates_edits_filters_and_undoes(
     assert f"Bravo {name}" not in shown(page)
 
 
-@pytest.mark.parametrize("name", MADE_HERE)
+@pytest.mark.parametrize("name", TYPED)
 def test_ctrl_k_finds_the_modules_records_with_their_type(
     name: str, desk: Desk, replica: Replica
 ) -> None:
@@ -276,7 +281,8 @@ def test_each_status_shows_offers_its_commands_and_locks_as_declared(
         assert page.form.save_button.isEnabled() == (not state.locked)
         # A state may leave only some fields editable, and says so.
         typed = named_by(entity)
-        assert page.form.editors[typed].isEnabled() == status.editable(state.value, typed)
+        if typed in page.form.editors:
+            assert page.form.editors[typed].isEnabled() == status.editable(state.value, typed)
         for field in page.form.fields:
             if not field.read_only and field.kind != "status" and not field.create_only:
                 editable = status.editable(state.value, field.name)
@@ -311,6 +317,7 @@ def test_every_field_has_a_label_and_shows_by_its_kind_in_the_compare_dialog(
     assert entity is not None
     display = Display(entity, replica)
     record: dict[str, Any] = {"currency": "EUR"}
+    record.update({f.name: "EUR" for f in entity.fields if f.kind == "currency"})
     for field in entity.fields:
         assert field_label(entity, field.name), field.name
         text = display.value(field.name, _sample(field), record)

@@ -15,6 +15,7 @@ from typing import Any
 from common.kit import example
 from common.parties import EmployeeCreate, PartnerCreate, SupplierCreate
 from tests.conftest import Api
+from tests.contract_factories import contract_payload, create_party
 from tests.factories import create_customer, customer_payload
 from tests.inventory_factories import movements, stocked, warehouse_payload
 from tests.ledger_factories import account_payload, create_account, entry
@@ -147,6 +148,13 @@ EXAMPLES: dict[str, Example] = {
         set=("description", "Petty cash", "Petty cash"),
         clearable="description",
         invalid=("type", "nonsense"),
+    ),
+    "contract": Example(
+        create=lambda api: contract_payload(create_party(api)["id"]),
+        find=lambda created: {"party_id": created["party_id"]},
+        set=("credit_limit", 1000, 1000),
+        required="contract_type",
+        invalid=("end_date", "not a date"),
     ),
     "transaction": Example(
         create=_transaction,
