@@ -17,6 +17,8 @@ from server.context import AppContext
 from server.db import Database, make_engine
 from server.deps import plain_text_parameters
 from server.errors import ServiceUnavailable, install_error_handlers
+from server.files.router import PATH as FILES_PATH
+from server.files.storage import make_store
 from server.middleware import BodySizeLimit, CatchAll, Cors, TrustedHosts
 from server.openapi import errors, use_error_body_for_422
 from server.ratelimit.memory import ProcessLimiter
@@ -42,9 +44,10 @@ def build_context(settings: Settings, *, passwords: PasswordHashing | None = Non
         pool_size=settings.db_pool_size,
     )
     secret = settings.resolve_jwt_secret()
+    db = Database(engine)
     return AppContext(
         settings=settings,
-        db=Database(engine),
+        db=db,
         tokens=TokenCodec(
             secret=secret,
             issuer=settings.jwt_issuer,
@@ -56,6 +59,7 @@ def build_context(settings: Settings, *, passwords: PasswordHashing | None = Non
         limiter=RateLimiter(engine),
         user_limiter=ProcessLimiter(settings.user_rate_limit),
         cursors=CursorCodec(secret),
+        files=make_store(settings, db),
     )
 
 
@@ -123,7 +127,12 @@ def create_app(ctx: AppContext) -> FastAPI:
         )
     if "*" not in settings.trusted_hosts:
         app.add_middleware(TrustedHosts, allowed=settings.trusted_hosts)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        # An upload is not held here: its route streams it to storage and counts the file.
+        streamed={FILES_PATH: settings.file_max_bytes},
+    )
     return app
 
 

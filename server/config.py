@@ -126,6 +126,20 @@ class Settings(BaseSettings):
         ge=1,
         description="the longest a live event stream lasts before the client reconnects",
     )
+    file_max_bytes: int = Field(
+        default=25 * 1024 * 1024,
+        ge=1,
+        description="the largest file an upload may carry (413 past it, refused while streaming)",
+    )
+    file_storage: Literal["auto", "directory", "database"] = Field(
+        default="auto",
+        description="where file contents live; auto: the database on PostgreSQL (every process "
+        "sees them), a directory otherwise",
+    )
+    files_dir: Path | None = Field(
+        default=None,
+        description="the directory store's folder (and uploads' staging); unset: files/ in the data dir",
+    )
     company_name: str = Field(
         default="Skeleton CRM", max_length=200, description="the seller named on invoice PDFs"
     )

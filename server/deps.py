@@ -85,6 +85,30 @@ def get_principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     """The caller of an authenticated endpoint; 401 for anything not a live access token or API key."""
+    return _authenticate(request, session, ctx, credentials)
+
+
+def get_principal_before_body(
+    request: Request,
+    ctx: CtxDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The caller, checked on a short read session of its own, before a long body is read.
+
+    For a route that receives a large body first and writes afterwards in a unit of
+    work of its own (a file upload): no write transaction (SQLite's write lock)
+    waits on a slow client, and a stranger is refused before sending anything.
+    """
+    with ctx.db.session(write=False) as session:
+        return _authenticate(request, session, ctx, credentials)
+
+
+def _authenticate(
+    request: Request,
+    session: Session,
+    ctx: AppContext,
+    credentials: HTTPAuthorizationCredentials | None,
+) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("Authentication required")
     if is_api_key(credentials.credentials):
@@ -140,6 +164,7 @@ def _api_key_principal(
 
 
 CurrentUser = Annotated[Principal, Depends(get_principal)]
+CallerBeforeBody = Annotated[Principal, Depends(get_principal_before_body)]
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from server.audit.models import AuditRecord
 from server.auth.models import AuthSession, RefreshToken
 from server.countries.models import Country
 from server.db import Base
+from server.files.models import FileBlob, FileChunk, StoredFile
 from server.modules import MODULES
 from server.ratelimit.models import RateLimitCounter
 from server.sync.models import ChangeLog, SyncClient, SyncConflict, SyncMutation, SyncState
@@ -27,9 +28,12 @@ __all__ = [
     "Base",
     "ChangeLog",
     "Country",
+    "FileBlob",
+    "FileChunk",
     "RateLimitCounter",
     "RefreshToken",
     "Role",
+    "StoredFile",
     "SyncClient",
     "SyncConflict",
     "SyncMutation",

@@ -30,6 +30,8 @@ from server.auth.router import router as auth_router
 from server.clients.router import router as clients_router
 from server.countries import sync as _countries_sync  # noqa: F401 - registers the entity
 from server.countries.router import router as countries_router
+from server.files import targets as file_targets
+from server.files.router import router as files_router
 from server.kit import Resource
 from server.kit.refs import incoming
 from server.kit.rest import router
@@ -38,6 +40,7 @@ from server.sync import conflicts as _conflicts  # noqa: F401 - registers the en
 from server.sync.registry import EntitySpec, register
 from server.sync.router import router as sync_router
 from server.users import sync as _users_sync  # noqa: F401 - registers users and roles
+from server.users.models import User
 from server.users.router import roles_router
 from server.users.router import router as users_router
 
@@ -63,6 +66,7 @@ PLATFORM_ROUTERS: tuple[APIRouter, ...] = (
     countries_router,
     api_keys_router,
     clients_router,
+    files_router,
 )
 # Which declared references point at each module's rows (a delete of one is a 409).
 INCOMING = incoming(MODULES)
@@ -70,6 +74,13 @@ SYNC_SPECS: tuple[EntitySpec, ...] = tuple(
     register(entity_spec(r, INCOMING.get(r.model, ()))) for r in MODULES if r.sync is not None
 )
 
+
+# The records a file can belong to: every module's, and users (server/files/targets.py).
+for _r in MODULES:
+    file_targets.register(
+        file_targets.Target(_r.entity, _r.model, _r.read_permission, _r.write_permission)
+    )
+file_targets.register(file_targets.Target("user", User, "users:read", "users:write"))
 
 # Generated once per process: every app (a test makes one each) includes the same routers.
 MODULE_ROUTERS: tuple[APIRouter, ...] = tuple(
