@@ -14,7 +14,9 @@ the same uvicorn options: ``server.serving.uvicorn_options``, same worker count)
 take turns under the same load: ``--connections`` kept-alive connections
 (default 32) for ``--seconds`` each, with 1 and 2 uvicorn workers. Each line
 prints requests/s, p50 and p99 of both and the ratio, and the load average of
-the machine (``uptime``) at the time, since the 2 cores are shared.
+the machine (``uptime``) at the time, since the 2 cores are shared, and the
+server's CPU milliseconds per request (all its processes, from /proc), a figure
+the neighbours' load moves much less than requests/s.
 
 The load comes from wrk (installed with apt-get when missing and possible);
 without it, from a Python asyncio generator (httpx), which costs more CPU on
@@ -106,6 +108,31 @@ def free_port() -> int:
 
 def load_average() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of ``pid`` and its live descendants (uvicorn's workers), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    stats: dict[int, tuple[int, float]] = {}  # pid -> (parent, cpu seconds)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    tree, total = {pid}, 0.0
+    changed = True
+    while changed:
+        changed = False
+        for child, (parent, _) in stats.items():
+            if parent in tree and child not in tree:
+                tree.add(child)
+                changed = True
+    for member in tree:
+        total += stats.get(member, (0, 0.0))[1]
+    return total
 
 
 def _rows(count: int) -> Iterator[tuple[Any, ...]]:
@@ -226,11 +253,11 @@ def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 300) ->
 
 
 @contextmanager
-def process(args: list[str], env: dict[str, str], probe: str) -> Iterator[None]:
+def process(args: list[str], env: dict[str, str], probe: str) -> Iterator[int]:
     proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
     try:
         wait_ready(probe, proc)
-        yield
+        yield proc.pid
     finally:
         proc.terminate()
         try:
@@ -271,6 +298,7 @@ class Result:
     p99: float
     errors: int
     load: str
+    cpu_ms: float = float("nan")  # server CPU (all its processes) per answered request
 
 
 def have_wrk() -> bool:
@@ -355,6 +383,19 @@ def run_python(url: str, token: str, connections: int, seconds: float) -> Result
     )
 
 
+def measured(load: Any, pid: int, url: str, token: str, args: argparse.Namespace) -> Result:
+    """One timed load against the server ``pid``, with its CPU seconds per answered request.
+
+    On a shared machine requests/s moves with the neighbours' load; the CPU one
+    request costs the server moves much less.
+    """
+    before = cpu_seconds(pid)
+    result: Result = load(url, token, args.connections, args.seconds)
+    spent = cpu_seconds(pid) - before
+    result.cpu_ms = spent * 1000 / max(1.0, result.rps * args.seconds)
+    return result
+
+
 # ------------------------------------------------------------------ main
 
 
@@ -398,14 +439,17 @@ def main() -> None:
             f"\n{backend}, {rows:,} customers, GET {args.path}, {args.connections} connections, "
             f"{args.seconds:.0f} s each, load from {'wrk' if use_wrk else 'python/httpx'}"
         )
-        head = f"{'workers':>7} {'endpoint':<9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}  load (1/5/15 min)"
+        head = (
+            f"{'workers':>7} {'endpoint':<9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
+            f"{'errors':>6} {'cpu ms/req':>10}  load (1/5/15 min)"
+        )
         print(head)
         for workers in (int(w) for w in args.workers.split(",")):
             port = free_port()
             base = f"http://127.0.0.1:{port}"
             serve = [crm_server, "serve", "--port", str(port), "--no-access-log"]
             serve += ["--log-level", "warning", "--workers", str(workers)]
-            with process(serve, env, f"{base}/health"):
+            with process(serve, env, f"{base}/health") as pid:
                 r = httpx.post(
                     f"{base}/api/v1/auth/login",
                     json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD},
@@ -416,21 +460,22 @@ def main() -> None:
                 page.raise_for_status()
                 body.write_bytes(page.content)
                 load(base + args.path, token, args.connections, 2)  # warm every worker
-                crm = load(base + args.path, token, args.connections, args.seconds)
+                crm = measured(load, pid, base + args.path, token, args)
             bare_port = free_port()
             bare_env = {**env, "BENCH_BARE_BODY": str(body), "BENCH_WORKERS": str(workers)}
             bare_cmd = [sys.executable, str(Path(__file__)), "--serve-bare", str(bare_port)]
             bare_base = f"http://127.0.0.1:{bare_port}"
-            with process(bare_cmd, bare_env, f"{bare_base}/api/v1/customers"):
+            with process(bare_cmd, bare_env, f"{bare_base}/api/v1/customers") as pid:
                 load(bare_base + args.path, token, args.connections, 2)
-                bare = load(bare_base + args.path, token, args.connections, args.seconds)
+                bare = measured(load, pid, bare_base + args.path, token, args)
             for label, m in (("crm", crm), ("bare", bare)):
                 print(
                     f"{workers:>7} {label:<9} {m.rps:>8.0f} {m.p50:>8.1f} {m.p99:>8.1f} "
-                    f"{m.errors:>6}  {m.load}"
+                    f"{m.errors:>6} {m.cpu_ms:>10.2f}  {m.load}"
                 )
             print(
-                f"{workers:>7} {'ratio':<9} {crm.rps / bare.rps:>8.2f}   "
+                f"{workers:>7} {'ratio':<9} {crm.rps / bare.rps:>8.2f} {'':>17} {'':>6} "
+                f"{bare.cpu_ms / crm.cpu_ms:>10.2f}  "
                 f"({len(page.content):,} bytes a page; goal: ratio >= 0.5, crm p99 <= 20 ms)",
                 flush=True,
             )

@@ -7,17 +7,18 @@ import unicodedata
 from typing import Annotated, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from common.api import Page
+from common.api import Message, Page
 from common.files import FileRead
 from server.deps import CallerBeforeBody, CtxDep, Principal, Require, SessionDep
 from server.errors import DomainError, Forbidden
 from server.files import service
 from server.files.models import StoredFile
 from server.files.storage import collect
+from server.files.targets import ENTITIES
 from server.files.types import detect, served_type
 from server.files.upload import Upload, receive_upload
 from server.listing import MAX_LIMIT, PageNumber, PageRequest
@@ -38,19 +39,29 @@ UPLOAD_BODY = {
                 "schema": {
                     "type": "object",
                     "required": ["file"],
+                    "additionalProperties": False,
                     "properties": {
                         "file": {"type": "string", "format": "binary"},
                         "entity": {
                             "type": "string",
-                            "description": "The kind of record the file belongs to (customer, deal, ...)",
+                            "enum": ENTITIES,  # filled as server.modules registers them
+                            "description": "The kind of record the file belongs to; with entity_id",
                         },
-                        "entity_id": {"type": "string", "description": "That record's id"},
+                        "entity_id": {
+                            "type": "string",
+                            "minLength": 1,
+                            "maxLength": 36,
+                            "description": "That record's id; with entity",
+                        },
                     },
                 }
             }
         },
     }
 }
+
+
+BINARY = {"schema": {"type": "string", "format": "binary"}}
 
 
 class RangeNotSatisfiable(DomainError):
@@ -191,8 +202,11 @@ def content_disposition(name: str) -> str:
     response_class=StreamingResponse,
     responses={
         **errors(401, 403, 404, 416),
-        200: {"content": {"application/octet-stream": {}}, "description": "The file's bytes"},
-        206: {"content": {"application/octet-stream": {}}, "description": "The range asked for"},
+        200: {"content": {"application/octet-stream": BINARY}, "description": "The file's bytes"},
+        206: {
+            "content": {"application/octet-stream": BINARY},
+            "description": "The range asked for",
+        },
     },
 )
 def download_file(
@@ -228,16 +242,16 @@ def download_file(
     )
 
 
-@router.delete("/{file_id}", status_code=204, responses=errors(401, 403, 404))
+@router.delete("/{file_id}", response_model=Message, responses=errors(401, 403, 404))
 def delete_file(
     file_id: str,
     principal: Writer,
     session: SessionDep,
     ctx: CtxDep,
     background: BackgroundTasks,
-) -> Response:
+) -> Message:
     """Delete a file (its uploader, or whoever may change its record); its bytes go with its last file."""
     digest = service.delete(session=session, actor=principal, id=file_id)
     # After the commit and the answer: the content goes if no other file names it.
     background.add_task(collect, ctx.db, ctx.files, digest)
-    return Response(status_code=204)
+    return Message(message="File deleted")

@@ -20,10 +20,13 @@ class Target:
 
 
 TARGETS: dict[str, Target] = {}
+# The same names, kept sorted: the upload's documented ``entity`` enum is this very list.
+ENTITIES: list[str] = []
 
 
 def register(target: Target) -> Target:
     TARGETS[target.entity] = target
+    ENTITIES[:] = sorted(TARGETS)
     return target
 
 

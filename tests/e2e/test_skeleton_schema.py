@@ -103,6 +103,10 @@ UNSTATED = {
     (r"lines", "Debits ("): "sums over several lines that must agree",
     (r"lines\.\d+", "A line is either a debit or a credit"): "two fields that must agree",
     (r"lines\.\d+\.(debit|credit)", "Input should be a valid integer"): "100 vs 100.0",
+    # Files: the record a file belongs to, and the content's type against its name.
+    (r"entity|entity_id", "Give both entity and entity_id"): "two fields that go together",
+    (r"entity_id", "No "): "a reference to a record",
+    (r"file", "The content is "): "the bytes' type (libmagic) against the name's",
 }
 
 
