@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import sqlalchemy as sa
 from fastapi import Depends, FastAPI
 from fastapi.responses import RedirectResponse
@@ -20,6 +23,7 @@ from server.errors import ServiceUnavailable, install_error_handlers
 from server.files.router import PATH as FILES_PATH
 from server.files.storage import make_store
 from server.middleware import BodySizeLimit, CatchAll, Cors, TrustedHosts
+from server.notifications.worker import NotificationWorker
 from server.openapi import errors, use_error_body_for_422
 from server.ratelimit.memory import ProcessLimiter
 from server.ratelimit.storage import RateLimiter
@@ -65,6 +69,16 @@ def build_context(settings: Settings, *, passwords: PasswordHashing | None = Non
 
 def create_app(ctx: AppContext) -> FastAPI:
     """Build the app around an already-migrated database."""
+    notifier = NotificationWorker(ctx.db, ctx.settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        notifier.start()  # scheduled checks and the email outbox, on a thread of its own
+        try:
+            yield
+        finally:
+            notifier.stop()
+
     # Swagger UI's script, styles and icon come from the fastapi-offline package and
     # are served from /swagger/assets: the page works on a network without internet.
     app = FastAPIOffline(
@@ -79,8 +93,10 @@ def create_app(ctx: AppContext) -> FastAPI:
         # Swagger UI would send the document to validator.swagger.io for a badge.
         swagger_ui_parameters={"validatorUrl": None},
         dependencies=[Depends(plain_text_parameters)],
+        lifespan=lifespan,
     )
     app.state.ctx = ctx
+    app.state.notifier = notifier
     install_error_handlers(app)
     use_error_body_for_422(app)
 

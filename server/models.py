@@ -11,6 +11,7 @@ from server.countries.models import Country
 from server.db import Base
 from server.files.models import FileBlob, FileChunk, StoredFile
 from server.modules import MODULES
+from server.notifications.models import EmailOutbox, Notification, NotificationPreferences
 from server.ratelimit.models import RateLimitCounter
 from server.sync.models import ChangeLog, SyncClient, SyncConflict, SyncMutation, SyncState
 from server.users.models import Role, User, user_roles
@@ -28,8 +29,11 @@ __all__ = [
     "Base",
     "ChangeLog",
     "Country",
+    "EmailOutbox",
     "FileBlob",
     "FileChunk",
+    "Notification",
+    "NotificationPreferences",
     "RateLimitCounter",
     "RefreshToken",
     "Role",

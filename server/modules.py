@@ -36,6 +36,7 @@ from server.kit import Resource
 from server.kit.refs import incoming
 from server.kit.rest import router
 from server.kit.sync import entity_spec
+from server.notifications.router import router as notifications_router
 from server.sync import conflicts as _conflicts  # noqa: F401 - registers the entity
 from server.sync.registry import EntitySpec, register
 from server.sync.router import router as sync_router
@@ -67,6 +68,7 @@ PLATFORM_ROUTERS: tuple[APIRouter, ...] = (
     api_keys_router,
     clients_router,
     files_router,
+    notifications_router,
 )
 # Which declared references point at each module's rows (a delete of one is a 409).
 INCOMING = incoming(MODULES)

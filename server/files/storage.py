@@ -153,8 +153,8 @@ def _insert_ignoring_existing(session: Session, digest: str, size: int) -> bool:
         .values(digest=digest, size=size, created_at=utcnow())
         .on_conflict_do_nothing(index_elements=["digest"])
     )
-    inserted: int = session.execute(statement).rowcount  # type: ignore[attr-defined]
-    return inserted == 1
+    # RETURNING, not rowcount: what psycopg reports for ON CONFLICT DO NOTHING is not 1 or 0.
+    return session.execute(statement.returning(FileBlob.digest)).first() is not None
 
 
 def claim(session: Session, store: BlobStore, digest: str, size: int, staged: Path) -> None:
