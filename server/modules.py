@@ -30,6 +30,7 @@ from server.auth.router import router as auth_router
 from server.clients.router import router as clients_router
 from server.countries import sync as _countries_sync  # noqa: F401 - registers the entity
 from server.countries.router import router as countries_router
+from server.files import sync as _files_sync  # noqa: F401 - registers the entity
 from server.files import targets as file_targets
 from server.files.router import router as files_router
 from server.kit import Resource
