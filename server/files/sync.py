@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from common.sync import Row
 from server.auth.principal import Principal
 from server.files import service
 from server.files.models import StoredFile
-from server.sync.registry import EntitySpec, Row, register
+from server.sync.registry import EntitySpec, register
 
 
 def serialize(row: StoredFile) -> Row:
