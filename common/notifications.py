@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from common.api import Strict
 from common.kit import PartialUpdate
+from common.rules import not_null
 
 Kind = Literal[
     "invoice_overdue",
@@ -25,7 +26,7 @@ Kind = Literal[
 ]
 KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
 
-_HH_MM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+_HH_MM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 def _clock(value: str) -> str:
@@ -78,13 +79,13 @@ class PreferencesUpdate(PartialUpdate):
 
     __required__ = frozenset({"email_enabled", "sms_enabled", "push_enabled", "time_zone", "kinds"})
 
-    email_enabled: bool | None = None
-    sms_enabled: bool | None = None
-    push_enabled: bool | None = None
+    email_enabled: bool | None = Field(default=None, json_schema_extra=not_null())
+    sms_enabled: bool | None = Field(default=None, json_schema_extra=not_null())
+    push_enabled: bool | None = Field(default=None, json_schema_extra=not_null())
     quiet_hours_start: Clock | None = None
     quiet_hours_end: Clock | None = None
-    time_zone: TimeZone | None = None
-    kinds: dict[Kind, KindPreference] | None = None
+    time_zone: TimeZone | None = Field(default=None, json_schema_extra=not_null())
+    kinds: dict[Kind, KindPreference] | None = Field(default=None, json_schema_extra=not_null())
 
     @model_validator(mode="after")
     def _quiet_hours_together(self) -> PreferencesUpdate:

@@ -65,21 +65,26 @@ def send_email(settings: Settings, email: Email) -> None:
         client.send_message(message)
 
 
-def _claim(db: Database, now: datetime) -> list[str]:
-    with transaction(db) as session:
-        ids = list(
-            session.scalars(
-                sa.select(EmailOutbox.id)
-                .where(
-                    EmailOutbox.status == "pending",
-                    EmailOutbox.next_attempt_at <= now,
-                    sa.or_(EmailOutbox.claimed_until.is_(None), EmailOutbox.claimed_until < now),
-                )
-                .order_by(EmailOutbox.next_attempt_at)
-                .limit(CLAIM)
-                .with_for_update(skip_locked=True)
-            )
+def _due(now: datetime) -> sa.Select[str]:
+    return (
+        sa.select(EmailOutbox.id)
+        .where(
+            EmailOutbox.status == "pending",
+            EmailOutbox.next_attempt_at <= now,
+            sa.or_(EmailOutbox.claimed_until.is_(None), EmailOutbox.claimed_until < now),
         )
+        .order_by(EmailOutbox.next_attempt_at)
+        .limit(CLAIM)
+    )
+
+
+def _claim(db: Database, now: datetime) -> list[str]:
+    # A look first, on a read session: an idle outbox costs no write lock (SQLite) per poll.
+    with db.session(write=False) as session:
+        if session.execute(_due(now).limit(1)).first() is None:
+            return []
+    with transaction(db) as session:
+        ids = list(session.scalars(_due(now).with_for_update(skip_locked=True)))
         if ids:
             session.execute(
                 sa.update(EmailOutbox)
