@@ -11,6 +11,10 @@ need_apt=()
 if ! "$PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1; then
     need_apt+=(python3-venv)
 fi
+# python-magic reads file types with libmagic (the library of file(1)).
+if ! "$PYTHON" -c 'import ctypes.util, sys; sys.exit(ctypes.util.find_library("magic") is None)' >/dev/null 2>&1; then
+    need_apt+=(libmagic1)
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         echo "setup: installing ${need_apt[*]}"

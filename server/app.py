@@ -21,7 +21,10 @@ from server.contracts.schedule import ContractJob
 from server.db import Database, make_engine
 from server.deps import plain_text_parameters
 from server.errors import ServiceUnavailable, install_error_handlers
+from server.files.router import PATH as FILES_PATH
+from server.files.storage import make_store
 from server.middleware import BodySizeLimit, CatchAll, Cors, TrustedHosts
+from server.notifications.worker import NotificationWorker
 from server.openapi import errors, use_error_body_for_422
 from server.ratelimit.memory import ProcessLimiter
 from server.ratelimit.storage import RateLimiter
@@ -47,9 +50,10 @@ def build_context(settings: Settings, *, passwords: PasswordHashing | None = Non
         pool_timeout=settings.db_pool_timeout_seconds,
     )
     secret = settings.resolve_jwt_secret()
+    db = Database(engine)
     return AppContext(
         settings=settings,
-        db=Database(engine),
+        db=db,
         tokens=TokenCodec(
             secret=secret,
             issuer=settings.jwt_issuer,
@@ -61,20 +65,25 @@ def build_context(settings: Settings, *, passwords: PasswordHashing | None = Non
         limiter=RateLimiter(engine),
         user_limiter=ProcessLimiter(settings.user_rate_limit),
         cursors=CursorCodec(secret),
+        files=make_store(settings, db),
     )
 
 
 def create_app(ctx: AppContext) -> FastAPI:
     """Build the app around an already-migrated database."""
     job = ContractJob(ctx.db, ctx.settings.contract_job_seconds)
+    notifier = NotificationWorker(ctx.db, ctx.settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # Scheduled work runs while the server serves (tests' servers run without a lifespan).
+        # Scheduled work runs while the server serves (tests' servers run without a lifespan):
+        # the contracts' expiry and renewal, the notifications' checks and email outbox.
         job.start()
+        notifier.start()
         try:
             yield
         finally:
+            notifier.stop()
             job.stop()
 
     # Swagger UI's script, styles and icon come from the fastapi-offline package and
@@ -94,6 +103,7 @@ def create_app(ctx: AppContext) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.ctx = ctx
+    app.state.notifier = notifier
     install_error_handlers(app)
     use_error_body_for_422(app)
 
@@ -144,7 +154,12 @@ def create_app(ctx: AppContext) -> FastAPI:
         )
     if "*" not in settings.trusted_hosts:
         app.add_middleware(TrustedHosts, allowed=settings.trusted_hosts)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        # An upload is not held here: its route streams it to storage and counts the file.
+        streamed={FILES_PATH: settings.file_max_bytes},
+    )
     return app
 
 

@@ -131,6 +131,50 @@ class Settings(BaseSettings):
         ge=1,
         description="the longest a live event stream lasts before the client reconnects",
     )
+    file_max_bytes: int = Field(
+        default=25 * 1024 * 1024,
+        ge=1,
+        description="the largest file an upload may carry (413 past it, refused while streaming)",
+    )
+    file_storage: Literal["auto", "directory", "database"] = Field(
+        default="auto",
+        description="where file contents live; auto: the database on PostgreSQL (every process "
+        "sees them), a directory otherwise",
+    )
+    files_dir: Path | None = Field(
+        default=None,
+        description="the directory store's folder (and uploads' staging); unset: files/ in the data dir",
+    )
+    smtp_host: str | None = Field(
+        default=None,
+        description="the SMTP server notifications are emailed through; unset: no email",
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="its port")
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
+        default="starttls", description="starttls (587), tls (465) or none (a local relay only)"
+    )
+    smtp_username: str | None = Field(default=None, description="SMTP login; unset: none")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password")
+    smtp_from: str = Field(
+        default="Skeleton CRM <crm@localhost>", description="the From of notification emails"
+    )
+    smtp_timeout_seconds: float = Field(
+        default=10, gt=0, le=120, description="how long one SMTP conversation may take"
+    )
+    notification_poll_seconds: float = Field(
+        default=5, gt=0, le=600, description="how often the email outbox is looked at"
+    )
+    notification_scan_seconds: float = Field(
+        default=300,
+        gt=0,
+        description="how often scheduled checks run (invoices that became overdue)",
+    )
+    notification_retry_seconds: float = Field(
+        default=60, gt=0, description="the wait before an email is tried again (doubling)"
+    )
+    notification_max_attempts: int = Field(
+        default=6, ge=1, le=50, description="tries before an email is given up as failed"
+    )
     company_name: str = Field(
         default="Skeleton CRM", max_length=200, description="the seller named on invoice PDFs"
     )

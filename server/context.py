@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from server.auth.callers import Callers
 from server.config import Settings
 from server.db import Database
+from server.files.storage import BlobStore
 from server.ratelimit.memory import ProcessLimiter
 from server.ratelimit.storage import RateLimiter
 from server.security import PasswordHashing, TokenCodec
@@ -26,6 +27,7 @@ class AppContext:
     limiter: RateLimiter  # shared counters in the database (sign-in, API keys)
     user_limiter: ProcessLimiter  # per-process requests of signed-in users
     cursors: CursorCodec
+    files: BlobStore  # file contents: a directory, or the database (server.files.storage)
     callers: Callers = field(default_factory=Callers)  # recently authenticated (auth.callers)
 
     def unit_of_work(self) -> AbstractContextManager[Session]:

@@ -114,6 +114,21 @@ def get_principal(
     return authenticate_caller(request, session, ctx, credentials)
 
 
+def get_principal_before_body(
+    request: Request,
+    ctx: CtxDep,
+    credentials: BearerDep,
+) -> Principal:
+    """The caller, checked on a short read session of its own, before a long body is read.
+
+    For a route that receives a large body first and writes afterwards in a unit of
+    work of its own (a file upload): no write transaction (SQLite's write lock)
+    waits on a slow client, and a stranger is refused before sending anything.
+    """
+    with ctx.db.session(write=False) as session:
+        return authenticate_caller(request, session, ctx, credentials)
+
+
 def authenticate_caller(
     request: Request,
     session: Session,
@@ -182,6 +197,7 @@ def api_key_caller(request: Request, ctx: AppContext, secret: str) -> Principal:
 
 
 CurrentUser = Annotated[Principal, Depends(get_principal)]
+CallerBeforeBody = Annotated[Principal, Depends(get_principal_before_body)]
 
 
 @dataclass(frozen=True)

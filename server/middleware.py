@@ -10,7 +10,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server.errors import error_body, error_response
+from server.errors import PayloadTooLarge, error_body, error_response
 
 log = logging.getLogger("crm.errors")
 
@@ -79,30 +79,37 @@ class TrustedHosts:
         await self.app(scope, receive, send)
 
 
+STREAMED_ENVELOPE = 64 * 1024
+
+
 class BodySizeLimit:
     """Refuse bodies over ``max_bytes`` with 413, whether announced or chunked.
 
     A ``Content-Length`` check alone is bypassed by chunked bodies, so the body
-    is read here, counted, and replayed to the app only if it fits.
+    is read here, counted, and replayed to the app only if it fits. A POST to a
+    ``streamed`` path (a file upload) is not held: it has its own, larger limit,
+    counted as the route reads it (``PayloadTooLarge`` from ``receive``); the body
+    may exceed it by ``STREAMED_ENVELOPE`` (the multipart headers and small parts).
     """
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, streamed: dict[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.streamed = streamed or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        for name, value in scope.get("headers", []):
-            if name == b"content-length":
-                try:
-                    declared = int(value)
-                except ValueError:
-                    declared = 0
-                if declared > self.max_bytes:
-                    await self._too_large(send)
-                    return
+        limit = self.streamed.get(scope["path"]) if scope["method"] == "POST" else None
+        if limit is not None:
+            await self._streamed(scope, receive, send, limit)
+            return
+        if _declared_length(scope) > self.max_bytes:
+            await self._too_large(send)
+            return
         messages: list[Message] = []
         total = 0
         while True:
@@ -124,9 +131,26 @@ class BodySizeLimit:
 
         await self.app(scope, replay, send)
 
-    async def _too_large(self, send: Send) -> None:
+    async def _streamed(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        if _declared_length(scope) > limit + STREAMED_ENVELOPE:
+            await self._too_large(send, limit)
+            return
+        total = 0
+
+        async def counting() -> Message:
+            nonlocal total
+            message = await receive()
+            if message["type"] == "http.request":
+                total += len(message.get("body", b""))
+                if total > limit + STREAMED_ENVELOPE:
+                    raise PayloadTooLarge(f"Request body exceeds {limit} bytes")
+            return message
+
+        await self.app(scope, counting, send)
+
+    async def _too_large(self, send: Send, limit: int | None = None) -> None:
         body = json.dumps(
-            error_body("payload_too_large", f"Request body exceeds {self.max_bytes} bytes")
+            error_body("payload_too_large", f"Request body exceeds {limit or self.max_bytes} bytes")
         ).encode()
         await send(
             {
@@ -140,6 +164,16 @@ class BodySizeLimit:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+def _declared_length(scope: Scope) -> int:
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return 0
+    return 0
 
 
 class Cors(CORSMiddleware):

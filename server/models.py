@@ -9,7 +9,9 @@ from server.audit.models import AuditRecord
 from server.auth.models import AuthSession, RefreshToken
 from server.countries.models import Country
 from server.db import Base
+from server.files.models import FileBlob, FileChunk, StoredFile
 from server.modules import MODULES
+from server.notifications.models import EmailOutbox, Notification, NotificationPreferences
 from server.ratelimit.models import RateLimitCounter
 from server.sync.models import ChangeLog, SyncClient, SyncConflict, SyncMutation, SyncState
 from server.users.models import Role, User, user_roles
@@ -27,9 +29,15 @@ __all__ = [
     "Base",
     "ChangeLog",
     "Country",
+    "EmailOutbox",
+    "FileBlob",
+    "FileChunk",
+    "Notification",
+    "NotificationPreferences",
     "RateLimitCounter",
     "RefreshToken",
     "Role",
+    "StoredFile",
     "SyncClient",
     "SyncConflict",
     "SyncMutation",

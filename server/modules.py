@@ -32,14 +32,19 @@ from server.auth.router import router as auth_router
 from server.clients.router import router as clients_router
 from server.countries import sync as _countries_sync  # noqa: F401 - registers the entity
 from server.countries.router import router as countries_router
+from server.files import sync as _files_sync  # noqa: F401 - registers the entity
+from server.files import targets as file_targets
+from server.files.router import router as files_router
 from server.kit import Resource
 from server.kit.refs import incoming
 from server.kit.rest import router
 from server.kit.sync import entity_spec
+from server.notifications.router import router as notifications_router
 from server.sync import conflicts as _conflicts  # noqa: F401 - registers the entity
 from server.sync.registry import EntitySpec, register
 from server.sync.router import router as sync_router
 from server.users import sync as _users_sync  # noqa: F401 - registers users and roles
+from server.users.models import User
 from server.users.router import roles_router
 from server.users.router import router as users_router
 
@@ -69,6 +74,8 @@ PLATFORM_ROUTERS: tuple[APIRouter, ...] = (
     countries_router,
     api_keys_router,
     clients_router,
+    files_router,
+    notifications_router,
 )
 # Which declared references point at each module's rows (a delete of one is a 409).
 INCOMING = incoming(MODULES)
@@ -76,6 +83,13 @@ SYNC_SPECS: tuple[EntitySpec, ...] = tuple(
     register(entity_spec(r, INCOMING.get(r.model, ()))) for r in MODULES if r.sync is not None
 )
 
+
+# The records a file can belong to: every module's, and users (server/files/targets.py).
+for _r in MODULES:
+    file_targets.register(
+        file_targets.Target(_r.entity, _r.model, _r.read_permission, _r.write_permission)
+    )
+file_targets.register(file_targets.Target("user", User, "users:read", "users:write"))
 
 # Generated once per process: every app (a test makes one each) includes the same routers.
 MODULE_ROUTERS: tuple[APIRouter, ...] = tuple(

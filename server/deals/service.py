@@ -25,6 +25,7 @@ from server.customers.models import Customer
 from server.db import utcnow
 from server.deals.models import Deal
 from server.errors import InvalidTransition, NotFound
+from server.notifications.service import creator_of, notify
 from server.unit_of_work import note
 
 LOAD = joinedload(Deal.customer)
@@ -38,8 +39,17 @@ def get(*, session: Session, actor: Principal | None, id: str) -> Deal:  # noqa:
     return deal
 
 
-def _enter_stage(session: Session, deal: Deal, target: Stage, probability: int | None) -> None:
-    """Move ``deal`` to ``target``: checked against the table; probability and closedAt follow."""
+def _enter_stage(
+    session: Session,
+    deal: Deal,
+    target: Stage,
+    probability: int | None,
+    actor: Principal | None = None,
+) -> None:
+    """Move ``deal`` to ``target``: checked against the table; probability and closedAt follow.
+
+    A deal won or lost tells its creator (unless they closed it themselves).
+    """
     current = Stage(deal.stage)
     if target == current:
         if probability is not None:
@@ -54,6 +64,16 @@ def _enter_stage(session: Session, deal: Deal, target: Stage, probability: int |
     deal.probability = probability if probability is not None else DEFAULT_PROBABILITY[target]
     deal.closed_at = utcnow() if target in CLOSED_STAGES else None
     note(session, deal, action="move_stage")
+    if target in CLOSED_STAGES:
+        outcome = "won" if target == Stage.WON else "lost"
+        notify(
+            session,
+            user_id=creator_of(session, "deal", deal.id),
+            kind=f"deal_{outcome}",
+            title=f"Deal {deal.title} was {outcome}",
+            record=("deal", deal.id),
+            actor_id=actor.id if actor else None,
+        )
 
 
 def create(
@@ -103,7 +123,7 @@ def update(*, session: Session, actor: Principal | None, id: str, data: DealUpda
     stage = changes.pop("stage", None)
     probability = changes.pop("probability", None)
     if stage is not None:
-        _enter_stage(session, deal, Stage(str(stage)), probability)  # type: ignore[arg-type]
+        _enter_stage(session, deal, Stage(str(stage)), probability, actor)  # type: ignore[arg-type]
     elif probability is not None:
         deal.probability = probability  # type: ignore[assignment]
     for key, value in changes.items():
@@ -115,7 +135,7 @@ def update(*, session: Session, actor: Principal | None, id: str, data: DealUpda
 def move_stage(*, session: Session, actor: Principal | None, id: str, args: MoveStage) -> Deal:
     """The pipeline's "move to stage" (drag and drop, or the keyboard path)."""
     deal = get(session=session, actor=actor, id=id)
-    _enter_stage(session, deal, args.stage, args.probability)
+    _enter_stage(session, deal, args.stage, args.probability, actor)
     session.flush()
     return deal
 

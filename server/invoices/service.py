@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from common.addresses import AddressValues
+from common.documents.invoice_pdf import money
 from common.ids import new_id
 from common.invoices import (
     NUMBER_PREFIX,
@@ -53,6 +54,7 @@ from server.kit.lines import LineValues, refuse_locked, set_lines
 from server.kit.numbering import next_number
 from server.ledger import postings
 from server.listing import substring_filter
+from server.notifications.service import creator_of, notify
 from server.unit_of_work import note
 
 LOAD = (
@@ -285,7 +287,7 @@ def send(*, session: Session, actor: Principal | None, id: str, args: NoArgs) ->
 def record_payment(
     *,
     session: Session,
-    actor: Principal | None,  # noqa: ARG001 - the one signature of every module
+    actor: Principal | None,
     id: str,
     args: RecordPayment,
 ) -> Invoice:
@@ -330,6 +332,18 @@ def record_payment(
     session.flush()
     postings.payment_received(session, invoice, payment)
     count_purchases(session, invoice.customer_id)
+    notify(
+        session,
+        user_id=creator_of(session, "invoice", invoice.id),
+        kind="payment_received",
+        title=f"Payment on invoice {invoice.number}",
+        body=(
+            f"{money(args.amount, args.currency)} received on invoice {invoice.number}; "
+            f"{money(invoice.total - invoice.amount_paid, invoice.currency)} still due."
+        ),
+        record=("invoice", invoice.id),
+        actor_id=actor.id if actor else None,
+    )
     return invoice
 
 

@@ -41,6 +41,9 @@ class EntitySpec:
     write_permission: str | None = None
     # Rows a caller may read without the read permission (their own user row, their conflicts).
     own_rows: Callable[[Principal], sa.ColumnElement[bool]] | None = None
+    # Who else learns of deletions, where rows are readable one by one (files: whoever holds
+    # files:read hears of every file's deletion, an id and nothing more, having no row to check).
+    deletes_to: str | None = None
     create: Create | None = None
     update: Update | None = None
     delete: Delete | None = None
@@ -86,6 +89,11 @@ class EntitySpec:
         if self.own_rows is not None:
             return self.own_rows(principal)
         return None
+
+    def hears_deletes(self, principal: Principal) -> bool:
+        return any(
+            p is not None and principal.can(p) for p in (self.read_permission, self.deletes_to)
+        )
 
     def get(self, session: Session, entity_id: str) -> Any:
         # populate_existing: after a rejected mutation's savepoint rolled back, the row is

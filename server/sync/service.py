@@ -262,8 +262,9 @@ def _incremental(
             continue
         if op == "delete":
             # Only whoever may read every row of the entity learns of deletions: own-row
-            # readers would otherwise see ids of records that were never theirs.
-            if spec.read_permission and principal.can(spec.read_permission):
+            # readers would otherwise see ids of records that were never theirs (unless the
+            # entity says otherwise: ``deletes_to``).
+            if spec.hears_deletes(principal):
                 changes.append(_change(entity, entity_id, "delete", version, None))
             continue
         obj = loaded.get((entity, entity_id))

@@ -119,6 +119,14 @@ UNSTATED = {
     (r"credit_days", "Credit payment terms need"): "two fields that must agree",
     (r"new_end_date", "Must be later than the current end date"): "that record's end date",
     (r"max_renewals", "The contract was renewed"): "that record's renewal count",
+    # Files: the record a file belongs to, and the content's type against its name.
+    (r"entity|entity_id", "Give both entity and entity_id"): "two fields that go together",
+    (r"entity_id", "No "): "a reference to a record",
+    (r"file", "The content is "): "the bytes' type (libmagic) against the name's",
+    # Notification preferences: a name in the time zone database; two fields set together.
+    (r"time_zone", "An IANA time zone"): "a name in the installed time zone database",
+    (r"body", "Send quiet_hours_"): "two fields that go together",
+    (r"body", "Both quiet hours are times"): "two fields that go together",
 }
 
 

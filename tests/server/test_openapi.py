@@ -101,6 +101,7 @@ def test_every_response_is_modelled(api: Api) -> None:
                     content.get("application/json")
                     or content.get("text/event-stream")
                     or content.get("application/pdf")
+                    or content.get("application/octet-stream")
                     or {}
                 )
                 schema = media.get("schema")

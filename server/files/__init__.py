@@ -1,0 +1,1 @@
+"""Files attached to records (spec: Files): streamed uploads, content-addressed storage."""

@@ -1,0 +1,1 @@
+"""Notifications (spec: Notifications): per user, produced by events, emailed by a worker."""
