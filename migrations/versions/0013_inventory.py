@@ -1,7 +1,7 @@
 """inventory: warehouses, stock per catalog item and warehouse, stock movements; orders name a warehouse
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 
 The stock rules are the database's too (server/inventory/models.py): a stock record's
 quantity and reserved quantity are never negative and reserved never exceeds quantity;
@@ -20,7 +20,7 @@ from alembic import op
 
 
 revision: str = '0013'
-down_revision: str | None = '0011'
+down_revision: str | None = '0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """contracts: terms, validity period and lifecycle in one table
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0013
 
 The database keeps what the service checks (server/contracts/models.py): end >= start,
 credit terms with credit_days > 0, amounts >= 0, renewals within max_renewals, and the
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0014'
-down_revision: str | None = '0011'
+down_revision: str | None = '0013'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """files: stored once per content, attached to records
 
 Revision ID: 0015
-Revises: 0011
+Revises: 0014
 
 ``file_blobs``: one row per stored content (SHA-256), whichever store holds its bytes;
 ``file_chunks``: the bytes when the database is the store; ``files``: one row per upload,
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0015'
-down_revision: str | None = '0011'
+down_revision: str | None = '0014'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
