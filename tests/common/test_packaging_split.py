@@ -22,6 +22,7 @@ SERVER_STACK = {
     "python-multipart",
     "limits",
     "fastapi-offline",
+    "python-magic",
 }
 SERVER_MODULES = [
     "fastapi",
