@@ -37,6 +37,7 @@ SERVER_MODULES = [
     "multipart",
     "limits",
     "fastapi_offline",
+    "magic",
 ]
 
 
