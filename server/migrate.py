@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import command
@@ -48,16 +50,42 @@ def current_revision(engine: Engine) -> str | None:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Upgrade the database; on PostgreSQL several processes starting at once take turns."""
+    _migrate(engine, command.upgrade, revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Downgrade the database to ``revision`` (tests of a migration's way back)."""
+    _migrate(engine, command.downgrade, revision)
+
+
+def _migrate(engine: Engine, step: Callable[[Config, str], None], revision: str) -> None:
+    """Run ``step`` on one connection, with the engine's rules for changing a schema.
+
+    SQLite changes most of a table by copying it (Alembic's batch mode): the old
+    table is dropped, which its foreign keys refuse while other rows point at it.
+    So, as SQLite's own procedure for schema changes says, foreign keys are off
+    while the migration runs (outside the transaction, where the pragma works) and
+    ``foreign_key_check`` must find nothing broken before the commit.
+    """
     cfg = alembic_config()
     with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
         if conn.dialect.name == "postgresql":
             conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": _PG_LOCK_KEY})
             conn.commit()
+        raw: Any = conn.connection.dbapi_connection
+        if sqlite:
+            raw.execute("PRAGMA foreign_keys=OFF")
         try:
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, revision)
+            step(cfg, revision)
+            if sqlite and (broken := conn.exec_driver_sql("PRAGMA foreign_key_check").all()):
+                conn.rollback()
+                raise RuntimeError(f"the migration would break foreign keys: {broken[:5]}")
             conn.commit()
         finally:
+            if sqlite:
+                raw.execute("PRAGMA foreign_keys=ON")
             if conn.dialect.name == "postgresql":
                 conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_LOCK_KEY})
                 conn.commit()

@@ -54,5 +54,5 @@ ENTITY = Entity(
     create=CategoryCreate,
     update=CategoryUpdate,
     search_detail=("parent_name",),
-    order=65,
+    order=61,
 )

@@ -279,7 +279,8 @@ def test_in_the_app_a_dragged_card_reaches_the_server_by_background_sync(
         titles = [window.sidebar.item(n).text() for n in range(window.sidebar.count())]
         assert titles == [
             *("Customers", "Deals", "Suppliers", "Partners", "Employees"),
-            *("Catalog", "Categories", "Orders", "Invoices", "Contracts"),
+            *("Catalog", "Categories", "Warehouses", "Stock", "Stock movements"),
+            *("Orders", "Invoices", "Contracts", "Chart of accounts", "Journal", "Reports"),
         ]
         window.sidebar.setCurrentRow(1)
         page = window.pages["deals"]
