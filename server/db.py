@@ -297,7 +297,9 @@ class Turns:
     async def turn(self) -> AsyncIterator[None]:
         semaphore = self._semaphore()
         try:
-            await asyncio.wait_for(semaphore.acquire(), self.timeout)
+            # Not wait_for: a cancel racing the acquire there can keep the permit for good.
+            async with asyncio.timeout(self.timeout):
+                await semaphore.acquire()
         except TimeoutError:
             raise sa.exc.TimeoutError(
                 f"{self.size} database turns busy, waited {self.timeout:.0f} s"
