@@ -279,7 +279,7 @@ def test_in_the_app_a_dragged_card_reaches_the_server_by_background_sync(
         titles = [window.sidebar.item(n).text() for n in range(window.sidebar.count())]
         assert titles == [
             *("Customers", "Deals", "Suppliers", "Partners", "Employees"),
-            *("Catalog", "Orders", "Invoices"),
+            *("Catalog", "Warehouses", "Stock", "Stock movements", "Orders", "Invoices"),
         ]
         window.sidebar.setCurrentRow(1)
         page = window.pages["deals"]

@@ -92,6 +92,19 @@ def sales(n: int, version: int, customer_id: str) -> list[Change]:
     ]  # fmt: skip
 
 
+def inventory(n: int, version: int) -> list[Change]:
+    """A warehouse, the stock record of sales(n)'s item there and one movement of it."""
+    return [
+        upsert("warehouse", f"wh{n}", version, name=f"Depot {n}", location="Kyiv",
+               capacity=None, active=True, stock_total=3),
+        upsert("stock", f"st{n}", version + 1, item_id=f"item{n}", warehouse_id=f"wh{n}",
+               quantity=3, reserved=1, low_stock_threshold=None),
+        upsert("stock_movement", f"mv{n}", version + 2, stock_id=f"st{n}", item_id=f"item{n}",
+               warehouse_id=f"wh{n}", kind="adjust", quantity=3, reserved=0, quantity_after=3,
+               reserved_after=0, reason="Count", created_at="2026-01-05T10:00:00Z"),
+    ]  # fmt: skip
+
+
 def test_every_declared_projection_builds_on_an_empty_and_on_a_filled_replica(
     replica: Replica,
 ) -> None:
@@ -100,6 +113,7 @@ def test_every_declared_projection_builds_on_an_empty_and_on_a_filled_replica(
         a_deal("d1", 2, "Robots", "c1"),
         *parties(1, 3),
         *sales(1, 10, "c1"),
+        *inventory(1, 15),
     ]
     assert {c.entity for c in first} == {m.name for m in MODULES}  # one record of every module
     pull(replica, *first, reset=True)
@@ -112,6 +126,7 @@ def test_every_declared_projection_builds_on_an_empty_and_on_a_filled_replica(
         a_deal("d2", 21, "Drones", "c2"),
         *parties(2, 22),
         *sales(2, 30, "c2"),
+        *inventory(2, 35),
     )
     for module in MODULES:  # and kept by the triggers from then on
         with open_list(module, replica) as rows:
