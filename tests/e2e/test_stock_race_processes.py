@@ -106,7 +106,10 @@ def test_racing_adjustments_and_transfers_never_go_below_zero(
                         "ORDER BY version, id"
                     )
                 ).all()
-                totals = dict(conn.execute(sa.text("SELECT id, stock_total FROM warehouses")))
+                totals = {
+                    row[0]: row[1]
+                    for row in conn.execute(sa.text("SELECT id, stock_total FROM warehouses"))
+                }
         finally:
             engine.dispose()
         assert len(rows) == 1 + taken + 2 * (out + back)
