@@ -205,7 +205,9 @@ def _fresh_token(admin: Api) -> str:
     return str(r.json()["access_token"])
 
 
-@pytest.mark.parametrize("settings_overrides", [{"api_key_rate_limit": 100_000}])
+@pytest.mark.parametrize(
+    "settings_overrides", [{"api_key_rate_limit": 100_000, "user_rate_limit": "100000/minute"}]
+)
 @pytest.mark.parametrize("mode", ["positive", "negative"])
 def test_the_document_states_what_the_server_enforces(admin: Api, mode: str) -> None:
     ids = _real_ids(admin)
