@@ -13,6 +13,7 @@ from server.users import service as users
 from server.users.models import Role, User
 
 SUPER_ADMIN = "super_admin"
+_ADMIN_LOCK_KEY = 0x5C4_0AD  # any constant, the same in every process
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,10 @@ def ensure_admin(ctx: AppContext) -> AdminResult:
     """Create the admin if no super admin exists yet; generate a password if none was given."""
     email = normalize_email(ctx.settings.admin_email)
     with ctx.unit_of_work() as session:
+        if ctx.db.dialect == "postgresql":
+            # Several processes starting at once on one empty database: one makes the
+            # admin, the others wait here and then find it (SQLite has one writer anyway).
+            session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ADMIN_LOCK_KEY})
         has_admin = session.scalar(
             sa.select(User.id)
             .join(User.roles)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from server.app import build_context
@@ -50,3 +53,27 @@ def test_recovering_an_account_as_admin_ends_the_sessions_it_had(
     me = api.get("/api/v1/auth/me").json()
     assert SUPER_ADMIN in str(me), me
     assert api.get("/api/v1/users").status_code == 200
+
+
+@pytest.mark.engines
+def test_processes_starting_at_once_make_one_admin_and_all_start(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Several servers started together on an empty database: none fails on a duplicate email."""
+    contexts = [
+        build_context(make_settings(db_url, tmp_path / f"p{n}"), passwords=fast_passwords())
+        for n in range(4)
+    ]
+    start = threading.Barrier(len(contexts))
+
+    def first_start(ctx: AppContext) -> bool:
+        start.wait()
+        return ensure_admin(ctx).created
+
+    try:
+        with ThreadPoolExecutor(len(contexts)) as pool:
+            created = list(pool.map(first_start, contexts))
+    finally:
+        for ctx in contexts:
+            ctx.db.dispose()
+    assert sorted(created) == [False, False, False, True]
