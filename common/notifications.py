@@ -26,7 +26,7 @@ Kind = Literal[
 ]
 KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
 
-_HH_MM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_HH_MM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 
 
 def _clock(value: str) -> str:
@@ -41,8 +41,8 @@ def _zone(value: str) -> str:
     return value
 
 
-Clock = Annotated[str, AfterValidator(_clock), Field(examples=["22:00"], pattern=_HH_MM.pattern)]
-TimeZone = Annotated[str, AfterValidator(_zone), Field(max_length=64, examples=["Europe/Kyiv"])]
+Clock = Annotated[str, Field(examples=["22:00"], pattern=_HH_MM.pattern), AfterValidator(_clock)]
+TimeZone = Annotated[str, Field(max_length=64, examples=["Europe/Kyiv"]), AfterValidator(_zone)]
 
 
 class NotificationRead(BaseModel):
