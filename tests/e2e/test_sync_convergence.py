@@ -29,7 +29,8 @@ until ``has_more`` is false, repeated until nothing moves):
   no conflict record is made unless someone else (another desktop, another copy
   of this one's file, or the integration) wrote that field; an update applied over
   a value someone else wrote after the replica's base version, which the user did
-  not see, made a conflict record; a delete applied only if nobody else changed the
+  not see, made a conflict record (a write "wrote" a field only if it changed it:
+  sending the value the field had replaces nobody's value); a delete applied only if nobody else changed the
   record since its base version.
 
 One server (and database) per backend serves every example; each example uses
