@@ -278,6 +278,26 @@ def test_someone_sending_a_fields_current_value_does_not_make_an_own_later_write
     assert admin.get(f"{CUSTOMERS}/{c['id']}").json()["currency"] == "UAH"  # manual: theirs stays
 
 
+def test_another_replicas_update_that_changed_nothing_is_nobodys_write(admin: Api) -> None:
+    """Replica A re-types the phone the server holds ("+15550100"): the update applies and
+    the row is sent again, but no field changed. Replica B's later edit of a field only
+    B wrote, and B's delete, are no conflict with it (its change-log entry names nothing)."""
+    c = _customer(admin, phone="+1 555 0100")
+    v0 = next(x for x in pull_all(admin)[0] if x["id"] == c["id"])["version"]
+    a, b = Replica(admin), Replica(admin)
+    res = b.push(_update(b, c["id"], {"notes": "mine"}, {"notes": None}, base_version=v0))
+    assert res["results"][0]["status"] == "applied", res
+    res = a.push(_update(a, c["id"], {"phone": "+1 555 0100"}, {"phone": "+15550100"}))
+    assert res["results"][0]["status"] == "applied", res
+    assert any(x["id"] == c["id"] for x in pull_all(admin)[0])  # (sent again all the same)
+    res = b.push(_update(b, c["id"], {"notes": "again"}, {"notes": None}, base_version=v0))
+    assert res["results"][0]["status"] == "applied", res
+    res = b.push(b.mutation(entity="customer", op="delete", id=c["id"], base_version=v0))
+    assert res["results"][0]["status"] == "applied", res
+    assert admin.get(f"{CUSTOMERS}/{c['id']}").status_code == 404
+    assert _conflicts(admin, c["id"]) == []
+
+
 def test_an_unnamed_base_of_a_field_only_others_wrote_elsewhere_applies(admin: Api) -> None:
     """No base for ``company``; since the base version someone else wrote only the phone."""
     c = _customer(admin, company="Old Co")
