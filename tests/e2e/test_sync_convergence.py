@@ -959,7 +959,8 @@ class SyncModel(RuleBasedStateMachine):
                 if sent is not None and sent.cid == cid:
                     fields |= sent.fields if measured is None else measured
                     known = True
-            found.append(frozenset(fields) if known else frozenset({"*"}))
+            if fields or not known:  # (a version that changed no field is nobody's write)
+                found.append(frozenset(fields) if known else frozenset({"*"}))
         return found
 
     def _check_nothing_unseen_overwritten(
