@@ -48,11 +48,15 @@ class Change:
     fields: dict[str, list[Any]] = field(default_factory=dict)  # name -> [before, after]
     audited: bool = False  # an audit record was already written for what came before
     touched: set[str] = field(default_factory=set)  # every field named, across audit records
+    unnamed: bool = False  # noted without naming what changed (a link table, a command)
 
     def changed_fields(self) -> list[str] | None:
-        """What the change log says this transaction changed: null for the whole record."""
-        if self.op in ("create", "created", "delete") or not self.touched:
+        """What the change log says this transaction changed: null for the whole record,
+        ``[]`` for nothing (a record only sent again)."""
+        if self.op in ("create", "created", "delete"):
             return None
+        if not self.touched:
+            return None if self.unnamed else []
         return sorted(self.touched)
 
 
@@ -89,17 +93,23 @@ def note(
     *,
     action: str | None = None,
     fields: dict[str, tuple[Any, Any]] | None = None,
+    resend: bool = False,
 ) -> None:
     """Record a change the column history cannot see (a named command, a link table).
 
     The record gets a change-log entry and an audit record even if none of its
-    own columns changed.
+    own columns changed. Without ``fields`` the entry names the whole record (what
+    changed is unknown), unless ``resend``: the record is only to be sent again (a
+    pushed update that may have changed nothing); then it names what its columns'
+    history shows, perhaps nothing.
     """
     changes = _changes(session)
     key = _key(obj)
     change = changes.get(key)
     if change is None:
         change = changes[key] = Change(obj=obj, op="update")
+    if not fields and not resend:
+        change.unnamed = True
     if action:
         change.action = action
     for name, (before, after) in (fields or {}).items():
@@ -182,7 +192,7 @@ def savepoint(session: Session) -> Iterator[None]:
     """Run a block in a SAVEPOINT; if it fails, its writes and their tracked changes are undone."""
     session.flush()
     saved = {
-        k: Change(v.obj, v.op, v.action, dict(v.fields), v.audited, set(v.touched))
+        k: Change(v.obj, v.op, v.action, dict(v.fields), v.audited, set(v.touched), v.unnamed)
         for k, v in _changes(session).items()
     }
     callbacks = list(session.info.get(_ON_VERSION, []))

@@ -146,8 +146,10 @@ def _others_since(
     """The fields of each change-log entry of the record after ``base_version`` that
     another party made (null: the whole record); ``None`` if nobody else wrote it.
 
-    Versions this client's own pushes made (``sync_mutations.version``) do not count.
-    With the change log compacted past ``base_version`` nobody can tell: the whole record.
+    Versions this client's own pushes made (``sync_mutations.version``) do not count, nor
+    entries that changed no field (``[]``: a pushed update that only sent values the
+    record had). With the change log compacted past ``base_version`` nobody can tell:
+    the whole record.
     """
     since = base_version or 0
     if obj.version <= since:
@@ -170,7 +172,8 @@ def _others_since(
             )
         )
     )
-    return entries or None
+    changed = [entry for entry in entries if entry is None or entry]
+    return changed or None
 
 
 def written_by_others(

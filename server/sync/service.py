@@ -523,8 +523,9 @@ class _Batch:
             if obj is not None:
                 # The replica shows what the user typed until it pulls the server's row. An
                 # update the server takes may still change nothing (it normalises "+1 555 0100"
-                # to the "+15550100" it holds): the row must be sent again all the same.
-                note(session, obj)
+                # to the "+15550100" it holds): the row must be sent again all the same. Such
+                # a write changed no field: nobody's value of any field was replaced by it.
+                note(session, obj, resend=True)
             return conflicts
         if m.op == "delete":
             if spec.delete is None:

@@ -238,6 +238,66 @@ def test_an_own_earlier_write_of_a_field_is_no_conflict_when_others_wrote_other_
     )
 
 
+def test_someone_sending_a_fields_current_value_does_not_make_an_own_later_write_theirs(
+    admin: Api,
+) -> None:
+    """The convergence model's story (its oracle once counted this as a lost edit).
+
+    An integration sends ``currency`` with the value it already has, and changes ``notes``;
+    the replica, which never pulls, then writes ``currency`` itself (in a mutation that
+    conflicts on ``notes``, so the replica shows the server's old row again) and later
+    types the old currency back over its own value. Nobody else ever changed
+    ``currency``: its change log names only what each write changed, and the edit
+    applies without a conflict record. Someone else's real change of it still conflicts.
+    """
+    c = _customer(admin, notes=None)
+    v0 = next(x for x in pull_all(admin)[0] if x["id"] == c["id"])["version"]
+    rep = Replica(admin)
+    r = admin.put(f"{CUSTOMERS}/{c['id']}", json={"currency": "USD", "notes": "from the web"})
+    assert r.status_code == 200, r.text
+    first = rep.push(
+        _update(
+            rep,
+            c["id"],
+            {"currency": "EUR", "notes": "mine"},
+            {"currency": "USD", "notes": None},
+            base_version=v0,
+        )
+    )
+    assert first["results"][0]["status"] == "conflict", first
+    assert [x["field"] for x in _conflicts(admin, c["id"])] == ["notes"]
+    assert admin.get(f"{CUSTOMERS}/{c['id']}").json()["currency"] == "EUR"
+    res = rep.push(_update(rep, c["id"], {"currency": "USD"}, {"currency": "USD"}, base_version=v0))
+    assert res["results"][0]["status"] == "applied", res
+    assert admin.get(f"{CUSTOMERS}/{c['id']}").json()["currency"] == "USD"
+    assert [x["field"] for x in _conflicts(admin, c["id"])] == ["notes"]
+    # The integration really changes it: the replica's next unseen overwrite is a conflict.
+    assert admin.put(f"{CUSTOMERS}/{c['id']}", json={"currency": "UAH"}).status_code == 200
+    res = rep.push(_update(rep, c["id"], {"currency": "EUR"}, {"currency": "USD"}, base_version=v0))
+    assert res["results"][0]["status"] == "conflict", res
+    assert admin.get(f"{CUSTOMERS}/{c['id']}").json()["currency"] == "UAH"  # manual: theirs stays
+
+
+def test_another_replicas_update_that_changed_nothing_is_nobodys_write(admin: Api) -> None:
+    """Replica A re-types the phone the server holds ("+15550100"): the update applies and
+    the row is sent again, but no field changed. Replica B's later edit of a field only
+    B wrote, and B's delete, are no conflict with it (its change-log entry names nothing)."""
+    c = _customer(admin, phone="+1 555 0100")
+    v0 = next(x for x in pull_all(admin)[0] if x["id"] == c["id"])["version"]
+    a, b = Replica(admin), Replica(admin)
+    res = b.push(_update(b, c["id"], {"notes": "mine"}, {"notes": None}, base_version=v0))
+    assert res["results"][0]["status"] == "applied", res
+    res = a.push(_update(a, c["id"], {"phone": "+1 555 0100"}, {"phone": "+15550100"}))
+    assert res["results"][0]["status"] == "applied", res
+    assert any(x["id"] == c["id"] for x in pull_all(admin)[0])  # (sent again all the same)
+    res = b.push(_update(b, c["id"], {"notes": "again"}, {"notes": None}, base_version=v0))
+    assert res["results"][0]["status"] == "applied", res
+    res = b.push(b.mutation(entity="customer", op="delete", id=c["id"], base_version=v0))
+    assert res["results"][0]["status"] == "applied", res
+    assert admin.get(f"{CUSTOMERS}/{c['id']}").status_code == 404
+    assert _conflicts(admin, c["id"]) == []
+
+
 def test_an_unnamed_base_of_a_field_only_others_wrote_elsewhere_applies(admin: Api) -> None:
     """No base for ``company``; since the base version someone else wrote only the phone."""
     c = _customer(admin, company="Old Co")
