@@ -44,7 +44,7 @@ CHECKS = {
         checks.response_schema_conformance,
     ],
 }
-EXAMPLES = 40  # per operation and mode: about 30 s per backend on this machine
+EXAMPLES = 25  # per operation and mode, on each backend
 
 
 def test_the_fixture_is_the_shared_document() -> None:

@@ -77,6 +77,11 @@ def total_sql(path: str = "$.lines", *, with_tax: bool = True) -> str:
     p = "coalesce(json_extract(l.value, '$.unit_price'), 0)"
     amount = f"{q} * {p}"
     if with_tax:
-        # tax_of: (amount * bp * 2 + BASIS) // (2 * BASIS), on non-negative integers.
-        amount += f" + ({q} * {p} * {_bp_sql('l.value')} * 2 + {BASIS}) / {2 * BASIS}"
+        # tax_of: (a * bp * 2 + BASIS) // (2 * BASIS) on non-negative integers, taken apart
+        # as (a // BASIS) * bp + ((a % BASIS) * bp * 2 + BASIS) // (2 * BASIS) so that no
+        # product passes SQLite's 64-bit integers (past them it turns to floating point).
+        bp, a = _bp_sql("l.value"), f"({q} * {p})"
+        amount += (
+            f" + ({a} / {BASIS}) * {bp} + (({a} % {BASIS}) * {bp} * 2 + {BASIS}) / {2 * BASIS}"
+        )
     return f"(SELECT coalesce(sum({amount}), 0) FROM json_each({{data}}, '{path}') AS l)"
