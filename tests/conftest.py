@@ -50,6 +50,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import fastapi.dependencies.models
 import httpx
 import pytest
 import sqlalchemy as sa
@@ -275,6 +276,7 @@ class LiveServer:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+        forget_dependency_callables()
 
     def stop_soon(self) -> None:
         """Ask the server to stop and go on: uvicorn notices within its 0.1 s tick.
@@ -283,6 +285,22 @@ class LiveServer:
         """
         self.server.should_exit = True
         _STOPPING.append(self.thread)
+        forget_dependency_callables()
+
+
+def forget_dependency_callables() -> None:
+    """Let a stopped test server's app go.
+
+    FastAPI keeps facts about each dependency callable in module-level caches
+    (``lru_cache``, 4,096 entries each). Every app holds closures of its own, so
+    the caches kept hundreds of earlier tests' apps alive: one xdist worker grew
+    to 7.3 GB, and a full garbage collection over that heap stalled the test
+    servers (threads of the same process) past the desktop client's 10 s
+    timeout. A server process builds one app, so this is the tests' concern only.
+    """
+    for value in vars(fastapi.dependencies.models).values():
+        if callable(getattr(value, "cache_clear", None)):
+            value.cache_clear()
 
 
 _STOPPING: list[threading.Thread] = []
